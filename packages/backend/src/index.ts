@@ -1,0 +1,9 @@
+// Order matters: the public tfjs-core first, so that its engine is the one every later copy shares.
+import * as tf from '@tensorflow/tfjs-core';
+import './register-gradients';
+
+export { tf };
+export { BigFaceError, assertArgument, isBigFaceError } from './errors';
+export { Rng, hashSeed, type RngState } from './random';
+export { initBackend, type BackendInfo, type BackendName, type InitBackendOptions } from './init-backend';
+export { registerWasmTrainingKernels } from './wasm-kernels';
