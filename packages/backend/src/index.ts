@@ -7,3 +7,7 @@ export { BigFaceError, assertArgument, isBigFaceError } from './errors';
 export { Rng, hashSeed, type RngState } from './random';
 export { initBackend, type BackendInfo, type BackendName, type InitBackendOptions } from './init-backend';
 export { registerWasmTrainingKernels } from './wasm-kernels';
+export type { Communicator, GatheredArrays, NumericArray, ReduceOp } from './communicator';
+export { SingleCommunicator } from './single-communicator';
+export { ThreadCommunicator, type ThreadCommunicatorMemory, type ThreadCommunicatorOptions } from './thread-communicator';
+export { launchRanks, type LaunchRanksOptions, type RankFunction } from './launch-ranks';
