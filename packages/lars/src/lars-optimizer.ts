@@ -1,0 +1,233 @@
+import { BigFaceError, assertArgument, tf } from '@bigface/backend';
+
+/** Decides which variables get plain momentum SGD (no weight decay, no trust ratio). */
+export type LARSExcludePredicate = (variable: tf.Variable) => boolean;
+
+export interface LARSOptimizerOptions {
+  /** Global learning rate; change it per step with `setLearningRate` (see the schedules). */
+  learningRate: number;
+  /** Momentum. Default 0.9. */
+  momentum?: number;
+  /** L2 weight decay, added to the gradient of non-excluded variables. Default 5e-4. */
+  weightDecay?: number;
+  /** Trust coefficient η. Default 0.001. */
+  eta?: number;
+  /** Added to the trust ratio's denominator. Default 1e-8. */
+  epsilon?: number;
+  /**
+   * Variables for which LARS is off. Default: rank ≤ 1 (BatchNorm scale/shift, biases, PReLU
+   * slopes), as is usual for LARS. A custom predicate is not part of `getConfig()`: pass it again
+   * when restoring.
+   */
+  exclude?: LARSExcludePredicate;
+}
+
+/** The default `exclude`: variables of rank ≤ 1. */
+export const excludeRankAtMostOne: LARSExcludePredicate = (variable) => variable.rank <= 1;
+
+/** A tensor with the name it is saved under (tfjs-core's NamedTensor, which its index does not export). */
+export interface NamedTensor {
+  name: string;
+  tensor: tf.Tensor;
+}
+
+interface StateVariable {
+  originalName: string;
+  variable: tf.Variable;
+}
+
+const MOMENTUM_SUFFIX = '/momentum';
+
+function checkNumber(name: string, value: unknown, minimum: number, allowEqual = true): number {
+  assertArgument(
+    typeof value === 'number' && Number.isFinite(value) && (allowEqual ? value >= minimum : value > minimum),
+    'INVALID_ARGUMENT',
+    () => `LARSOptimizer: ${name} must be a finite number ${allowEqual ? '≥' : '>'} ${minimum}, got ${String(value)}`,
+  );
+  return value as number;
+}
+
+/**
+ * LARS, layer-wise adaptive rate scaling ([You, Gitman & Ginsburg 2017](https://arxiv.org/abs/1708.03888)),
+ * as in [torchlars](https://github.com/kakaobrain/torchlars) (Kakao Brain) around momentum SGD.
+ * For each variable w with gradient g:
+ *
+ * ```
+ * trust = η·|w| / (|g| + wd·|w| + ε)   (1 when |w| = 0 or |g| = 0)
+ * d     = trust · (g + wd·w)           (excluded variables: d = g)
+ * v     = momentum · v + d
+ * w     = w − lr · v
+ * ```
+ *
+ * Norms are whole-tensor L2 norms, computed on the device (no read-back). A tfjs `Optimizer`:
+ * use it with `minimize` or `applyGradients`, serialise it with `getConfig`/`fromConfig`
+ * (registered as `LARS`), and save/restore its state with `getWeights`/`setWeights`; the state of
+ * variable `name` is `${name}/momentum`.
+ *
+ * @example
+ * const optimizer = new LARSOptimizer({ learningRate: 0.1 });
+ * const schedule = linearWarmup(multiStepSchedule({ base: 0.1, milestones: [1000, 2000] }), { warmupSteps: 100 });
+ * for (let step = 0; step < 3000; step++) {
+ *   optimizer.setLearningRate(schedule(step));
+ *   optimizer.minimize(() => loss(model, batch(step)));
+ * }
+ */
+export class LARSOptimizer extends tf.Optimizer {
+  /** @nocollapse */
+  static get className(): string {
+    // The name in the serialization registry, like tfjs's 'SGD', 'Momentum', 'Adam'.
+    return 'LARS';
+  }
+
+  learningRate: number;
+  readonly momentum: number;
+  readonly weightDecay: number;
+  readonly eta: number;
+  readonly epsilon: number;
+  readonly exclude: LARSExcludePredicate;
+  private readonly accumulations = new Map<string, StateVariable>();
+
+  constructor(options: LARSOptimizerOptions) {
+    super();
+    assertArgument(
+      typeof options === 'object' && options !== null,
+      'INVALID_ARGUMENT',
+      () => 'LARSOptimizer: pass an options object, e.g. new LARSOptimizer({ learningRate: 0.1 })',
+    );
+    this.learningRate = checkNumber('learningRate', options.learningRate, 0);
+    this.momentum = checkNumber('momentum', options.momentum ?? 0.9, 0);
+    this.weightDecay = checkNumber('weightDecay', options.weightDecay ?? 5e-4, 0);
+    this.eta = checkNumber('eta', options.eta ?? 0.001, 0, false);
+    this.epsilon = checkNumber('epsilon', options.epsilon ?? 1e-8, 0);
+    assertArgument(
+      options.exclude === undefined || typeof options.exclude === 'function',
+      'INVALID_ARGUMENT',
+      () => `LARSOptimizer: exclude must be a function (variable) => boolean, got ${typeof options.exclude}`,
+    );
+    this.exclude = options.exclude ?? excludeRankAtMostOne;
+  }
+
+  /** Sets the learning rate of the next steps, e.g. `setLearningRate(schedule(step))`. */
+  setLearningRate(learningRate: number): void {
+    this.learningRate = checkNumber('learningRate', learningRate, 0);
+  }
+
+  override applyGradients(variableGradients: tf.NamedTensorMap | NamedTensor[]): void {
+    const entries: Array<[string, tf.Tensor | undefined]> = Array.isArray(variableGradients)
+      ? variableGradients.map((item) => [item.name, item.tensor])
+      : Object.entries(variableGradients);
+    const registered = tf.engine().registeredVariables;
+    for (const [name, gradient] of entries) {
+      const value = registered[name];
+      if (value === undefined) {
+        throw new BigFaceError('UNKNOWN_VARIABLE', `LARSOptimizer.applyGradients: no variable named '${name}' is registered`);
+      }
+      if (gradient == null) continue;
+      assertArgument(
+        tf.util.arraysEqual(gradient.shape, value.shape),
+        'INVALID_SHAPE',
+        () => `LARSOptimizer.applyGradients: gradient of '${name}' has shape [${gradient.shape}], the variable [${value.shape}]`,
+      );
+      const accumulation = this.accumulationOf(name, value);
+      const excluded = this.exclude(value);
+      tf.tidy(() => {
+        let update: tf.Tensor = gradient;
+        if (!excluded) {
+          // sqrt(sum(square)) rather than tf.norm, whose abs + pow path is ~10× slower on wasm.
+          const weightNorm = tf.sqrt(tf.sum(tf.square(value)));
+          const gradientNorm = tf.sqrt(tf.sum(tf.square(gradient)));
+          const ratio = tf.div(
+            tf.mul(this.eta, weightNorm),
+            tf.add(tf.add(gradientNorm, tf.mul(this.weightDecay, weightNorm)), this.epsilon),
+          );
+          // torchlars: a zero weight (fresh init) or a zero gradient keeps the plain step.
+          const bothPositive = tf.logicalAnd(tf.greater(weightNorm, 0), tf.greater(gradientNorm, 0));
+          const trust = tf.where(bothPositive, ratio, tf.onesLike(ratio));
+          update = tf.mul(trust, tf.add(gradient, tf.mul(this.weightDecay, value)));
+        }
+        const newAccumulation = tf.add(tf.mul(this.momentum, accumulation), update);
+        accumulation.assign(newAccumulation);
+        value.assign(tf.sub(value, tf.mul(this.learningRate, newAccumulation)));
+      });
+    }
+    this.incrementIterations();
+  }
+
+  private accumulationOf(name: string, value: tf.Variable): tf.Variable {
+    let state = this.accumulations.get(name);
+    if (state === undefined) {
+      state = { originalName: `${name}${MOMENTUM_SUFFIX}`, variable: tf.tidy(() => tf.zerosLike(value).variable(false)) };
+      this.accumulations.set(name, state);
+    }
+    assertArgument(
+      tf.util.arraysEqual(state.variable.shape, value.shape),
+      'INVALID_SHAPE',
+      () => `LARSOptimizer: restored state '${state.originalName}' has shape [${state.variable.shape}], the variable [${value.shape}]`,
+    );
+    return state.variable;
+  }
+
+  override dispose(): void {
+    super.dispose();
+    for (const state of this.accumulations.values()) state.variable.dispose();
+    this.accumulations.clear();
+  }
+
+  /**
+   * The iteration count (`iter`, int32, a new tensor the caller disposes) then each variable's
+   * momentum as `${variableName}/momentum` — the live state, so copy or write it out before the
+   * next step.
+   */
+  override async getWeights(): Promise<NamedTensor[]> {
+    const states = [...this.accumulations.values()].map((state) => ({ name: state.originalName, tensor: state.variable }));
+    return [await this.saveIterations(), ...states];
+  }
+
+  /** Restores what {@link getWeights} returned (copies the tensors; the caller keeps its own). */
+  override async setWeights(weightValues: NamedTensor[]): Promise<void> {
+    const [first] = weightValues;
+    assertArgument(
+      first !== undefined && first.name === 'iter',
+      'INVALID_ARGUMENT',
+      () => `LARSOptimizer.setWeights: the first entry must be the iteration count 'iter', got '${first?.name}'`,
+    );
+    const states = await this.extractIterations(weightValues);
+    for (const state of this.accumulations.values()) state.variable.dispose();
+    this.accumulations.clear();
+    for (const { name, tensor } of states) {
+      assertArgument(
+        name.endsWith(MOMENTUM_SUFFIX),
+        'INVALID_ARGUMENT',
+        () => `LARSOptimizer.setWeights: state '${name}' is not a LARS state (names end in '${MOMENTUM_SUFFIX}')`,
+      );
+      const variableName = name.slice(0, -MOMENTUM_SUFFIX.length);
+      this.accumulations.set(variableName, { originalName: name, variable: tensor.variable(false) });
+    }
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return {
+      learningRate: this.learningRate,
+      momentum: this.momentum,
+      weightDecay: this.weightDecay,
+      eta: this.eta,
+      epsilon: this.epsilon,
+    };
+  }
+
+  /** @nocollapse */
+  static override fromConfig<T extends tf.serialization.Serializable>(
+    cls: tf.serialization.SerializableConstructor<T>,
+    config: tf.serialization.ConfigDict,
+  ): T {
+    return new cls({
+      learningRate: config['learningRate'],
+      momentum: config['momentum'],
+      weightDecay: config['weightDecay'],
+      eta: config['eta'],
+      epsilon: config['epsilon'],
+    });
+  }
+}
+
+tf.serialization.registerClass(LARSOptimizer);
