@@ -20,6 +20,17 @@ export interface LARSOptimizerOptions {
    * when restoring.
    */
   exclude?: LARSExcludePredicate;
+  /**
+   * For parameters sharded across ranks (PartialFC's class centres, ZeRO slices): receives this
+   * rank's squared norms `[|w|², |g|²]` of a (non-excluded) variable and returns the squared norms
+   * of the whole parameter, so that the trust ratio is the one unsharded training would use —
+   * typically an all-reduce SUM for the sharded variables and the identity for the rest. Called
+   * for every non-excluded variable in `applyGradients` order, which is the same on every rank.
+   *
+   * @example
+   * reduceSquaredNorms: (variable, squared) => variable === head.weight ? communicator.allReduce(squared, 'sum') : squared
+   */
+  reduceSquaredNorms?: (variable: tf.Variable, squaredNorms: Float32Array) => Float32Array;
 }
 
 /** The default `exclude`: variables of rank ≤ 1. */
@@ -85,6 +96,7 @@ export class LARSOptimizer extends tf.Optimizer {
   readonly eta: number;
   readonly epsilon: number;
   readonly exclude: LARSExcludePredicate;
+  readonly reduceSquaredNorms: LARSOptimizerOptions['reduceSquaredNorms'];
   private readonly accumulations = new Map<string, StateVariable>();
 
   constructor(options: LARSOptimizerOptions) {
@@ -105,6 +117,7 @@ export class LARSOptimizer extends tf.Optimizer {
       () => `LARSOptimizer: exclude must be a function (variable) => boolean, got ${typeof options.exclude}`,
     );
     this.exclude = options.exclude ?? excludeRankAtMostOne;
+    this.reduceSquaredNorms = options.reduceSquaredNorms;
   }
 
   /** Sets the learning rate of the next steps, e.g. `setLearningRate(schedule(step))`. */
@@ -134,8 +147,14 @@ export class LARSOptimizer extends tf.Optimizer {
         let update: tf.Tensor = gradient;
         if (!excluded) {
           // sqrt(sum(square)) rather than tf.norm, whose abs + pow path is ~10× slower on wasm.
-          const weightNorm = tf.sqrt(tf.sum(tf.square(value)));
-          const gradientNorm = tf.sqrt(tf.sum(tf.square(gradient)));
+          let weightNorm: tf.Tensor = tf.sqrt(tf.sum(tf.square(value)));
+          let gradientNorm: tf.Tensor = tf.sqrt(tf.sum(tf.square(gradient)));
+          if (this.reduceSquaredNorms) {
+            const local = new Float32Array([tf.sum(tf.square(value)).dataSync()[0] as number, tf.sum(tf.square(gradient)).dataSync()[0] as number]);
+            const global = this.reduceSquaredNorms(value, local);
+            weightNorm = tf.scalar(Math.sqrt(global[0] as number));
+            gradientNorm = tf.scalar(Math.sqrt(global[1] as number));
+          }
           const ratio = tf.div(
             tf.mul(this.eta, weightNorm),
             tf.add(tf.add(gradientNorm, tf.mul(this.weightDecay, weightNorm)), this.epsilon),

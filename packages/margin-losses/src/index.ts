@@ -6,3 +6,4 @@ export { normalizedCosine } from './normalized-cosine';
 export { maskedSoftmaxCrossEntropy } from './masked-softmax-cross-entropy';
 export { targetLogits } from './target-logits';
 export { topOneAccuracy } from './top-one-accuracy';
+export { targetMask } from './target-mask';

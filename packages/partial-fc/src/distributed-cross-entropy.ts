@@ -1,0 +1,84 @@
+import { tf, type Communicator } from '@bigface/backend';
+import { targetMask } from '@bigface/margin-losses';
+
+/** Statistics of one distributed cross-entropy evaluation (identical on every rank). */
+export interface CrossEntropyStatistics {
+  /** Rows with a label (label ≥ 0 somewhere); only they count in the loss. */
+  labelledRows: number;
+  /** Fraction of labelled rows whose target logit is the largest over all classes of all ranks. */
+  accuracy: number;
+}
+
+/**
+ * Softmax cross-entropy over classes split across ranks, without any rank holding all logits.
+ *
+ * `logits` [B, C_r] are this rank's columns of the global [B, C] logits; `localLabels[i]` is
+ * the target's column in this shard or −1 when the target lives on another rank (or the row is
+ * unlabeled); `labelled[i]` says whether row i has a target on some rank. With M = all-reduce
+ * MAX of the row maxima, S = all-reduce SUM of Σ exp(z − M) and T = the target logit (all-reduce
+ * SUM, only the owner contributes): loss = mean over labelled rows of log S + M − T. Unlabeled
+ * rows add nothing to the loss or its gradient (insightface counts them as −log 1e-30, its #1437).
+ * The gradient w.r.t. this rank's logits is (softmax − onehot) / labelledRows on labelled rows.
+ */
+export function distributedCrossEntropy(
+  communicator: Communicator,
+  logits: tf.Tensor2D,
+  localLabels: Int32Array,
+  labelled: Uint8Array,
+  statistics: Partial<CrossEntropyStatistics> = {},
+): tf.Scalar {
+  const [rows, columns] = logits.shape;
+  const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const z = args[0] as tf.Tensor;
+    (args[1] as tf.GradSaveFunc)([z]);
+    let labelledRows = 0;
+    for (let i = 0; i < rows; i++) labelledRows += labelled[i] ? 1 : 0;
+    const rowMax = communicator.allReduce(tf.max(z, 1).dataSync() as Float32Array, 'max') as Float32Array;
+    const maxTensor = tf.tensor2d(rowMax, [rows, 1]);
+    const sumExp = communicator.allReduce(
+      tf.sum(tf.exp(tf.sub(z, maxTensor)), 1).dataSync() as Float32Array,
+      'sum',
+    ) as Float32Array;
+    // Target logits of the rows whose target lives here, by flat index; others contribute 0.
+    const flatIndices = new Int32Array(rows);
+    for (let i = 0; i < rows; i++) flatIndices[i] = i * columns + Math.max(0, localLabels[i] as number);
+    const picked = tf.gather(tf.reshape(z, [-1]), tf.tensor1d(flatIndices, 'int32')).dataSync();
+    const localTarget = new Float32Array(rows);
+    const localCorrect = new Float32Array(rows);
+    for (let i = 0; i < rows; i++) {
+      if ((localLabels[i] as number) >= 0) {
+        localTarget[i] = picked[i] as number;
+        localCorrect[i] = (picked[i] as number) >= (rowMax[i] as number) ? 1 : 0;
+      }
+    }
+    const target = communicator.allReduce(localTarget, 'sum') as Float32Array;
+    const correct = communicator.allReduce(localCorrect, 'sum') as Float32Array;
+    let total = 0;
+    let hits = 0;
+    for (let i = 0; i < rows; i++) {
+      if (!labelled[i]) continue;
+      total += Math.log(sumExp[i] as number) + (rowMax[i] as number) - (target[i] as number);
+      hits += (correct[i] as number) > 0 ? 1 : 0;
+    }
+    statistics.labelledRows = labelledRows;
+    statistics.accuracy = labelledRows > 0 ? hits / labelledRows : 0;
+    const loss = labelledRows > 0 ? total / labelledRows : 0;
+    return {
+      value: tf.scalar(loss),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [savedLogits] = saved as [tf.Tensor2D];
+        const rowWeight = new Float32Array(rows);
+        const logSumExp = new Float32Array(rows);
+        for (let i = 0; i < rows; i++) {
+          rowWeight[i] = labelled[i] && labelledRows > 0 ? 1 / labelledRows : 0;
+          logSumExp[i] = (rowMax[i] as number) + Math.log(sumExp[i] as number);
+        }
+        const probabilities = tf.exp(tf.sub(savedLogits, tf.tensor2d(logSumExp, [rows, 1])));
+        // Rows labelled −1 (target on another rank, or unlabeled) get an all-zero row.
+        const oneHot = targetMask(tf.tensor1d(localLabels, 'int32'), columns);
+        return tf.mul(tf.mul(tf.sub(probabilities, oneHot), tf.tensor2d(rowWeight, [rows, 1])), dy);
+      },
+    };
+  });
+  return op(logits) as tf.Scalar;
+}
