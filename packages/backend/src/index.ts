@@ -11,3 +11,19 @@ export type { Communicator, GatheredArrays, NumericArray, ReduceOp } from './com
 export { SingleCommunicator } from './single-communicator';
 export { ThreadCommunicator, type ThreadCommunicatorMemory, type ThreadCommunicatorOptions } from './thread-communicator';
 export { launchRanks, type LaunchRanksOptions, type RankFunction } from './launch-ranks';
+export {
+  readSafetensors,
+  writeSafetensors,
+  loadSafetensors,
+  saveSafetensors,
+  writeFileAtomic,
+  safetensorsToTensors,
+  tensorsToSafetensors,
+  float16ToFloat32,
+  float32ToFloat16,
+  type SafetensorsDtype,
+  type SafetensorsData,
+  type SafetensorsTensor,
+  type SafetensorsFile,
+  type SafetensorsInput,
+} from './safetensors';
