@@ -2,3 +2,4 @@ export { PartialFC, type PartialFCOptions, type PartialFCOutput } from './partia
 export { shardRange, type ShardRange } from './shard-range';
 export { allGatherRows, type GatheredRows } from './all-gather-rows';
 export { distributedCrossEntropy, type CrossEntropyStatistics } from './distributed-cross-entropy';
+export { savePartialFCShard, loadPartialFCShard } from './shard-checkpoint';
