@@ -1,15 +1,37 @@
 import { assertArgument, tf } from '@bigface/backend';
 
-/** L2-normalises the rows of x as PyTorch's `F.normalize` does: x / max(|x|, 1e-12). */
-function normalizeRows(x: tf.Tensor2D): tf.Tensor2D {
-  // rsqrt(max(|x|², 1e-24)) = 1 / max(|x|, 1e-12), and keeps the gradient finite at x = 0.
-  return tf.mul(x, tf.rsqrt(tf.maximum(tf.sum(tf.square(x), 1, true), 1e-24)));
+interface NormalizedRows {
+  unit: tf.Tensor2D;
+  /** max(|x|, 1e-12) per row, [N, 1]. */
+  norm: tf.Tensor2D;
+  /** 1 where |x| > 1e-12 (the norm depends on x), else 0, [N, 1]. */
+  live: tf.Tensor2D;
+}
+
+/** Rows divided by max(|x|, 1e-12), as PyTorch's `F.normalize`. */
+function normalizeRows(x: tf.Tensor2D): NormalizedRows {
+  const squared = tf.sum(tf.square(x), 1, true);
+  const norm = tf.sqrt(tf.maximum(squared, 1e-24)) as tf.Tensor2D;
+  return { unit: tf.div(x, norm) as tf.Tensor2D, norm, live: tf.cast(tf.greater(squared, 1e-24), 'float32') as tf.Tensor2D };
+}
+
+/** Backward of x ↦ x/|x| given the gradient g of the unit rows: (g − x̂·⟨g, x̂⟩)/|x|. */
+function normalizeRowsBackward(rows: NormalizedRows, gradient: tf.Tensor2D): tf.Tensor2D {
+  // Nested tidies free each [N, D] temporary as soon as it is used: peak memory matters for C × D.
+  const radial = tf.tidy(() => tf.mul(tf.sum(tf.mul(gradient, rows.unit), 1, true), rows.live));
+  const tangent = tf.tidy(() => tf.sub(gradient, tf.mul(rows.unit, radial)));
+  return tf.div(tangent, rows.norm) as tf.Tensor2D;
 }
 
 /**
  * Cosine similarity of every embedding with every class centre, the input of a margin:
  * `clip(normalize(embeddings) · normalize(centres)ᵀ, −1, 1)`, [B, C]. Rows are normalised as
  * PyTorch's `F.normalize` (divide by max(|x|, 1e-12)). Differentiable in both arguments.
+ *
+ * The gradient is written by hand (a customGrad) because autodiff through the normalisation
+ * keeps several [C, D] intermediates of the centres alive until backward: for 100k × 512 centres
+ * that was 14× the centres' bytes at peak. Here backward recomputes the unit centres and peaks at a
+ * few [C, D] temporaries; the large operand is never transposed (slow on wasm).
  *
  * @example
  * const embeddings = tf.randomNormal([4, 512]);   // [B, D], from the backbone
@@ -24,7 +46,28 @@ export function normalizedCosine(embeddings: tf.Tensor2D, centres: tf.Tensor2D):
     'INVALID_SHAPE',
     () => `normalizedCosine: embeddings have dimension ${embeddings.shape[1]} but centres have ${centres.shape[1]}`,
   );
-  return tf.tidy(
-    () => tf.clipByValue(tf.matMul(normalizeRows(embeddings), normalizeRows(centres), false, true), -1, 1) as tf.Tensor2D,
-  );
+  const cosine = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [e, w] = args as [tf.Tensor2D, tf.Tensor2D];
+    (args[2] as tf.GradSaveFunc)([e, w]);
+    // cᵀ = ŵ·êᵀ: only the small [B, D] operand is transposed; then [C, B] → [B, C].
+    const raw = tf.tidy(() => tf.transpose(tf.matMul(normalizeRows(w).unit, normalizeRows(e).unit, false, true)) as tf.Tensor2D);
+    return {
+      value: tf.clipByValue(raw, -1, 1),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [savedE, savedW] = saved as [tf.Tensor2D, tf.Tensor2D];
+        const rowsE = normalizeRows(savedE);
+        const rowsW = tf.tidy(() => normalizeRows(savedW) as unknown as tf.NamedTensorMap) as unknown as NormalizedRows;
+        // clipByValue passes the gradient where −1 ≤ c ≤ 1 (as torch.clamp), recomputed from ê·ŵ.
+        const g = tf.tidy(() => {
+          const unclipped = tf.transpose(tf.matMul(rowsW.unit, rowsE.unit, false, true));
+          return tf.mul(dy, tf.cast(tf.lessEqual(tf.abs(unclipped), 1), 'float32')) as tf.Tensor2D; // [B, C]
+        });
+        const gradientE = tf.tidy(() => normalizeRowsBackward(rowsE, tf.matMul(g, rowsW.unit) as tf.Tensor2D));
+        const gradientUnitW = tf.tidy(() => tf.matMul(tf.transpose(g), rowsE.unit) as tf.Tensor2D); // [C, D]
+        const gradientW = normalizeRowsBackward(rowsW, gradientUnitW);
+        return [gradientE, gradientW];
+      },
+    };
+  });
+  return cosine(embeddings, centres) as tf.Tensor2D;
 }

@@ -1,1 +1,14 @@
-export {};
+export { BACKBONES, type BackboneName, type BackboneSpec } from './backbone-registry';
+export { resolveIResNetConfig, type IResNetConfig, type IResNetOptions } from './resolve-iresnet-config';
+export { iresnetStateDictSpec, type StateDictEntry, type TensorLayout, type Initializer } from './state-dict-spec';
+export { countParameters } from './count-parameters';
+export { countFlops, type FlopCount } from './count-flops';
+export { checkpoint } from './checkpoint';
+export { IResNet, type IResNetForwardOptions, type StateDictTensor } from './iresnet';
+export { foldBatchNorm } from './fold-batch-norm';
+export { FoldedIResNet } from './folded-iresnet';
+export { exportOnnx, type ExportOnnxOptions } from './export-onnx';
+export { importOnnx } from './import-onnx';
+export { OnnxGraphModel, SUPPORTED_ONNX_OPERATORS } from './onnx-graph-model';
+export { saveIResNet } from './save-iresnet';
+export { loadIResNet, type LoadIResNetOptions } from './load-iresnet';

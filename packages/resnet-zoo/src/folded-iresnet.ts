@@ -1,0 +1,89 @@
+import { assertArgument, tf } from '@bigface/backend';
+import type { IResNetConfig } from './resolve-iresnet-config';
+
+/**
+ * An IResNet with its BatchNorms folded away (made by {@link foldBatchNorm}): inference only.
+ * `tensors` holds, by name: `conv1.weight`/`conv1.bias` (HWIO), `prelu.weight`, and per block
+ * `layerS.B.bn1.scale`/`.shift` (the unfoldable pre-conv BN as an affine), `conv1`/`conv2`
+ * weight and bias, `prelu.weight`, and the downsample `downsample.0.weight`/`.bias`; then
+ * `fc.weight` ([in, out] over NHWC-flattened features) and `fc.bias`.
+ *
+ * @example
+ * const folded = foldBatchNorm(model);
+ * const embedding = folded.forward(images); // [batch, embeddingSize]
+ * folded.dispose();
+ */
+export class FoldedIResNet {
+  readonly config: IResNetConfig;
+  readonly tensors: ReadonlyMap<string, tf.Tensor>;
+
+  private readonly units = new Map<number, { zeros: tf.Tensor1D; ones: tf.Tensor1D }>();
+
+  constructor(config: IResNetConfig, tensors: ReadonlyMap<string, tf.Tensor>) {
+    this.config = config;
+    this.tensors = tensors;
+    for (const [name, tensor] of tensors) {
+      const channels = tensor.shape[0]!;
+      if (name.endsWith('.bn1.scale') && !this.units.has(channels)) {
+        this.units.set(channels, { zeros: tf.zeros([channels]), ones: tf.ones([channels]) });
+      }
+    }
+  }
+
+  private unit(channels: number): { zeros: tf.Tensor1D; ones: tf.Tensor1D } {
+    return this.units.get(channels)!;
+  }
+
+  /** The eval-mode embedding of NHWC images `[batch, height, width, 3]`. */
+  forward(input: tf.Tensor4D): tf.Tensor2D {
+    const { config } = this;
+    assertArgument(
+      input.rank === 4 && input.shape[1] === config.inputHeight && input.shape[2] === config.inputWidth && input.shape[3] === 3,
+      'INVALID_INPUT',
+      () => `FoldedIResNet.forward: input must be [batch, ${config.inputHeight}, ${config.inputWidth}, 3] (NHWC), got [${input.shape.join(', ')}]`,
+    );
+    const t = (name: string): tf.Tensor => this.tensors.get(name)!;
+    return tf.tidy(() => {
+      let x = tf.fused.conv2d({
+        x: input,
+        filter: t('conv1.weight') as tf.Tensor4D,
+        strides: 1,
+        pad: 1,
+        bias: t('conv1.bias'),
+        activation: 'prelu',
+        preluActivationWeights: t('prelu.weight'),
+      });
+      config.layers.forEach((blocks, stage) => {
+        for (let block = 0; block < blocks; block++) {
+          const prefix = `layer${stage + 1}.${block}`;
+          const stride = block === 0 ? 2 : 1;
+          // x * scale + shift through the single-pass batchNorm kernel (mean 0, variance 1, epsilon 0).
+          let out = tf.batchNorm(x, this.unit(x.shape[3]).zeros, this.unit(x.shape[3]).ones, t(`${prefix}.bn1.shift`) as tf.Tensor1D, t(`${prefix}.bn1.scale`) as tf.Tensor1D, 0) as tf.Tensor4D;
+          out = tf.fused.conv2d({
+            x: out,
+            filter: t(`${prefix}.conv1.weight`) as tf.Tensor4D,
+            strides: 1,
+            pad: 1,
+            bias: t(`${prefix}.conv1.bias`),
+            activation: 'prelu',
+            preluActivationWeights: t(`${prefix}.prelu.weight`),
+          });
+          out = tf.fused.conv2d({ x: out, filter: t(`${prefix}.conv2.weight`) as tf.Tensor4D, strides: stride, pad: 1, bias: t(`${prefix}.conv2.bias`) });
+          const identity = this.tensors.has(`${prefix}.downsample.0.weight`)
+            ? tf.fused.conv2d({ x, filter: t(`${prefix}.downsample.0.weight`) as tf.Tensor4D, strides: stride, pad: 'valid', bias: t(`${prefix}.downsample.0.bias`) })
+            : x;
+          x = tf.add(out, identity);
+        }
+      });
+      const flat = tf.reshape(x, [input.shape[0], -1]) as tf.Tensor2D;
+      return tf.fused.matMul({ a: flat, b: t('fc.weight') as tf.Tensor2D, bias: t('fc.bias') });
+    }) as tf.Tensor2D;
+  }
+
+  /** Frees every tensor. */
+  dispose(): void {
+    for (const tensor of this.tensors.values()) tensor.dispose();
+    for (const { zeros, ones } of this.units.values()) tf.dispose([zeros, ones]);
+    this.units.clear();
+  }
+}
