@@ -1,0 +1,41 @@
+// PartialFC per-rank memory and step time for C = 100k and 1M classes at D = 512, W = 1, 2, 4
+// worker-thread ranks (batch 32 per rank). Peak bytes are tfjs's own accounting (tf.profile) on
+// rank 0; 'largestKernelOutput' is the biggest tensor any kernel produced, in elements, to show
+// that no rank materialises C×D or B_global×C. Note: W ranks share this machine's cores.
+import { launchRanks } from '@bigface/backend';
+import { fileURLToPath } from 'node:url';
+
+const rankModule = fileURLToPath(new URL('./rank-step.mjs', import.meta.url));
+const embeddingSize = 512;
+const batch = 32;
+const backend = process.env.BIGFACE_BACKEND ?? 'wasm';
+const WASM_HEAP = 4 * 2 ** 30;
+for (const numClasses of [100_000, 1_000_000]) {
+  for (const worldSize of [1, 2, 4]) {
+    const shardBytes = Math.ceil(numClasses / worldSize) * embeddingSize * 4;
+    const base = { bench: 'partial-fc-step', backend, numClasses, embeddingSize, worldSize, batchPerRank: batch };
+    // Measured peak ≈ 6× the shard (centres, gradient, unit centres, backward temporaries):
+    // it must fit the 4 GiB wasm heap of the rank.
+    if (backend === 'wasm' && shardBytes * 6 > WASM_HEAP) {
+      console.log(JSON.stringify({ ...base, skipped: `a ${(shardBytes / 2 ** 30).toFixed(2)} GiB shard needs ~6× in the 4 GiB wasm heap of one rank; use more ranks` }));
+      continue;
+    }
+    const results = await launchRanks({
+      worldSize,
+      module: rankModule,
+      args: { numClasses, embeddingSize, batch, repeats: numClasses >= 1_000_000 ? 1 : 3, backend },
+      timeoutMs: 30 * 60_000,
+    });
+    const rank0 = results[0];
+    console.log(JSON.stringify({
+      ...base,
+      shardRows: rank0.shardRows,
+      shardBytes,
+      peakBytesRank0: rank0.peakBytes,
+      fullClassifierBytes: numClasses * embeddingSize * 4,
+      largestKernelOutput: rank0.largestKernelOutput,
+      fullClassifierElements: numClasses * embeddingSize,
+      msPerStep: Math.round(Math.max(...results.map((r) => r.msPerStep))),
+    }));
+  }
+}
