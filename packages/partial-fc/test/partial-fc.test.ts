@@ -23,6 +23,7 @@ const reference = JSON.parse(
 const fixture = fileURLToPath(new URL('./fixtures/sharded-step.mjs', import.meta.url));
 
 interface RankResult {
+  largestTensor: number;
   loss: number;
   accuracy: number;
   gradEmbeddings: number[];
@@ -138,6 +139,11 @@ describe('PartialFC', () => {
         for (const r of results) {
           expectClose([r.loss], [referenceCase.loss], 1e-5);
           expect(r.leaked).toBe(0);
+        }
+        // No rank materialises the C×D centres or the B_global×C logits: every kernel output is smaller.
+        const globalBatch = referenceCase.B;
+        for (const r of results) {
+          expect(r.largestTensor).toBeLessThan(Math.min(referenceCase.C * referenceCase.D, globalBatch * referenceCase.C));
         }
         // The loss is bit-identical on every rank (reductions run in rank order).
         expect(new Set(results.map((r) => r.loss)).size).toBe(1);
