@@ -31,6 +31,15 @@ export interface LARSOptimizerOptions {
    * reduceSquaredNorms: (variable, squared) => variable === head.weight ? communicator.allReduce(squared, 'sum') : squared
    */
   reduceSquaredNorms?: (variable: tf.Variable, squaredNorms: Float32Array) => Float32Array;
+  /**
+   * Row-sparse updates: for a variable where it returns row indices (of the first axis), only
+   * those rows of the variable and of its momentum take part in the step (norms included) and
+   * change; the other rows keep their values and momentum. For PartialFC sampling:
+   *
+   * @example
+   * updateRows: (variable) => (variable === head.weight ? head.sampledRows : undefined)
+   */
+  updateRows?: (variable: tf.Variable) => Int32Array | readonly number[] | undefined;
 }
 
 /** The default `exclude`: variables of rank ≤ 1. */
@@ -97,6 +106,7 @@ export class LARSOptimizer extends tf.Optimizer {
   readonly epsilon: number;
   readonly exclude: LARSExcludePredicate;
   readonly reduceSquaredNorms: LARSOptimizerOptions['reduceSquaredNorms'];
+  readonly updateRows: LARSOptimizerOptions['updateRows'];
   private readonly accumulations = new Map<string, StateVariable>();
 
   constructor(options: LARSOptimizerOptions) {
@@ -118,6 +128,7 @@ export class LARSOptimizer extends tf.Optimizer {
     );
     this.exclude = options.exclude ?? excludeRankAtMostOne;
     this.reduceSquaredNorms = options.reduceSquaredNorms;
+    this.updateRows = options.updateRows;
   }
 
   /** Sets the learning rate of the next steps, e.g. `setLearningRate(schedule(step))`. */
@@ -143,14 +154,21 @@ export class LARSOptimizer extends tf.Optimizer {
       );
       const accumulation = this.accumulationOf(name, value);
       const excluded = this.exclude(value);
+      const rows = this.updateRows?.(value);
       tf.tidy(() => {
-        let update: tf.Tensor = gradient;
+        // Row-sparse update (PartialFC sampling): only the given rows of the weight and of its
+        // momentum take part and change; the others keep their values and momentum.
+        const rowIndices = rows === undefined ? undefined : tf.tensor1d(Int32Array.from(rows), 'int32');
+        const w: tf.Tensor = rowIndices ? tf.gather(value, rowIndices) : value;
+        const g: tf.Tensor = rowIndices ? tf.gather(gradient, rowIndices) : gradient;
+        const a: tf.Tensor = rowIndices ? tf.gather(accumulation, rowIndices) : accumulation;
+        let update: tf.Tensor = g;
         if (!excluded) {
           // sqrt(sum(square)) rather than tf.norm, whose abs + pow path is ~10× slower on wasm.
-          let weightNorm: tf.Tensor = tf.sqrt(tf.sum(tf.square(value)));
-          let gradientNorm: tf.Tensor = tf.sqrt(tf.sum(tf.square(gradient)));
+          let weightNorm: tf.Tensor = tf.sqrt(tf.sum(tf.square(w)));
+          let gradientNorm: tf.Tensor = tf.sqrt(tf.sum(tf.square(g)));
           if (this.reduceSquaredNorms) {
-            const local = new Float32Array([tf.sum(tf.square(value)).dataSync()[0] as number, tf.sum(tf.square(gradient)).dataSync()[0] as number]);
+            const local = new Float32Array([tf.sum(tf.square(w)).dataSync()[0] as number, tf.sum(tf.square(g)).dataSync()[0] as number]);
             const global = this.reduceSquaredNorms(value, local);
             weightNorm = tf.scalar(Math.sqrt(global[0] as number));
             gradientNorm = tf.scalar(Math.sqrt(global[1] as number));
@@ -162,11 +180,18 @@ export class LARSOptimizer extends tf.Optimizer {
           // torchlars: a zero weight (fresh init) or a zero gradient keeps the plain step.
           const bothPositive = tf.logicalAnd(tf.greater(weightNorm, 0), tf.greater(gradientNorm, 0));
           const trust = tf.where(bothPositive, ratio, tf.onesLike(ratio));
-          update = tf.mul(trust, tf.add(gradient, tf.mul(this.weightDecay, value)));
+          update = tf.mul(trust, tf.add(g, tf.mul(this.weightDecay, w)));
         }
-        const newAccumulation = tf.add(tf.mul(this.momentum, accumulation), update);
-        accumulation.assign(newAccumulation);
-        value.assign(tf.sub(value, tf.mul(this.learningRate, newAccumulation)));
+        const newAccumulation = tf.add(tf.mul(this.momentum, a), update);
+        const newValue = tf.sub(w, tf.mul(this.learningRate, newAccumulation));
+        if (rowIndices) {
+          const scatterIndices = tf.reshape(rowIndices, [-1, 1]);
+          accumulation.assign(tf.tensorScatterUpdate(accumulation, scatterIndices, newAccumulation));
+          value.assign(tf.tensorScatterUpdate(value, scatterIndices, newValue));
+        } else {
+          accumulation.assign(newAccumulation);
+          value.assign(newValue);
+        }
       });
     }
     this.incrementIterations();

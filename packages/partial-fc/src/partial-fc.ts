@@ -58,6 +58,7 @@ export class PartialFC {
   /** This rank's class centres [shard.count, D] (not normalised; normalised in the forward pass). */
   readonly weight: tf.Variable<tf.Rank.R2>;
   private step = 0;
+  private lastSampledRows: Int32Array | undefined;
 
   constructor(options: PartialFCOptions) {
     const { numClasses, embeddingSize } = options;
@@ -110,6 +111,7 @@ export class PartialFC {
     const rows = globalLabels.length;
     const labelled = new Uint8Array(rows);
     const { columns, shardLabels } = this.selectColumns(globalLabels);
+    this.lastSampledRows = columns;
     for (let i = 0; i < rows; i++) labelled[i] = (globalLabels[i] as number) >= 0 ? 1 : 0;
     const statistics: Partial<CrossEntropyStatistics> = {};
     const loss = tf.tidy(() => {
@@ -170,6 +172,15 @@ export class PartialFC {
       shardLabels[i] = local >= 0 ? (position[local] as number) : -1;
     }
     return { columns: Int32Array.from(chosen), shardLabels };
+  }
+
+  /**
+   * The rows of `weight` used by the last `forward` (sorted), or `undefined` without sampling.
+   * Give it to the optimizer so that only these centres and their momentum change:
+   * `new LARSOptimizer({ updateRows: (v) => (v === head.weight ? head.sampledRows : undefined) })`.
+   */
+  get sampledRows(): Int32Array | undefined {
+    return this.lastSampledRows;
   }
 
   /** Step counter used to seed negative sampling (saved in checkpoints for exact resume). */

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, Rng, tf } from '@bigface/backend';
+import { LARSOptimizer } from '@bigface/lars';
 import { PartialFC } from '@bigface/partial-fc';
 
 /** Rows of the centre gradient that are not all zero: the centres used this step. */
@@ -67,6 +68,40 @@ describe('PartialFC sampling (sampleRate < 1)', () => {
     });
     expect(sampled).toHaveLength(8);
     expect(Math.abs(loss - expected)).toBeLessThan(1e-4 * Math.abs(expected));
+    embeddings.dispose();
+    head.dispose();
+  });
+
+  it('with LARS updateRows, only sampled centres and their momentum change', async () => {
+    const rng = new Rng(21);
+    const numClasses = 30;
+    const head = new PartialFC({ numClasses, embeddingSize: 6, sampleRate: 0.2, seed: 3, name: 'sparse' });
+    const optimizer = new LARSOptimizer({ learningRate: 1, eta: 0.05, updateRows: (v) => (v === head.weight ? head.sampledRows : undefined) });
+    const embeddings = tf.tensor2d(Array.from({ length: 4 * 6 }, () => rng.normal()), [4, 6]);
+    const labels = [2, 9, 9, 20];
+    const rowsOf = () => head.weight.arraySync() as number[][];
+    const initial = rowsOf();
+    tf.dispose(optimizer.minimize(() => head.forward(embeddings, labels).loss, true, [head.weight]) ?? []);
+    const first = new Set(head.sampledRows);
+    expect(first.size).toBe(6); // 0.2 · 30
+    const afterFirst = rowsOf();
+    for (let c = 0; c < numClasses; c++) {
+      if (first.has(c)) expect(afterFirst[c]).not.toEqual(initial[c]);
+      else expect(afterFirst[c]).toEqual(initial[c]);
+    }
+    tf.dispose(optimizer.minimize(() => head.forward(embeddings, labels).loss, true, [head.weight]) ?? []);
+    const second = new Set(head.sampledRows);
+    const afterSecond = rowsOf();
+    // A centre sampled in step 1 but not in step 2 keeps its step-1 value: its momentum did not move it.
+    const onlyFirst = [...first].filter((c) => !second.has(c));
+    expect(onlyFirst.length).toBeGreaterThan(0);
+    for (const c of onlyFirst) expect(afterSecond[c]).toEqual(afterFirst[c]);
+    const [, momentum] = await optimizer.getWeights();
+    const momentumRows = momentum!.tensor.arraySync() as number[][];
+    for (let c = 0; c < numClasses; c++) {
+      if (!first.has(c) && !second.has(c)) expect(momentumRows[c]!.every((m) => m === 0)).toBe(true);
+    }
+    optimizer.dispose();
     embeddings.dispose();
     head.dispose();
   });
