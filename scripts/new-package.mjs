@@ -44,22 +44,7 @@ const pkg = {
   repository: { type: 'git', url: 'https://github.com/bigface-ts/bigface-ts', directory: dir },
 };
 writeFileSync(join(dir, 'package.json'), JSON.stringify(pkg, null, 2) + '\n');
-writeFileSync(
-  join(dir, 'tsup.config.ts'),
-  `import { defineConfig } from 'tsup';
-
-export default defineConfig({
-  entry: ['src/index.ts'],
-  format: ['esm', 'cjs'],
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  shims: true,
-  target: 'node20',
-  external: [/^@tensorflow\\//, 'sharp', /^@bigface\\//, 'onnxruntime-node'],
-});
-`,
-);
+writeFileSync(join(dir, 'tsup.config.ts'), "import { packageConfig } from '../../tsup.base';\n\nexport default packageConfig();\n");
 writeFileSync(
   join(dir, 'tsconfig.json'),
   JSON.stringify({ extends: '../../tsconfig.base.json', include: ['src', 'test', 'bench', '*.ts'] }, null, 2) + '\n',
