@@ -16,8 +16,9 @@ import {
   tf,
   writeSafetensors,
 } from '@bigface/backend';
+import { referenceFile } from '../../../test-support/reference';
 
-const referencePath = new URL('../../../../shared/reference/iresnet-quarter-1111.safetensors', import.meta.url);
+const referencePath = referenceFile('iresnet-quarter-1111.safetensors');
 
 /** Independent binary16 decoder: rebuild the float32 bit pattern instead of doing arithmetic. */
 function halfBitsToFloat32ViaBits(h: number): number {
@@ -117,7 +118,7 @@ describe('safetensors', () => {
   });
 
   it('reads the PyTorch-written reference checkpoint', () => {
-    const { tensors } = loadSafetensors(referencePath.pathname);
+    const { tensors } = loadSafetensors(referencePath);
     const conv1 = tensors.get('conv1.weight')!;
     expect(conv1).toMatchObject({ dtype: 'F32', shape: [16, 3, 3, 3] });
     expect(tensors.size).toBeGreaterThan(30);

@@ -1,8 +1,8 @@
 // Test helpers: the PyTorch reference of /work/shared/reference (see its README).
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 
-export const REFERENCE_DIR = fileURLToPath(new URL('../../../../shared/reference/', import.meta.url));
+export { REFERENCE_DIR } from '../../../test-support/reference';
+import { REFERENCE_DIR } from '../../../test-support/reference';
 
 export interface LARSReferenceRun {
   eta: number;

@@ -1,9 +1,9 @@
 // Test helpers: the PyTorch reference of /work/shared/reference (see its README), error measures
 // and a central finite difference.
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 
-export const REFERENCE_DIR = fileURLToPath(new URL('../../../../shared/reference/', import.meta.url));
+export { REFERENCE_DIR } from '../../../test-support/reference';
+import { REFERENCE_DIR } from '../../../test-support/reference';
 
 export interface MarginReferenceCase {
   name: string;

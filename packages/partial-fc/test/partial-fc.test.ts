@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, launchRanks, Rng, SingleCommunicator, tf } from '@bigface/backend';
 import { cosFace } from '@bigface/margin-losses';
 import { PartialFC } from '@bigface/partial-fc';
+import { referenceFile } from '../../../test-support/reference';
 
 interface ReferenceCase {
   name: string;
@@ -18,7 +19,7 @@ interface ReferenceCase {
   grad_weights: number[];
 }
 const reference = JSON.parse(
-  readFileSync(new URL('../../../../shared/reference/margin-losses.json', import.meta.url), 'utf8'),
+  readFileSync(referenceFile('margin-losses.json'), 'utf8'),
 ) as { cases: ReferenceCase[] };
 const fixture = fileURLToPath(new URL('./fixtures/sharded-step.mjs', import.meta.url));
 

@@ -1,12 +1,9 @@
 // Test helpers: the PyTorch reference of /work/shared/reference (see its README).
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { tf } from '@bigface/backend';
 
-/** The shared reference folder, a sibling of the checkout (`BIGFACE_REFERENCE_DIR` overrides it). */
-export const REFERENCE_DIR = process.env.BIGFACE_REFERENCE_DIR
-  ? `${process.env.BIGFACE_REFERENCE_DIR.replace(/\/$/, '')}/`
-  : fileURLToPath(new URL('../../../../shared/reference/', import.meta.url));
+export { REFERENCE_DIR } from '../../../test-support/reference';
+import { REFERENCE_DIR } from '../../../test-support/reference';
 
 export interface QuarterReference {
   layers: number[];
