@@ -1,1 +1,17 @@
-export {};
+export { ARCFACE_TEMPLATE_112 } from './arcface-template';
+export { alignFace } from './align-face';
+export { MEAN_FACE_68 } from './mean-face-68';
+export type { Point } from './geometry';
+export type { Landmarks } from './face-geometry';
+export type { RawImage } from './raw-image';
+export type { MaskMetadata, MaskResult, SynthesizerName } from './mask-result';
+export { MASK_TYPES, type MaskType } from './mask-types';
+export { MASK_TEXTURES, type MaskTexture } from './textures';
+export { applyTexturedMask, TEXTURED_MASK_COLOURS, type TexturedMaskOptions } from './apply-textured-mask';
+export { applyNaturalMask, NATURAL_MASK_COLOURS, NATURAL_TOP_EDGE_RANGE, type NaturalMaskOptions } from './apply-natural-mask';
+export { maskAugment, type MaskAugmenter, type MaskAugmentInput, type MaskAugmentOptions } from './mask-augment';
+export { decodeImage, type ImageInput } from './decode-image';
+export { encodeImage, type OutputFormat } from './encode-image';
+export { maskImage, type EncodedMaskResult, type MaskImageOptions } from './mask-image';
+export { maskBatch, type MaskBatchItem, type MaskBatchOptions, type MaskBatchReport } from './mask-batch';
+export { makeContactSheet, type ContactSheetFace, type ContactSheetOptions } from './make-contact-sheet';
