@@ -1,0 +1,43 @@
+import { readFileSync } from 'node:fs';
+import { initBackend, tf } from '@bigface/backend';
+import sharp from 'sharp';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { readTinyBin } from '../test/read-tiny-bin';
+import { evaluateVerificationPairs } from './evaluate-verification-pairs';
+
+beforeAll(async () => {
+  await initBackend({ backend: 'cpu' });
+});
+
+/** tiny.bin's 8 JPEGs decoded to 112×112 RGB, normalised to (x/255 − 0.5)/0.5, NHWC. */
+async function tinyPairs(): Promise<{ images: tf.Tensor4D; issame: boolean[] }> {
+  const { jpegs, issame } = readTinyBin(readFileSync('/work/shared/reference/tiny.bin'));
+  const pixels = await Promise.all(jpegs.map((jpeg) => sharp(jpeg).resize(112, 112).removeAlpha().raw().toBuffer()));
+  const flat = Float32Array.from(pixels.flatMap((buffer) => Array.from(buffer, (value) => (value / 255 - 0.5) / 0.5)));
+  return { images: tf.tensor4d(flat, [jpegs.length, 112, 112, 3]), issame };
+}
+
+describe('evaluateVerificationPairs', () => {
+  it('scores the reference tiny.bin end to end; cosine and squared distance agree (d² = 2 − 2cos)', async () => {
+    const { images, issame } = await tinyPairs();
+    expect(issame).toEqual([true, false, true, false]);
+    // A fixed random projection of 8×8-pooled pixels stands in for a backbone.
+    const projection = tf.randomNormal([8 * 8 * 3, 16], 0, 1, 'float32', 5);
+    const embed = (x: tf.Tensor4D): tf.Tensor2D => tf.tidy(() => tf.matMul(tf.reshape(tf.avgPool(x, 14, 14, 'valid'), [x.shape[0], -1]), projection));
+    const before = tf.memory().numTensors;
+    const report = evaluateVerificationPairs(embed, { images, issame }, { folds: 2, batchSize: 3 });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(report.scores).toHaveLength(4);
+    report.scores.forEach((cosine, pair) => expect(report.insightface.distances[pair]).toBeCloseTo(2 - 2 * cosine, 5));
+    expect(report.insightface.accuracyPerFold).toHaveLength(2);
+    expect(report.falseNonMatchRate[0]!.value).toBe('not enough impostor pairs for FMR 1e-1 (have 2, need ≥ 10)');
+    expect(report.roc.genuineCount).toBe(2);
+    tf.dispose([images, projection]);
+  });
+
+  it('refuses images that are not interleaved pairs', () => {
+    const images = tf.zeros([3, 2, 2, 3]) as tf.Tensor4D;
+    expect(() => evaluateVerificationPairs((x) => tf.reshape(x, [x.shape[0], -1]) as tf.Tensor2D, { images, issame: [true, false] })).toThrow(/3 images for 2 pairs; expected 4/);
+    images.dispose();
+  });
+});

@@ -1,0 +1,16 @@
+export { insightfaceVerification, defaultDistanceThresholds, type InsightfaceVerificationOptions, type InsightfaceVerificationResult } from './insightface-verification';
+export { kFoldSplits, type Fold } from './k-fold-splits';
+export type { EmbeddingRows } from './as-rows';
+export { rocCurve, type RocCurve } from './roc-curve';
+export { STANDARD_FALSE_MATCH_RATES, type OperatingPoint } from './operating-points';
+export { trueAcceptRateAtFalseAcceptRate } from './true-accept-rate-at-false-accept-rate';
+export { falseNonMatchRateAtFalseMatchRate } from './false-non-match-rate-at-false-match-rate';
+export { areaUnderRoc } from './area-under-roc';
+export { equalErrorRate, type EqualErrorRate } from './equal-error-rate';
+export { flipAveragedEmbeddings, type FlipAveragedEmbeddingsOptions } from './flip-averaged-embeddings';
+export { rocCurveSvg, type RocCurveSeries, type RocCurveSvgOptions } from './roc-curve-svg';
+export { scoreHistogramSvg, type ScoreHistogramSvgOptions } from './score-histogram-svg';
+export { scoreHistogram } from './score-histogram';
+export { svgToPng } from './svg-to-png';
+export { verificationReportTable, type VerificationReportRow, type VerificationReportTableOptions } from './verification-report-table';
+export { evaluateVerificationPairs, type VerificationPairs, type EvaluateVerificationPairsOptions, type VerificationPairsReport } from './evaluate-verification-pairs';
