@@ -1,0 +1,49 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { REFERENCE, temporaryDirectory, tinyRecReference } from '../test/reference';
+import { packImageFolder } from './pack-image-folder';
+import { RecordDataset } from './record-dataset';
+import { RecordIoReader } from './record-io-reader';
+import { unpackRecord } from './unpack-record';
+
+describe('packImageFolder / packRecordDataset', () => {
+  it('turns an image folder into the insightface layout of tiny.rec (meta and identity records byte-equal)', async () => {
+    const reference = tinyRecReference();
+    const source = RecordDataset.open(path.join(REFERENCE, 'tiny.rec'));
+    const folder = temporaryDirectory();
+    for (let i = 0; i < source.length; i++) {
+      const { image, label } = source.read(i);
+      mkdirSync(path.join(folder, `person-${label}`), { recursive: true });
+      writeFileSync(path.join(folder, `person-${label}`, `${String(i).padStart(3, '0')}.jpg`), image);
+    }
+    const out = temporaryDirectory();
+    const result = await packImageFolder(folder, path.join(out, 'train.rec'));
+    expect(result).toMatchObject({ numImages: 12, numClasses: 3, classNames: ['person-0', 'person-1', 'person-2'] });
+    expect(await readFile(path.join(out, 'property'), 'utf8')).toBe('3,112,112');
+
+    const original = RecordIoReader.open(path.join(REFERENCE, 'tiny.rec'));
+    const packed = RecordIoReader.open(path.join(out, 'train.rec'));
+    // Meta record (key 0) and the per-identity records (keys 13..15) as insightface writes them.
+    for (const key of [0, 13, 14, 15]) expect(packed.read(key).equals(original.read(key))).toBe(true);
+    for (const { key, label } of reference.images) {
+      const a = unpackRecord(original.read(key));
+      const b = unpackRecord(packed.read(key));
+      expect(b.label).toBe(label);
+      expect(b.id).toBe(BigInt(key));
+      expect(b.image.equals(a.image)).toBe(true);
+    }
+    original.close();
+    packed.close();
+    source.close();
+  });
+
+  it('refuses labels with gaps', async () => {
+    const { packRecordDataset } = await import('./pack-record-dataset');
+    const out = temporaryDirectory();
+    await expect(packRecordDataset([{ image: Buffer.from([1]), label: 1 }], path.join(out, 'train.rec'), { imageSize: [112, 112] })).rejects.toMatchObject({
+      code: 'INVALID_LABEL',
+    });
+  });
+});

@@ -1,0 +1,116 @@
+import { BigFaceError, isBigFaceError } from '@bigface/backend/errors';
+import { Rng } from '@bigface/backend/random';
+import { maskAugment, type MaskAugmenter } from '@bigface/mask-synth';
+import sharp, { type OutputInfo } from 'sharp';
+import type { AugmentOptions } from './augment-options';
+import type { SampleReader } from './sample-reader';
+
+/** One sample that could not be used, in "skip" mode. */
+export interface SkippedSample {
+  index: number;
+  origin: string;
+  code: string;
+  message: string;
+}
+
+/** The raw output of one batch (before it becomes a {@link Batch}). Internal. */
+export interface ProcessedBatch {
+  images: Float32Array;
+  labels: Int32Array;
+  indices: Int32Array;
+  skipped: SkippedSample[];
+}
+
+/** A configured batch processor: decode → flip → mask → normalise, per-sample seeded. Internal. */
+export function createBatchProcessor(reader: SampleReader, options: AugmentOptions, onError: 'throw' | 'skip') {
+  const [height, width] = options.imageSize ?? [112, 112];
+  const flip = options.flip ?? true;
+  const augmenter: MaskAugmenter | null = options.mask === false ? null : maskAugment({ ratio: options.mask?.ratio ?? 0.35, mix: options.mask?.mix });
+  const pixels = height * width * 3;
+
+  const processSample = async (epoch: number, index: number, output: Float32Array, offset: number, origins: string[], position: number): Promise<number> => {
+    const sample = reader.read(index);
+    origins[position] = sample.origin;
+    let decoded: { data: Buffer; info: OutputInfo };
+    try {
+      decoded = await sharp(sample.image).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+      if (decoded.info.width !== width || decoded.info.height !== height || decoded.info.channels !== 3) {
+        decoded = await sharp(decoded.data, { raw: { width: decoded.info.width, height: decoded.info.height, channels: decoded.info.channels } })
+          .removeAlpha()
+          .resize(width, height, { fit: 'fill' })
+          .raw()
+          .toBuffer({ resolveWithObject: true });
+      }
+    } catch (cause) {
+      throw new BigFaceError('IMAGE_DECODE_FAILED', `${sample.origin}: cannot decode the image (${(cause as Error).message}); the bytes are not a JPEG/PNG or are truncated`, { cause });
+    }
+    let data: Uint8Array = decoded.data;
+    const rng = Rng.derive(options.seed, epoch, index);
+    if (flip && rng.bernoulli(0.5)) data = flipHorizontal(data, width, height);
+    const maskSeed = rng.nextUint32();
+    if (augmenter !== null) data = augmenter({ data, width, height, channels: 3 }, { seed: maskSeed, inputName: sample.origin }).image.data;
+    // (x / 255 - 0.5) / 0.5
+    for (let i = 0; i < pixels; i++) output[offset + i] = data[i]! / 127.5 - 1;
+    return sample.label;
+  };
+
+  return async (epoch: number, indices: Int32Array): Promise<ProcessedBatch> => {
+    const images = new Float32Array(indices.length * pixels);
+    const labels = new Int32Array(indices.length);
+    const ok = new Uint8Array(indices.length);
+    const skipped: SkippedSample[] = [];
+    const failures: (unknown | undefined)[] = new Array(indices.length);
+    const origins: string[] = new Array(indices.length);
+    await Promise.all(
+      Array.from(indices, async (index, position) => {
+        try {
+          labels[position] = await processSample(epoch, index, images, position * pixels, origins, position);
+          ok[position] = 1;
+        } catch (error) {
+          failures[position] = error;
+        }
+      }),
+    );
+    for (let position = 0; position < indices.length; position++) {
+      const error = failures[position];
+      if (error === undefined) continue;
+      if (onError === 'throw') throw error;
+      skipped.push({
+        index: indices[position]!,
+        origin: origins[position] ?? `sample ${indices[position]}`,
+        code: isBigFaceError(error) ? error.code : 'SAMPLE_FAILED',
+        message: error instanceof Error ? error.message : String(error),
+      });
+    }
+    if (skipped.length === 0) return { images, labels, indices: Int32Array.from(indices), skipped };
+    // Compact the good samples to the front, keeping their order.
+    const kept = ok.reduce((sum, flag) => sum + flag, 0);
+    const keptImages = new Float32Array(kept * pixels);
+    const keptLabels = new Int32Array(kept);
+    const keptIndices = new Int32Array(kept);
+    let next = 0;
+    for (let position = 0; position < indices.length; position++) {
+      if (!ok[position]) continue;
+      keptImages.set(images.subarray(position * pixels, (position + 1) * pixels), next * pixels);
+      keptLabels[next] = labels[position]!;
+      keptIndices[next] = indices[position]!;
+      next++;
+    }
+    return { images: keptImages, labels: keptLabels, indices: keptIndices, skipped };
+  };
+}
+
+function flipHorizontal(data: Uint8Array, width: number, height: number): Uint8Array {
+  const out = new Uint8Array(data.length);
+  for (let y = 0; y < height; y++) {
+    const row = y * width * 3;
+    for (let x = 0; x < width; x++) {
+      const from = row + x * 3;
+      const to = row + (width - 1 - x) * 3;
+      out[to] = data[from]!;
+      out[to + 1] = data[from + 1]!;
+      out[to + 2] = data[from + 2]!;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,41 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import sharp from 'sharp';
+import { describe, expect, it } from 'vitest';
+import { REFERENCE, temporaryDirectory, tinyRecReference } from '../test/reference';
+import { packRecord } from './pack-record';
+import { RecordDataset } from './record-dataset';
+import { RecordIoWriter } from './record-io-writer';
+
+describe('RecordDataset', () => {
+  it('opens tiny.rec: 12 images of 3 identities, labels and JPEG sizes as in tiny-rec.json, decodable at 112x112', async () => {
+    const reference = tinyRecReference();
+    const dataset = RecordDataset.open(path.join(REFERENCE, 'tiny.rec'));
+    expect(dataset.length).toBe(reference.images.length);
+    expect(dataset.numClasses).toBe(reference.num_classes);
+    expect(dataset.imageSize).toEqual([112, 112]);
+    expect(dataset.imageKeys).toEqual(reference.images.map((image) => image.key));
+    for (let i = 0; i < dataset.length; i++) {
+      const sample = dataset.read(i);
+      expect(sample.label).toBe(reference.images[i]!.label);
+      expect(sample.image.length).toBe(reference.images[i]!.jpeg_bytes);
+    }
+    const metadata = await sharp(dataset.read(1).image).metadata();
+    expect([metadata.width, metadata.height, metadata.format]).toEqual([112, 112, 'jpeg']);
+    expect(() => dataset.read(12)).toThrow(expect.objectContaining({ code: 'INDEX_OUT_OF_RANGE' }));
+    dataset.close();
+  });
+
+  it('uses every key when record 0 has flag 0, and numClasses from property', () => {
+    const directory = temporaryDirectory();
+    const writer = RecordIoWriter.create(path.join(directory, 'train.rec'));
+    for (let key = 0; key < 3; key++) writer.write(key, packRecord({ label: key % 2, image: Buffer.from([key]) }));
+    writer.close();
+    writeFileSync(path.join(directory, 'property'), '2,112,112\n');
+    const dataset = RecordDataset.open(path.join(directory, 'train.rec'));
+    expect(dataset.imageKeys).toEqual([0, 1, 2]);
+    expect(dataset.numClasses).toBe(2);
+    expect(dataset.read(1).label).toBe(1);
+    dataset.close();
+  });
+});
