@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Rng, initBackend, tf } from '@bigface/backend';
 import { cosFace, maskedSoftmaxCrossEntropy, normalizedCosine } from '@bigface/margin-losses';
-import { TeacherEmbeddingCache, bigFaceDistillObjective } from '../dist/index.js';
+import { TeacherEmbeddingCache, bigFaceDistillObjective, frozenTeacher } from '@bigface/distill';
 
 const backend = process.env.BIGFACE_BACKEND ?? 'wasm';
 await initBackend({ backend });
@@ -66,7 +66,8 @@ function timeSteps(teacherEmbeddings) {
   return (performance.now() - begin) / steps;
 }
 
-const live = timeSteps((batchImages) => teacher.apply(batchImages));
+const liveTeacher = frozenTeacher((x) => teacher.apply(x)); // eval mode, off the tape
+const live = timeSteps((batchImages) => liveTeacher(batchImages));
 const directory = mkdtempSync(join(tmpdir(), 'bigface-distill-bench-'));
 const path = join(directory, 'teacher.safetensors');
 const buildBegin = performance.now();

@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { initBackend, tf } from '@bigface/backend';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { referenceFile } from '../../../test-support/reference';
 import { angularDistillationLoss } from './angular-distillation-loss';
 
-const reference = JSON.parse(readFileSync('/work/shared/reference/distill.json', 'utf8')) as {
+const reference = JSON.parse(readFileSync(referenceFile('distill.json'), 'utf8')) as {
   B: number;
   D: number;
   student: number[];

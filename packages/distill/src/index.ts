@@ -9,3 +9,4 @@ export {
   type LoadTeacherEmbeddingCacheOptions,
 } from './teacher-embedding-cache';
 export { idsFingerprint } from './ids-fingerprint';
+export { frozenTeacher, type TeacherModel } from './frozen-teacher';

@@ -1,7 +1,7 @@
 // Metric costs at realistic sizes: insightface 10-fold protocol on 6000 pairs of 512-d embeddings
 // (LFW-sized), and ROC / FNMR@FMR / AUC / EER on 1M + 10k cosine scores (an IJB-C-sized impostor set).
 import { Rng } from '@bigface/backend';
-import { areaUnderRoc, equalErrorRate, falseNonMatchRateAtFalseMatchRate, insightfaceVerification } from '../dist/index.js';
+import { areaUnderRoc, equalErrorRate, falseNonMatchRateAtFalseMatchRate, insightfaceVerification } from '@bigface/eval';
 
 const rng = new Rng(0);
 const time = (f) => {

@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { initBackend, tf } from '@bigface/backend';
+import { readVerificationBin } from '@bigface/data';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { readTinyBin } from '../test/read-tiny-bin';
+import { referenceFile } from '../../../test-support/reference';
 import { evaluateVerificationPairs } from './evaluate-verification-pairs';
 
 beforeAll(async () => {
@@ -11,7 +11,7 @@ beforeAll(async () => {
 
 /** tiny.bin's 8 JPEGs decoded to 112×112 RGB, normalised to (x/255 − 0.5)/0.5, NHWC. */
 async function tinyPairs(): Promise<{ images: tf.Tensor4D; issame: boolean[] }> {
-  const { jpegs, issame } = readTinyBin(readFileSync('/work/shared/reference/tiny.bin'));
+  const { images: jpegs, issame } = await readVerificationBin(referenceFile('tiny.bin'));
   const pixels = await Promise.all(jpegs.map((jpeg) => sharp(jpeg).resize(112, 112).removeAlpha().raw().toBuffer()));
   const flat = Float32Array.from(pixels.flatMap((buffer) => Array.from(buffer, (value) => (value / 255 - 0.5) / 0.5)));
   return { images: tf.tensor4d(flat, [jpegs.length, 112, 112, 3]), issame };

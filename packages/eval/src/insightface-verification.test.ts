@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { initBackend, tf } from '@bigface/backend';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { referenceFile } from '../../../test-support/reference';
 import { insightfaceVerification } from './insightface-verification';
 
 interface VerificationReference {
@@ -14,7 +15,7 @@ interface VerificationReference {
   fpr_mean_over_folds: number[];
 }
 
-const reference = JSON.parse(readFileSync('/work/shared/reference/verification.json', 'utf8')) as VerificationReference;
+const reference = JSON.parse(readFileSync(referenceFile('verification.json'), 'utf8')) as VerificationReference;
 const size = reference.embedding_size;
 const rows = Array.from({ length: reference.embeddings.length / size }, (_, row) => reference.embeddings.slice(row * size, (row + 1) * size));
 

@@ -1,4 +1,4 @@
-import { rocCurve } from './roc-curve';
+import { rocCurve, type RocCurve } from './roc-curve';
 
 /** The BigFace / MFR operating points: FMR (= FAR) 1e-1 … 1e-6. */
 export const STANDARD_FALSE_MATCH_RATES: readonly number[] = [1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6];
@@ -24,7 +24,11 @@ function impostorsNeeded(rate: number): number {
 
 /** TAR at each FMR, or the reason why not; shared by the two public functions. */
 export function trueAcceptRatesAt(scores: ArrayLike<number>, issame: ArrayLike<boolean>, falseMatchRates: readonly number[]): OperatingPoint[] {
-  const roc = rocCurve(scores, issame);
+  return trueAcceptRatesOnRoc(rocCurve(scores, issame), falseMatchRates);
+}
+
+/** TAR at each FMR read off a ready ROC curve (ties: a tied score is accepted or rejected as a block). */
+export function trueAcceptRatesOnRoc(roc: RocCurve, falseMatchRates: readonly number[]): OperatingPoint[] {
   return falseMatchRates.map((rate) => {
     const needed = impostorsNeeded(rate);
     if (roc.impostorCount < needed) {

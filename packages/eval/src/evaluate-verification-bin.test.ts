@@ -1,0 +1,56 @@
+import { initBackend, tf } from '@bigface/backend';
+import { readVerificationBin } from '@bigface/data';
+import sharp from 'sharp';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { referenceFile } from '../../../test-support/reference';
+import { evaluateVerificationBin } from './evaluate-verification-bin';
+import { verificationReportRow } from './verification-report-row';
+import { verificationReportTable } from './verification-report-table';
+
+beforeAll(async () => {
+  await initBackend({ backend: 'cpu' });
+});
+
+describe('evaluateVerificationBin', () => {
+  it('runs tiny.bin end to end under the standard, masked and masked-both protocols', async () => {
+    const path = referenceFile('tiny.bin');
+    // A fixed random projection of 8×8-pooled pixels stands in for a backbone.
+    const projection = tf.randomNormal([8 * 8 * 3, 16], 0, 1, 'float32', 5);
+    const embed = (x: tf.Tensor4D): tf.Tensor2D => tf.tidy(() => tf.matMul(tf.reshape(tf.avgPool(x, 14, 14, 'valid'), [x.shape[0], -1]), projection));
+    const before = tf.memory().numTensors;
+    const report = await evaluateVerificationBin(embed, path, { protocols: ['standard', 'masked', 'masked-both'], folds: 2, batchSize: 3, seed: 1 });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(report.pairs).toBe(4);
+    expect(report.issame).toEqual([true, false, true, false]);
+
+    // Independently: decode with sharp, normalise, embed x and its mirror, normalise the sum, cosine in float64.
+    const { images: jpegs } = await readVerificationBin(path);
+    const pixels = await Promise.all(jpegs.map((jpeg) => sharp(jpeg).removeAlpha().raw().toBuffer()));
+    const rows = tf.tidy(() => {
+      const x = tf.tensor4d(Float32Array.from(pixels.flatMap((buffer) => Array.from(buffer, (value) => value / 127.5 - 1))), [8, 112, 112, 3]);
+      return tf.add(embed(x), embed(tf.reverse(x, 2))).arraySync() as number[][];
+    });
+    const unit = rows.map((row) => row.map((value) => value / Math.hypot(...row)));
+    const expected = [0, 1, 2, 3].map((pair) => unit[2 * pair]!.reduce((sum, value, k) => sum + value * unit[2 * pair + 1]![k]!, 0));
+    const standard = report.protocols.standard!;
+    expected.forEach((cosine, pair) => expect(standard.scores[pair]).toBeCloseTo(cosine, 5));
+
+    // Masking the probe face changes every pair's score; masking both changes it again.
+    const masked = report.protocols.masked!;
+    const maskedBoth = report.protocols['masked-both']!;
+    for (let pair = 0; pair < 4; pair += 1) {
+      expect(Math.abs(masked.scores[pair]! - standard.scores[pair]!)).toBeGreaterThan(1e-4);
+      expect(Math.abs(maskedBoth.scores[pair]! - masked.scores[pair]!)).toBeGreaterThan(1e-4);
+    }
+
+    // 2 impostor pairs cannot measure FNMR at FMR 1e-4: the Table-2 row says so instead of a number.
+    const row = verificationReportRow('toy', report.protocols);
+    expect(row.masked).toMatchObject({ value: 'not enough impostor pairs for FMR 1e-4 (have 2, need ≥ 10000)' });
+    expect(verificationReportTable([row])).toContain('| toy | n/a [1] | n/a [2] |');
+    projection.dispose();
+  });
+
+  it('explains a missing file', async () => {
+    await expect(evaluateVerificationBin((x) => tf.reshape(x, [x.shape[0], -1]) as tf.Tensor2D, '/nonexistent/lfw.bin')).rejects.toThrow(/cannot read '\/nonexistent\/lfw.bin'/);
+  });
+});
