@@ -1,54 +1,22 @@
-// Benchmarks of @bigface/data (built package): each case prints one JSON line. Not a test.
-//   pnpm bench            all cases
+// Runs every bench/*.bench.mjs of @bigface/data (built package), one after the other in its own
+// process; each prints one JSON line per case. Not a test.
+//   pnpm bench                       all cases
+//   pnpm bench synth                 only files whose name contains "synth"
 //   BENCH_IMAGES=2000 pnpm bench
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import { DataPipeline, DistributedSampler, RecordDataset, generateSynthFaces } from '@bigface/data';
 
-const images = Number(process.env.BENCH_IMAGES ?? 1200);
-const batchSize = Number(process.env.BENCH_BATCH ?? 64);
-const directory = mkdtempSync(path.join(os.tmpdir(), 'bigface-data-bench-'));
-const recordPath = path.join(directory, 'train.rec');
-const cores = os.availableParallelism?.() ?? os.cpus().length;
-
-try {
-  const identities = Math.max(1, Math.round(images / 12));
-  let started = performance.now();
-  await generateSynthFaces({ identities, imagesPerIdentity: 12, seed: 1, recordPath });
-  let seconds = (performance.now() - started) / 1000;
-  console.log(JSON.stringify({ bench: 'synth-faces-generate', images: identities * 12, seconds: round(seconds), imagesPerSecond: round((identities * 12) / seconds), cores }));
-
-  const dataset = RecordDataset.open(recordPath);
-  const size = dataset.length;
-  dataset.close();
-  for (const [name, mask, workers] of [
-    ['recordio-to-batches', false, 2],
-    ['recordio-to-batches-masked', { ratio: 0.35 }, 2],
-    ['recordio-to-batches-masked', { ratio: 0.35 }, 1],
-  ]) {
-    const sampler = new DistributedSampler({ size, batchSize, seed: 1 });
-    const pipeline = new DataPipeline({ source: { format: 'recordio', recordPath }, sampler, seed: 1, mask, workers });
-    let count = 0;
-    let warm = false;
-    started = performance.now();
-    for await (const batch of pipeline.batches({ epoch: 0, step: 0 }, 2)) {
-      if (!warm) {
-        // The first batch pays for worker start-up: time from the second on.
-        warm = true;
-        started = performance.now();
-        continue;
-      }
-      count += batch.size;
-    }
-    seconds = (performance.now() - started) / 1000;
-    await pipeline.close();
-    console.log(JSON.stringify({ bench: name, workers, batchSize, maskRatio: mask ? mask.ratio : 0, images: count, seconds: round(seconds), imagesPerSecond: round(count / seconds), cores }));
+const here = path.dirname(fileURLToPath(import.meta.url));
+const filter = process.argv[2] ?? '';
+const files = readdirSync(here).filter((name) => name.endsWith('.bench.mjs') && name.includes(filter)).sort();
+let failed = 0;
+for (const file of files) {
+  const result = spawnSync(process.execPath, [path.join(here, file)], { stdio: 'inherit' });
+  if (result.status !== 0) {
+    failed++;
+    console.error(`bench/${file} exited with ${result.status ?? result.signal}`);
   }
-} finally {
-  rmSync(directory, { recursive: true, force: true });
 }
-
-function round(value) {
-  return Math.round(value * 100) / 100;
-}
+process.exit(failed === 0 ? 0 : 1);

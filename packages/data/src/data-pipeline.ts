@@ -1,11 +1,13 @@
 import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { BigFaceError } from '@bigface/backend/errors';
 import type { AugmentOptions } from './augment-options';
 import type { DatasetSource } from './dataset-source';
 import type { DistributedSampler, SamplerPosition } from './distributed-sampler';
-import { createBatchProcessor, type ProcessedBatch, type SkippedSample } from './process-batch';
+import type { MaskFunction, MaskFunctionOption } from './mask-function';
+import { createBatchProcessor, type ProcessedBatch, type ProcessorOptions, type SkippedSample } from './process-batch';
 import { openSampleReader } from './sample-reader';
 
 /** One training batch: NHWC float32 pixels normalised to [-1, 1], int32 labels and the sample indices. */
@@ -26,7 +28,13 @@ export interface Batch {
 }
 
 /** Options of {@link DataPipeline}. */
-export interface DataPipelineOptions extends AugmentOptions {
+export interface DataPipelineOptions extends Omit<AugmentOptions, 'mask'> {
+  /**
+   * Masked-face augmentation: `{ ratio?, mix? }` uses `@bigface/mask-synth` (default `{ ratio: 0.35 }`);
+   * `{ apply, ratio? }` calls your {@link MaskFunction} on raw pixels (with `workers: 0`);
+   * `{ module, exportName?, ratio? }` loads it from a module in every worker; `false` turns it off.
+   */
+  mask?: AugmentOptions['mask'] | MaskFunctionOption;
   /** What to read: `RecordDataset.source`, or `{ format: 'files', samples }` for image folders and list files. */
   source: DatasetSource;
   /** Which samples form which batch (rank, world size, epoch order, resume position). */
@@ -41,7 +49,7 @@ export interface DataPipelineOptions extends AugmentOptions {
 
 /**
  * The training input pipeline: the sampler's batches are read, decoded (sharp), flipped at random,
- * masked at ratio 0.35 by `@bigface/mask-synth`, normalised to (x/255 - 0.5)/0.5 and packed into NHWC
+ * masked at ratio 0.35 by `@bigface/mask-synth` (or by your own {@link MaskFunction}), normalised to (x/255 - 0.5)/0.5 and packed into NHWC
  * float32 batches, in worker threads, with up to `prefetch` batches in flight (back-pressure: no more
  * is read until the consumer takes a batch). Batches arrive in sampler order, and every per-sample
  * random choice comes from `Rng.derive(seed, epoch, index)`, so the output is identical for any
@@ -79,7 +87,16 @@ export class DataPipeline {
     if (!Number.isInteger(options.seed)) throw new BigFaceError('INVALID_SEED', `DataPipeline: seed must be an integer, got ${options.seed}`);
     [this.height, this.width] = options.imageSize ?? [112, 112];
     this.prefetch = Math.max(1, options.prefetch ?? Math.max(2, 2 * workerCount));
-    const augment: AugmentOptions = { seed: options.seed, flip: options.flip, mask: options.mask, imageSize: options.imageSize };
+    let mask = options.mask;
+    if (typeof mask === 'object' && 'apply' in mask && workerCount > 0) {
+      throw new BigFaceError(
+        'INVALID_ARGUMENT',
+        `DataPipeline: mask.apply is a function and cannot be sent to ${workerCount} worker thread(s); use workers: 0, or export it from a module and pass mask: { module: '/absolute/path/mask.mjs', ratio }`,
+      );
+    }
+    // Workers resolve paths from their own module: make a relative mask module absolute here.
+    if (typeof mask === 'object' && 'module' in mask && !mask.module.startsWith('file:')) mask = { ...mask, module: path.resolve(mask.module) };
+    const augment: ProcessorOptions = { seed: options.seed, flip: options.flip, mask, imageSize: options.imageSize };
     const onError = options.onError ?? 'throw';
     if (workerCount === 0) {
       this.inProcess = createBatchProcessor(openSampleReader(options.source), augment, onError);

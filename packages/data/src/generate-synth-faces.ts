@@ -12,8 +12,10 @@ export interface GenerateSynthFacesOptions {
   identities: number;
   /** Images per identity K. */
   imagesPerIdentity: number;
-  /** Where to write `train.rec` (with `train.idx` and `property` beside it). */
-  recordPath: string;
+  /** Where to write `train.rec` (with `train.idx` and `property` beside it); or give `directory`. */
+  recordPath?: string;
+  /** A folder to write `train.rec`, `train.idx` and `property` into (instead of `recordPath`). */
+  directory?: string;
   /** The family seed (default 0): the same seed gives the same files. */
   seed?: number;
   /** JPEG quality (default 90). */
@@ -31,7 +33,7 @@ export interface GenerateSynthFacesOptions {
  *
  * @example
  * import { generateSynthFaces, RecordDataset } from '@bigface/data';
- * await generateSynthFaces({ identities: 200, imagesPerIdentity: 20, seed: 1, recordPath: 'synth/train.rec' });
+ * await generateSynthFaces({ identities: 200, imagesPerIdentity: 20, seed: 1, directory: 'synth' });
  * const dataset = RecordDataset.open('synth/train.rec'); // 4000 images, 200 classes
  */
 export async function generateSynthFaces(options: GenerateSynthFacesOptions): Promise<PackRecordDatasetResult> {
@@ -41,7 +43,9 @@ export async function generateSynthFaces(options: GenerateSynthFacesOptions): Pr
   assertArgument(Number.isInteger(identities) && identities >= 1, 'INVALID_ARGUMENT', () => `generateSynthFaces: identities must be a positive integer, got ${identities}`);
   assertArgument(Number.isInteger(imagesPerIdentity) && imagesPerIdentity >= 1, 'INVALID_ARGUMENT', () => `generateSynthFaces: imagesPerIdentity must be a positive integer, got ${imagesPerIdentity}`);
   assertArgument(Number.isInteger(quality) && quality >= 1 && quality <= 100, 'INVALID_ARGUMENT', () => `generateSynthFaces: quality must be an integer in [1, 100], got ${quality}`);
-  await mkdir(path.dirname(path.resolve(options.recordPath)), { recursive: true });
+  assertArgument((options.recordPath === undefined) !== (options.directory === undefined), 'INVALID_ARGUMENT', () => 'generateSynthFaces: give exactly one of recordPath (e.g. synth/train.rec) and directory (e.g. synth/)');
+  const recordPath = options.recordPath ?? path.join(options.directory!, 'train.rec');
+  await mkdir(path.dirname(path.resolve(recordPath)), { recursive: true });
   const total = identities * imagesPerIdentity;
   const samples: PackSample[] = new Array(total);
   const concurrency = Math.max(1, options.concurrency ?? 4);
@@ -57,5 +61,5 @@ export async function generateSynthFaces(options: GenerateSynthFacesOptions): Pr
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, total) }, worker));
-  return packRecordDataset(samples, options.recordPath, { imageSize: [112, 112] });
+  return packRecordDataset(samples, recordPath, { imageSize: [112, 112] });
 }

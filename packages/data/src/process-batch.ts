@@ -1,8 +1,11 @@
 import { BigFaceError, isBigFaceError } from '@bigface/backend/errors';
 import { Rng } from '@bigface/backend/random';
-import { maskAugment, type MaskAugmenter } from '@bigface/mask-synth';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { maskAugment } from '@bigface/mask-synth';
 import sharp, { type OutputInfo } from 'sharp';
-import type { AugmentOptions } from './augment-options';
+import type { AugmentOptions, MaskModule } from './augment-options';
+import type { MaskFunction, MaskFunctionOption } from './mask-function';
 import type { SampleReader } from './sample-reader';
 
 /** One sample that could not be used, in "skip" mode. */
@@ -21,14 +24,21 @@ export interface ProcessedBatch {
   skipped: SkippedSample[];
 }
 
+/** Augment options as the batch processor takes them: the in-process mask function is allowed here. Internal. */
+export type ProcessorOptions = Omit<AugmentOptions, 'mask'> & { mask?: AugmentOptions['mask'] | MaskFunctionOption };
+
+/** Masks one decoded image (or returns it unchanged) from the sample's mask seed. */
+type Masker = (data: Uint8Array, seed: number, origin: string) => Uint8Array;
+
 /** A configured batch processor: decode → flip → mask → normalise, per-sample seeded. Internal. */
-export function createBatchProcessor(reader: SampleReader, options: AugmentOptions, onError: 'throw' | 'skip') {
+export function createBatchProcessor(reader: SampleReader, options: ProcessorOptions, onError: 'throw' | 'skip') {
   const [height, width] = options.imageSize ?? [112, 112];
   const flip = options.flip ?? true;
-  const augmenter: MaskAugmenter | null = options.mask === false ? null : maskAugment({ ratio: options.mask?.ratio ?? 0.35, mix: options.mask?.mix });
   const pixels = height * width * 3;
+  // Loaded once, on the first batch (a mask module is imported asynchronously).
+  let masker: Promise<Masker | null> | null = null;
 
-  const processSample = async (epoch: number, index: number, output: Float32Array, offset: number, origins: string[], position: number): Promise<number> => {
+  const processSample = async (mask: Masker | null, epoch: number, index: number, output: Float32Array, offset: number, origins: string[], position: number): Promise<number> => {
     const sample = reader.read(index);
     origins[position] = sample.origin;
     let decoded: { data: Buffer; info: OutputInfo };
@@ -48,13 +58,15 @@ export function createBatchProcessor(reader: SampleReader, options: AugmentOptio
     const rng = Rng.derive(options.seed, epoch, index);
     if (flip && rng.bernoulli(0.5)) data = flipHorizontal(data, width, height);
     const maskSeed = rng.nextUint32();
-    if (augmenter !== null) data = augmenter({ data, width, height, channels: 3 }, { seed: maskSeed, inputName: sample.origin }).image.data;
+    if (mask !== null) data = mask(data, maskSeed, sample.origin);
     // (x / 255 - 0.5) / 0.5
     for (let i = 0; i < pixels; i++) output[offset + i] = data[i]! / 127.5 - 1;
     return sample.label;
   };
 
   return async (epoch: number, indices: Int32Array): Promise<ProcessedBatch> => {
+    masker ??= createMasker(options.mask, width, height);
+    const mask = await masker;
     const images = new Float32Array(indices.length * pixels);
     const labels = new Int32Array(indices.length);
     const ok = new Uint8Array(indices.length);
@@ -64,7 +76,7 @@ export function createBatchProcessor(reader: SampleReader, options: AugmentOptio
     await Promise.all(
       Array.from(indices, async (index, position) => {
         try {
-          labels[position] = await processSample(epoch, index, images, position * pixels, origins, position);
+          labels[position] = await processSample(mask, epoch, index, images, position * pixels, origins, position);
           ok[position] = 1;
         } catch (error) {
           failures[position] = error;
@@ -98,6 +110,46 @@ export function createBatchProcessor(reader: SampleReader, options: AugmentOptio
     }
     return { images: keptImages, labels: keptLabels, indices: keptIndices, skipped };
   };
+}
+
+async function createMasker(option: ProcessorOptions['mask'], width: number, height: number): Promise<Masker | null> {
+  if (option === false) return null;
+  if (option === undefined || !('apply' in option || 'module' in option)) {
+    const augmenter = maskAugment({ ratio: option?.ratio ?? 0.35, mix: option?.mix });
+    return (data, seed, origin) => augmenter({ data, width, height, channels: 3 }, { seed, inputName: origin }).image.data;
+  }
+  const ratio = option.ratio ?? 0.35;
+  if (!(ratio >= 0 && ratio <= 1)) throw new BigFaceError('INVALID_ARGUMENT', `DataPipeline: mask.ratio must be in [0, 1], got ${ratio}`);
+  const apply = 'apply' in option ? option.apply : await loadMaskModule(option);
+  const pixels = width * height * 3;
+  return (data, seed, origin) => {
+    // The mask seed decides both whether and how: the same sample is masked alike on any thread.
+    if (!new Rng(seed).bernoulli(ratio)) return data;
+    const masked = apply({ data, width, height, channels: 3 }, { seed, origin });
+    if (!(masked instanceof Uint8Array) || masked.length !== pixels) {
+      throw new BigFaceError(
+        'MASK_FUNCTION_INVALID',
+        `${origin}: the mask function returned ${masked instanceof Uint8Array ? `${masked.length} bytes` : typeof masked}; return the masked RGB pixels as a Uint8Array of ${width}x${height}x3 = ${pixels} bytes`,
+      );
+    }
+    return masked;
+  };
+}
+
+async function loadMaskModule(option: MaskModule): Promise<MaskFunction> {
+  const exportName = option.exportName ?? 'default';
+  const specifier = option.module.startsWith('file:') ? option.module : pathToFileURL(path.resolve(option.module)).href;
+  let loaded: Record<string, unknown>;
+  try {
+    loaded = (await import(specifier)) as Record<string, unknown>;
+  } catch (cause) {
+    throw new BigFaceError('MASK_MODULE_INVALID', `mask module ${option.module}: cannot import it (${(cause as Error).message}); give an absolute path or file: URL of an ES module`, { cause });
+  }
+  const apply = loaded[exportName];
+  if (typeof apply !== 'function') {
+    throw new BigFaceError('MASK_MODULE_INVALID', `mask module ${option.module}: export '${exportName}' is ${typeof apply}, not a function; export your MaskFunction as '${exportName}' or set mask.exportName`);
+  }
+  return apply as MaskFunction;
 }
 
 function flipHorizontal(data: Uint8Array, width: number, height: number): Uint8Array {

@@ -132,7 +132,8 @@ export class SynthCanvas {
     const out = new Uint8Array(this.data.length);
     for (let i = 0; i < out.length; i++) {
       const value = this.data[i]!;
-      out[i] = value <= 0 ? 0 : value >= 255 ? 255 : Math.round(value);
+      // floor(value + 0.5) is Math.round for value > 0, without the call.
+      out[i] = value <= 0 ? 0 : value >= 255 ? 255 : (value + 0.5) | 0;
     }
     return out;
   }

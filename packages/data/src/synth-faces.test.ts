@@ -68,7 +68,8 @@ describe('SynthFaces', () => {
     const second = temporaryDirectory();
     const options = { identities: 3, imagesPerIdentity: 4, seed: 5 };
     const result = await generateSynthFaces({ ...options, recordPath: path.join(first, 'train.rec') });
-    await generateSynthFaces({ ...options, recordPath: path.join(second, 'train.rec') });
+    await generateSynthFaces({ ...options, directory: second });
+    await expect(generateSynthFaces({ ...options })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
     expect(result).toMatchObject({ numImages: 12, numClasses: 3 });
     expect(readFileSync(path.join(first, 'train.rec')).equals(readFileSync(path.join(second, 'train.rec')))).toBe(true);
     const dataset = RecordDataset.open(path.join(first, 'train.rec'));
