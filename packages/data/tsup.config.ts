@@ -1,12 +1,4 @@
-import { defineConfig } from 'tsup';
+import { packageConfig } from '../../tsup.base';
 
-export default defineConfig({
-  entry: ['src/index.ts', 'src/pipeline-worker.ts'],
-  format: ['esm', 'cjs'],
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  shims: true,
-  target: 'node20',
-  external: [/^@tensorflow\//, 'sharp', /^@bigface\//, 'onnxruntime-node'],
-});
+// The pipeline's worker entry is built next to the index (the workers load dist/pipeline-worker.js).
+export default packageConfig({ entry: ['src/index.ts', 'src/pipeline-worker.ts'] });

@@ -4,7 +4,7 @@ import { eyeGuard, jawXAtLevel } from './face-anchors';
 import { resolveFaceGeometry, type Landmarks } from './face-geometry';
 import { applySimilarity, type Point } from './geometry';
 import type { MaskResult } from './mask-result';
-import { accumulatePolygonCoverage, alphaBounds, boxBlur, luminance } from './raster';
+import { accumulatePolygonCoverage, alphaBounds, boxBlur, coverageWeightedMean, luminance } from './raster';
 import { assertRawImage, type RawImage } from './raw-image';
 
 /**
@@ -152,16 +152,7 @@ export function applyNaturalMask(image: RawImage, options: NaturalMaskOptions): 
   const bounds = alphaBounds(coverage, width, height);
   if (bounds !== null) {
     const luma = luminance(data, width, height, channels);
-    let sum = 0;
-    let weight = 0;
-    for (let y = bounds.y0; y <= bounds.y1; y++) {
-      for (let x = bounds.x0; x <= bounds.x1; x++) {
-        const c = coverage[y * width + x]!;
-        sum += c * luma[y * width + x]!;
-        weight += c;
-      }
-    }
-    const faceLuma = Math.max(1, sum / Math.max(weight, 1e-6));
+    const faceLuma = coverageWeightedMean(luma, coverage, bounds, width);
     boxBlur(luma, width, height, Math.max(1, Math.round(5 * face.scale)));
     const exposure = Math.min(1.1, Math.max(0.3, faceLuma / 150));
     const [red, green, blue] = colour.rgb;

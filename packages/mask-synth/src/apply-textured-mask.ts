@@ -6,7 +6,7 @@ import { applyHomography, applySimilarity, fitHomography, invertHomography, type
 import { MEAN_FACE_68 } from './mean-face-68';
 import { MASK_TEMPLATES, MASK_TYPES, type MaskType } from './mask-types';
 import type { MaskResult } from './mask-result';
-import { accumulatePolygonCoverage, alphaBounds, boxBlur, luminance } from './raster';
+import { accumulatePolygonCoverage, alphaBounds, boxBlur, coverageWeightedMean, luminance } from './raster';
 import { assertRawImage, type RawImage } from './raw-image';
 import { MASK_TEXTURES, makeTexture, textureColourCount, type MaskTexture } from './textures';
 
@@ -177,16 +177,7 @@ export function applyTexturedMask(image: RawImage, options: TexturedMaskOptions)
   const bounds = alphaBounds(coverage, width, height);
   if (bounds !== null) {
     const luma = luminance(data, width, height, channels);
-    let sum = 0;
-    let weight = 0;
-    for (let y = bounds.y0; y <= bounds.y1; y++) {
-      for (let x = bounds.x0; x <= bounds.x1; x++) {
-        const c = coverage[y * width + x]!;
-        sum += c * luma[y * width + x]!;
-        weight += c;
-      }
-    }
-    const faceLuma = Math.max(1, sum / Math.max(weight, 1e-6));
+    const faceLuma = coverageWeightedMean(luma, coverage, bounds, width);
     boxBlur(luma, width, height, Math.max(1, Math.round(4 * face.scale)));
     const brightness = Math.min(1.15, Math.max(0.4, faceLuma / 140));
     const inverseLeft = invertHomography(left!);

@@ -112,3 +112,25 @@ export function alphaBounds(alpha: Float32Array, width: number, height: number):
   }
   return x1 < 0 ? null : { x0, y0, x1, y1 };
 }
+
+/**
+ * Mean of `values` weighted by `coverage` inside `bounds` (at least 1): the brightness of the face
+ * under the mask, which both synthesizers match the mask's shading to.
+ */
+export function coverageWeightedMean(
+  values: Float32Array,
+  coverage: Float32Array,
+  bounds: { x0: number; y0: number; x1: number; y1: number },
+  width: number,
+): number {
+  let sum = 0;
+  let weight = 0;
+  for (let y = bounds.y0; y <= bounds.y1; y++) {
+    for (let x = bounds.x0; x <= bounds.x1; x++) {
+      const c = coverage[y * width + x]!;
+      sum += c * values[y * width + x]!;
+      weight += c;
+    }
+  }
+  return Math.max(1, sum / Math.max(weight, 1e-6));
+}
