@@ -6,6 +6,7 @@ import {
   depthwiseConv2dNativeBackpropInputWasm,
 } from './wasm-kernels/depthwise-backprop';
 import { unsortedSegmentSumWasm } from './wasm-kernels/unsorted-segment-sum';
+import { guardWasmAllocations, unwrapGuardedKernel } from './wasm-kernels/memory-guard';
 
 const asKernelFunc = (f: unknown) => f as tf.KernelFunc;
 
@@ -52,14 +53,14 @@ export function registerWasmTrainingKernels(): string[] {
       ours.add(config.kernelFunc);
       tf.registerKernel(config);
       provided.push(config.kernelName);
-    } else if (ours.has(existing.kernelFunc)) {
+    } else if (ours.has(unwrapGuardedKernel(existing.kernelFunc))) {
       provided.push(config.kernelName);
     }
   }
   for (const { kernelName, make } of REPLACED_KERNELS) {
     const stock = tf.getKernel(kernelName, 'wasm');
     if (stock === undefined) continue; // wasm not loaded yet: a later call replaces it
-    if (!ours.has(stock.kernelFunc)) {
+    if (!ours.has(unwrapGuardedKernel(stock.kernelFunc))) {
       const kernelFunc = asKernelFunc(make(stock));
       ours.add(kernelFunc);
       tf.unregisterKernel(kernelName, 'wasm');
@@ -67,5 +68,7 @@ export function registerWasmTrainingKernels(): string[] {
     }
     provided.push(kernelName);
   }
+  // Once the wasm backend exists: a full heap throws WASM_OUT_OF_MEMORY instead of corrupting memory.
+  guardWasmAllocations();
   return provided;
 }
