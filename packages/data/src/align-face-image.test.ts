@@ -79,4 +79,26 @@ describe('alignFaceImage', () => {
     expect(shiftedError / count).toBeGreaterThan(2 * (error / count));
     await expect(alignFaceImage(Buffer.from('nope'), landmarks)).rejects.toMatchObject({ code: 'IMAGE_DECODE_FAILED' });
   });
+
+  it('applies the EXIF orientation first: a phone photo stored sideways aligns like the upright photo', async () => {
+    const face = renderSynthFace(createSynthIdentity(5, 1), { sample: 0, variation: 0 });
+    // The upright photo: the face placed at (40, 24) on a 200x160 grey canvas.
+    const upright = await sharp({ create: { width: 200, height: 160, channels: 3, background: { r: 90, g: 90, b: 90 } } })
+      .composite([{ input: Buffer.from(face.image.data), raw: { width: 112, height: 112, channels: 3 }, left: 40, top: 24 }])
+      .raw()
+      .toBuffer();
+    const landmarks = face.landmarks.map(([x, y]) => [x + 40, y + 24] as [number, number]);
+    const asJpeg = (pixels: Buffer, width: number, height: number) =>
+      sharp(pixels, { raw: { width, height, channels: 3 } }).jpeg({ quality: 100, chromaSubsampling: '4:4:4' });
+    // Stored sideways (turned 90 degrees counter-clockwise) with EXIF orientation 6 = "turn 90 degrees clockwise to display".
+    const sideways = await sharp(await asJpeg(upright, 200, 160).toBuffer()).rotate(270).raw().toBuffer({ resolveWithObject: true });
+    expect([sideways.info.width, sideways.info.height]).toEqual([160, 200]);
+    const stored = await asJpeg(sideways.data, 160, 200).withMetadata({ orientation: 6 }).toBuffer();
+    const reference = await alignFaceImage(await asJpeg(upright, 200, 160).toBuffer(), landmarks, { format: 'raw' });
+    const aligned = await alignFaceImage(stored, landmarks, { format: 'raw' });
+    let error = 0;
+    for (let i = 0; i < aligned.data.length; i++) error += Math.abs(aligned.data[i]! - reference.data[i]!);
+    // Mean absolute difference in 8-bit levels (two JPEG encodings); ignoring the orientation gives tens of levels.
+    expect(error / aligned.data.length).toBeLessThan(2);
+  });
 });

@@ -26,6 +26,7 @@ export interface AlignFaceImageOptions {
  * Aligns a face for recognition: the Umeyama similarity from the detector's five landmarks to the
  * ArcFace template ({@link estimateSimilarity}), applied to the photo with sharp's affine warp
  * (bilinear, black outside the photo), cropped to `size` x `size` — insightface's `norm_crop`.
+ * The photo is first turned by its EXIF orientation, so landmarks are in displayed coordinates.
  *
  * @example
  * import { alignFaceImage } from '@bigface/data';
@@ -47,10 +48,11 @@ export async function alignFaceImage(
   let warped: { data: Buffer; info: OutputInfo };
   let width: number, height: number;
   try {
-    const source = sharp(input).removeAlpha().toColourspace('srgb');
+    // Landmarks are in the photo as displayed: apply the EXIF orientation first (phone photos).
+    const source = sharp(input).autoOrient().removeAlpha().toColourspace('srgb');
     const metadata = await sharp(input).metadata();
-    width = metadata.width ?? 0;
-    height = metadata.height ?? 0;
+    width = metadata.autoOrient?.width ?? metadata.width ?? 0;
+    height = metadata.autoOrient?.height ?? metadata.height ?? 0;
     warped = await source.affine([[a, b], [c, d]], { odx: tx, ody: ty, interpolator: 'bilinear', background: { r: 0, g: 0, b: 0 } }).raw().toBuffer({ resolveWithObject: true });
   } catch (cause) {
     throw new BigFaceError('IMAGE_DECODE_FAILED', `alignFaceImage: cannot read ${name} as an image: ${(cause as Error).message}`, { cause });
