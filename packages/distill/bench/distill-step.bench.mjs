@@ -81,6 +81,7 @@ await TeacherEmbeddingCache.build({ teacher: (x) => teacher.apply(x), dataset: d
 const buildMs = performance.now() - buildBegin;
 const cache = TeacherEmbeddingCache.load(path, { expectedCount: datasetSize, expectedEmbeddingSize: embeddingSize });
 const cached = timeSteps((_, ids) => cache.lookup(ids));
+cache.close();
 rmSync(directory, { recursive: true, force: true });
 const base = { bench: 'distill-step', backend, batch, imageSize, embeddingSize, teacherWidths: [32, 64, 128, 256], studentWidths: [16, 32, 64], steps };
 console.log(JSON.stringify({ ...base, teacher: 'live', msPerStep: Math.round(live) }));

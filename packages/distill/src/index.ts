@@ -9,4 +9,5 @@ export {
   type LoadTeacherEmbeddingCacheOptions,
 } from './teacher-embedding-cache';
 export { idsFingerprint } from './ids-fingerprint';
+export { SampleIdIndex } from './sample-id-index';
 export { frozenTeacher, type TeacherModel } from './frozen-teacher';

@@ -22,6 +22,11 @@ describe('evaluateVerificationBin', () => {
     expect(tf.memory().numTensors).toBe(before);
     expect(report.pairs).toBe(4);
     expect(report.issame).toEqual([true, false, true, false]);
+    const { timings } = report;
+    for (const stage of ['readMilliseconds', 'decodeMilliseconds', 'maskMilliseconds', 'embedMilliseconds', 'metricsMilliseconds'] as const) expect(timings[stage]).toBeGreaterThan(0);
+    const protocolReports = Object.values(report.protocols);
+    expect(timings.embedMilliseconds).toBeCloseTo(protocolReports.reduce((sum, r) => sum + r.timings.embedMilliseconds, 0), 6);
+    expect(timings.metricsMilliseconds).toBeCloseTo(protocolReports.reduce((sum, r) => sum + r.timings.metricsMilliseconds, 0), 6);
 
     // Independently: decode with sharp, normalise, embed x and its mirror, normalise the sum, cosine in float64.
     const { images: jpegs } = await readVerificationBin(path);

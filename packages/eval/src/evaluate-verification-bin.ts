@@ -18,12 +18,28 @@ export interface EvaluateVerificationBinOptions extends EvaluateVerificationPair
   imageSize?: number;
 }
 
+/** Wall-clock time of the stages of {@link evaluateVerificationBin}, in milliseconds, summed over the protocols. */
+export interface VerificationBinTimings {
+  /** Reading and unpickling the `.bin`. */
+  readMilliseconds: number;
+  /** JPEG decoding (and resizing to `imageSize`), once for all protocols. */
+  decodeMilliseconds: number;
+  /** Masking per protocol and normalising into a tensor. */
+  maskMilliseconds: number;
+  /** Flip-averaged embeddings (the model's forward passes). */
+  embedMilliseconds: number;
+  /** Scores and every metric. */
+  metricsMilliseconds: number;
+}
+
 /** Result of {@link evaluateVerificationBin}: one {@link VerificationPairsReport} per protocol. */
 export interface VerificationBinReport {
   path: string;
   pairs: number;
   issame: boolean[];
   protocols: Partial<Record<VerificationProtocol, VerificationPairsReport>>;
+  /** Where the time went (each protocol's report has its own embed and metrics times). */
+  timings: VerificationBinTimings;
 }
 
 async function resize(image: RawImage, size: number): Promise<RawImage> {
@@ -50,17 +66,25 @@ export async function evaluateVerificationBin(
   const { protocols = ['standard', 'masked'], mask, seed = 0, imageSize, ...pairOptions } = options;
   assertArgument(protocols.length > 0, 'EVAL_BAD_PROTOCOL', () => `evaluateVerificationBin: no protocols; choose from ${VERIFICATION_PROTOCOLS.join(', ')}`);
   assertArgument(imageSize === undefined || (Number.isInteger(imageSize) && imageSize > 0), 'EVAL_BAD_IMAGES', () => `evaluateVerificationBin: imageSize must be a positive integer, got ${imageSize}`);
+  const readBegin = performance.now();
   const { images: encoded, issame } = await readVerificationBin(path);
+  const decodeBegin = performance.now();
   const decoded: RawImage[] = [];
   for (const [index, bytes] of encoded.entries()) {
     const image = await decodeImage(bytes, `${path} image ${index}`);
     decoded.push(imageSize === undefined ? image : await resize(image, imageSize));
   }
-  const result: VerificationBinReport = { path, pairs: issame.length, issame, protocols: {} };
+  const timings: VerificationBinTimings = { readMilliseconds: decodeBegin - readBegin, decodeMilliseconds: performance.now() - decodeBegin, maskMilliseconds: 0, embedMilliseconds: 0, metricsMilliseconds: 0 };
+  const result: VerificationBinReport = { path, pairs: issame.length, issame, protocols: {}, timings };
   for (const protocol of protocols) {
+    const maskBegin = performance.now();
     const images = rawImagesToTensor(applyVerificationProtocol(decoded, protocol, { mask, seed }));
+    timings.maskMilliseconds += performance.now() - maskBegin;
     try {
-      result.protocols[protocol] = evaluateVerificationPairs(embed, { images, issame }, pairOptions);
+      const report = evaluateVerificationPairs(embed, { images, issame }, pairOptions);
+      timings.embedMilliseconds += report.timings.embedMilliseconds;
+      timings.metricsMilliseconds += report.timings.metricsMilliseconds;
+      result.protocols[protocol] = report;
     } finally {
       images.dispose();
     }

@@ -13,8 +13,8 @@ export { scoreHistogramSvg, type ScoreHistogramSvgOptions } from './score-histog
 export { scoreHistogram } from './score-histogram';
 export { svgToPng } from './svg-to-png';
 export { verificationReportTable, type VerificationReportRow, type VerificationReportTableOptions } from './verification-report-table';
-export { evaluateVerificationPairs, type VerificationPairs, type EvaluateVerificationPairsOptions, type VerificationPairsReport } from './evaluate-verification-pairs';
+export { evaluateVerificationPairs, type VerificationPairs, type EvaluateVerificationPairsOptions, type VerificationPairsReport, type VerificationPairsTimings } from './evaluate-verification-pairs';
 export { VERIFICATION_PROTOCOLS, applyVerificationProtocol, defaultFaceMasker, type VerificationProtocol, type FaceMasker, type ApplyVerificationProtocolOptions } from './verification-protocol';
 export { rawImagesToTensor } from './raw-images-to-tensor';
-export { evaluateVerificationBin, type EvaluateVerificationBinOptions, type VerificationBinReport } from './evaluate-verification-bin';
+export { evaluateVerificationBin, type EvaluateVerificationBinOptions, type VerificationBinReport, type VerificationBinTimings } from './evaluate-verification-bin';
 export { verificationReportRow, type VerificationReportRowOptions } from './verification-report-row';
