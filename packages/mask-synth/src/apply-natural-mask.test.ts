@@ -67,6 +67,66 @@ describe('applyNaturalMask on an aligned 112x112 crop', () => {
     expect(firstMaskedRow(high)).toBeLessThanOrEqual(66);
   });
 
+  it('follows the jaw contour from the cheeks down to the chin', () => {
+    // The jaw of the mean face, linearly interpolated between its contour points 2..8 (left) and
+    // 14..8 (right) at rows 76..108, moves inwards by more than 15 px on each side. The mask edge must
+    // follow it: always outside it (the fabric stands off the skin by 0.04 of the face height, ~3 px,
+    // a little more where the ear straps leave), by at most 7 px, and by an offset that varies by less
+    // than 3.5 px from row to row (seen: 3.2 to 5.9 px).
+    const jawX = (indices: number[], y: number) => {
+      for (let k = 0; k + 1 < indices.length; k++) {
+        const [x0, y0] = MEAN_FACE_68[indices[k]!]!;
+        const [x1, y1] = MEAN_FACE_68[indices[k + 1]!]!;
+        if (y >= y0 && y <= y1) return x0 + ((y - y0) / (y1 - y0)) * (x1 - x0);
+      }
+      throw new Error(`row ${y} is off the jaw`);
+    };
+    const rows = [76, 80, 84, 88, 92, 96, 100, 104, 108];
+    const jawLeft = rows.map((y) => jawX([2, 3, 4, 5, 6, 7, 8], y + 0.5));
+    const jawRight = rows.map((y) => jawX([14, 13, 12, 11, 10, 9, 8], y + 0.5));
+    expect(jawLeft[jawLeft.length - 1]! - jawLeft[0]!).toBeGreaterThan(15);
+    expect(jawRight[0]! - jawRight[jawRight.length - 1]!).toBeGreaterThan(15);
+    for (const seed of seeds.slice(0, 8)) {
+      const { alpha } = applyNaturalMask(face, { seed });
+      const leftOffsets: number[] = [];
+      const rightOffsets: number[] = [];
+      rows.forEach((y, k) => {
+        let first = -1;
+        let last = -1;
+        for (let x = 0; x < 112; x++) {
+          if (alpha[y * 112 + x]! < 128) continue;
+          if (first < 0) first = x;
+          last = x + 1;
+        }
+        leftOffsets.push(jawLeft[k]! - first);
+        rightOffsets.push(last - jawRight[k]!);
+      });
+      for (const offsets of [leftOffsets, rightOffsets]) {
+        expect(Math.min(...offsets), `seed ${seed}`).toBeGreaterThanOrEqual(0);
+        expect(Math.max(...offsets), `seed ${seed}`).toBeLessThanOrEqual(7);
+        expect(Math.max(...offsets) - Math.min(...offsets), `seed ${seed}`).toBeLessThan(3.5);
+      }
+    }
+  });
+
+  it('draws pleats: darker folds across the mask, evenly spaced', () => {
+    // On a uniform face, a white mask's centre column (x = 56) gets darker at three folds; the
+    // folds are at 0.3, 0.5 and 0.7 of the way from the top edge to the chin, so 2 or 3 of them lie
+    // between the top edge and the bottom of the 112 px crop, at least 6 px apart.
+    const { image, alpha } = applyNaturalMask(uniformImage(112, 112, 150), { seed: 2, colour: 'white' });
+    const column: number[] = [];
+    for (let y = 0; y < 112; y++) column.push(alpha[y * 112 + 56] === 255 ? image.data[(y * 112 + 56) * 3]! : Number.NaN);
+    const minima: number[] = [];
+    for (let y = 2; y < 110; y++) {
+      const v = column[y]!;
+      if (!(v < column[y - 2]! - 8 && v < column[y + 2]! - 8 && v <= column[y - 1]! && v <= column[y + 1]!)) continue;
+      if (minima.length === 0 || y - minima[minima.length - 1]! > 3) minima.push(y);
+    }
+    expect(minima.length).toBeGreaterThanOrEqual(2);
+    expect(minima.length).toBeLessThanOrEqual(3);
+    for (let k = 1; k < minima.length; k++) expect(minima[k]! - minima[k - 1]!).toBeGreaterThanOrEqual(6);
+  });
+
   it('lets light and shadow of the face carry through the mask', () => {
     // Left half dark (luma 60), right half bright (luma 200); a white mask must be darker on the left.
     const split: RawImage = uniformImage(112, 112, 0);

@@ -4,7 +4,7 @@ import { eyeGuard, jawXAtLevel } from './face-anchors';
 import { resolveFaceGeometry, type Landmarks } from './face-geometry';
 import { applySimilarity, type Point } from './geometry';
 import type { MaskResult } from './mask-result';
-import { accumulatePolygonCoverage, alphaBounds, boxBlur, coverageWeightedMean, luminance } from './raster';
+import { accumulatePolygonCoverage, boxBlur, boxBlurWindow, polygonsBounds } from './raster';
 import { assertRawImage, type RawImage } from './raw-image';
 
 /**
@@ -118,45 +118,64 @@ export function applyNaturalMask(image: RawImage, options: NaturalMaskOptions): 
   }
 
   const coverage = new Float32Array(width * height);
-  for (const shape of [outline, ...loops]) {
+  const shapes = [outline, ...loops].map((shape) => {
     const xs = new Float64Array(shape.length);
     const ys = new Float64Array(shape.length);
     shape.forEach((point, i) => {
       [xs[i], ys[i]] = applySimilarity(face.toImage, point);
     });
-    accumulatePolygonCoverage(xs, ys, width, height, coverage);
-  }
-  for (let i = 0; i < coverage.length; i++) if (coverage[i]! > 1) coverage[i] = 1;
-  // Never over the eyes, whatever the pose or the landmarks: cut the mask under the lower eyelids.
-  const guard = eyeGuard(face.canonicalPoints);
-  {
-    const { a, b, tx, ty } = face.toCanonical;
-    const box = alphaBounds(coverage, width, height);
-    if (box !== null) {
-      for (let y = box.y0; y <= box.y1; y++) {
-        for (let x = box.x0; x <= box.x1; x++) {
-          const index = y * width + x;
-          if (coverage[index]! <= 0) continue;
-          const px = x + 0.5;
-          const py = y + 0.5;
-          coverage[index]! *= guard(a * px - b * py + tx, b * px + a * py + ty);
-        }
-      }
-    }
-  }
-  // Soft edges: a fabric edge is not a vector edge.
-  if (face.scale >= 1.5) boxBlur(coverage, width, height, Math.round(0.5 * face.scale));
-
+    return { xs, ys };
+  });
+  for (const { xs, ys } of shapes) accumulatePolygonCoverage(xs, ys, width, height, coverage);
+  // Work only in a box around the mask: grown by the soft-edge blur (which spreads the mask) and, for
+  // the blur itself, by that much again so that its clamped window edges only ever see zeros.
+  const edgeRadius = face.scale >= 1.5 ? Math.round(0.5 * face.scale) : 0;
+  const polygonBox = polygonsBounds(shapes, width, height);
   const out = new Uint8Array(data);
   const alpha = new Uint8Array(width * height);
-  const bounds = alphaBounds(coverage, width, height);
-  if (bounds !== null) {
-    const luma = luminance(data, width, height, channels);
-    const faceLuma = coverageWeightedMean(luma, coverage, bounds, width);
-    boxBlur(luma, width, height, Math.max(1, Math.round(5 * face.scale)));
+  const bounds = polygonsBounds(shapes, width, height, edgeRadius);
+  if (polygonBox !== null && bounds !== null) {
+    // Never over the eyes, whatever the pose or the landmarks: cut the mask under the lower eyelids.
+    const guard = eyeGuard(face.canonicalPoints);
+    const { a, b, tx, ty } = face.toCanonical;
+    for (let y = polygonBox.y0; y <= polygonBox.y1; y++) {
+      for (let x = polygonBox.x0; x <= polygonBox.x1; x++) {
+        const index = y * width + x;
+        const c = coverage[index]!;
+        if (c <= 0) continue;
+        const px = x + 0.5;
+        const py = y + 0.5;
+        coverage[index] = Math.min(1, c) * guard(a * px - b * py + tx, b * px + a * py + ty);
+      }
+    }
+    // Soft edges: a fabric edge is not a vector edge.
+    if (edgeRadius >= 1) boxBlurWindow(coverage, width, polygonsBounds(shapes, width, height, 2 * edgeRadius)!, edgeRadius);
+
+    // The face's luminance under the mask, and blurred around it (the same values as blurring the
+    // whole image there, as the window reaches the blur radius beyond the mask).
+    const radius = Math.max(1, Math.round(5 * face.scale));
+    const wx0 = Math.max(0, bounds.x0 - radius);
+    const wy0 = Math.max(0, bounds.y0 - radius);
+    const wx1 = Math.min(width - 1, bounds.x1 + radius);
+    const wy1 = Math.min(height - 1, bounds.y1 + radius);
+    const windowWidth = wx1 - wx0 + 1;
+    const luma = new Float32Array(windowWidth * (wy1 - wy0 + 1));
+    let lumaSum = 0;
+    let coverageSum = 0;
+    for (let y = wy0; y <= wy1; y++) {
+      for (let x = wx0; x <= wx1; x++) {
+        const p = (y * width + x) * channels;
+        const value = 0.299 * data[p]! + 0.587 * data[p + 1]! + 0.114 * data[p + 2]!;
+        luma[(y - wy0) * windowWidth + (x - wx0)] = value;
+        const c = coverage[y * width + x]!;
+        lumaSum += c * value;
+        coverageSum += c;
+      }
+    }
+    const faceLuma = Math.max(1, lumaSum / Math.max(coverageSum, 1e-6));
+    boxBlur(luma, windowWidth, wy1 - wy0 + 1, radius);
     const exposure = Math.min(1.1, Math.max(0.3, faceLuma / 150));
     const [red, green, blue] = colour.rgb;
-    const { a, b, tx, ty } = face.toCanonical;
     const pleatSpan = chin[1] - topY;
     for (let y = bounds.y0; y <= bounds.y1; y++) {
       for (let x = bounds.x0; x <= bounds.x1; x++) {
@@ -168,14 +187,13 @@ export function applyNaturalMask(image: RawImage, options: NaturalMaskOptions): 
         const cx = a * px - b * py + tx;
         const cy = b * px + a * py + ty;
         const across = (cx - noseX) / halfWidth;
-        // Pleats bow down towards the middle of the face.
+        // Pleats bow down towards the middle of the face: three folds at 0.3, 0.5 and 0.7 of the way
+        // down, each a dark line with a lit band just above it.
         const q = (cy - topY) / pleatSpan - 0.06 * (1 - Math.min(1, across * across));
-        let shade = 1 - 0.15 * Math.min(1, across * across);
-        for (const fold of [0.3, 0.5, 0.7]) {
-          shade -= 0.16 * line(q - fold, 0.035);
-          shade += 0.06 * line(q - fold + 0.06, 0.05);
-        }
-        const local = luma[index]! / faceLuma;
+        const shade = 1 - 0.15 * Math.min(1, across * across)
+          - 0.16 * (line(q - 0.3, 0.035) + line(q - 0.5, 0.035) + line(q - 0.7, 0.035))
+          + 0.06 * (line(q - 0.24, 0.05) + line(q - 0.44, 0.05) + line(q - 0.64, 0.05));
+        const local = luma[(y - wy0) * windowWidth + (x - wx0)]! / faceLuma;
         const light = exposure * shade * Math.max(0.2, 1 + 0.8 * (local - 1));
         const p = index * channels;
         out[p] = Math.round(data[p]! * (1 - c) + Math.min(255, red * light) * c);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { alphaAt, eyePoints, lowerFacePoints, MEAN_FACE_68, syntheticFace, uniformImage } from '../test/helpers';
-import { applyTexturedMask } from './apply-textured-mask';
+import { applyTexturedMask, TEXTURED_MASK_COLOURS } from './apply-textured-mask';
 import { MASK_TYPES } from './mask-types';
 import { MASK_TEXTURES } from './textures';
 
@@ -42,6 +42,50 @@ describe('applyTexturedMask on an aligned 112x112 crop', () => {
     }
     if (texture === 'plain') expect(colours.size).toBeLessThan(40);
     else expect(colours.size).toBeGreaterThan(5);
+  });
+
+  it('never paints a part of the mask much darker than its own colours (no black blobs)', () => {
+    // On a uniform grey face of luma 140 the brightness factor is 140/140 = 1 and the local-light term
+    // is 1, so a fully covered pixel is (mask colour) x (decoration shade); shades stay above 0.55. So
+    // no fully covered pixel may be darker than 0.35 x the luma of the darkest colour the mask uses,
+    // filters and valves included (they once were a fixed near-black grey: luma about 55 on a white
+    // and yellow mask, whose threshold is 0.35 x 196 = 69).
+    const luma = (r: number, g: number, b: number) => 0.299 * r + 0.587 * g + 0.114 * b;
+    const face = uniformImage(112, 112, 140);
+    const colourSets = [['white', 'yellow', 'pink'], ['light-blue', 'khaki', 'white'], ['black', 'navy', 'brown']];
+    for (const type of MASK_TYPES) {
+      for (const texture of MASK_TEXTURES) {
+        for (const [k, colours] of colourSets.entries()) {
+          for (const seed of [2 * k, 2 * k + 1]) {
+            const { image, alpha, metadata } = applyTexturedMask(face, { seed, type, texture, colours });
+            const used = metadata!.colour.split('+').map((name) => luma(...TEXTURED_MASK_COLOURS[name]!));
+            const threshold = 0.35 * Math.min(...used);
+            let darkest = 255;
+            for (let i = 0; i < alpha.length; i++) {
+              if (alpha[i] !== 255) continue;
+              darkest = Math.min(darkest, luma(image.data[i * 3]!, image.data[i * 3 + 1]!, image.data[i * 3 + 2]!));
+            }
+            expect(darkest, `${type}/${texture}/${metadata!.colour} seed ${seed}`).toBeGreaterThanOrEqual(threshold);
+          }
+        }
+      }
+    }
+  });
+
+  it('changes only the pixels under the mask, in proportion to alpha', () => {
+    for (const type of MASK_TYPES) {
+      const face = syntheticFace();
+      const { image, alpha } = applyTexturedMask(face, { seed: 9, type });
+      let violations = 0;
+      for (let i = 0; i < alpha.length; i++) {
+        for (let c = 0; c < 3; c++) {
+          const change = Math.abs(image.data[i * 3 + c]! - face.data[i * 3 + c]!);
+          // out = in (1 - a) + paint a, |paint - in| <= 255, plus rounding of alpha to 1/255 steps.
+          if (change > alpha[i]! + 1) violations++;
+        }
+      }
+      expect(violations, type).toBe(0);
+    }
   });
 
   it('matches the mask brightness to the face', () => {

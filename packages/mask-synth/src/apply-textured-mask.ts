@@ -5,8 +5,8 @@ import { resolveFaceGeometry, type Landmarks } from './face-geometry';
 import { applyHomography, applySimilarity, fitHomography, invertHomography, type Homography, type Point } from './geometry';
 import { MEAN_FACE_68 } from './mean-face-68';
 import { MASK_TEMPLATES, MASK_TYPES, type MaskType } from './mask-types';
-import type { MaskResult } from './mask-result';
-import { accumulatePolygonCoverage, alphaBounds, boxBlur, coverageWeightedMean, luminance } from './raster';
+import type { MaskMetadata, MaskResult } from './mask-result';
+import { accumulatePolygonCoverage, boxBlur, polygonsBounds } from './raster';
 import { assertRawImage, type RawImage } from './raw-image';
 import { MASK_TEXTURES, makeTexture, textureColourCount, type MaskTexture } from './textures';
 
@@ -28,7 +28,11 @@ export const TEXTURED_MASK_COLOURS: Readonly<Record<string, readonly [number, nu
   teal: [40, 140, 140],
 };
 const CAMOUFLAGE_COLOURS = ['olive', 'khaki', 'brown', 'black', 'green'];
-const PART_GREY: readonly [number, number, number] = [52, 54, 58];
+// Filters and valves are moulded plastic: a neutral grey tinted by the mask's first colour, so that they
+// read as parts of that mask. (A fixed near-black grey, further darkened by brightness matching, made
+// them look like black blobs hanging at the bottom of the mask.)
+const PART_GREY: readonly [number, number, number] = [120, 122, 128];
+const PART_TINT = 0.45;
 
 /** Options of {@link applyTexturedMask}. */
 export interface TexturedMaskOptions {
@@ -97,9 +101,11 @@ export function applyTexturedMask(image: RawImage, options: TexturedMaskOptions)
   const colourNames = (options.colours && options.colours.length > 0 ? options.colours : drawnColours).slice(0, textureColourCount(texture));
   while (colourNames.length < textureColourCount(texture)) colourNames.push(drawnColours[colourNames.length]!);
   const colours = colourNames.map((name) => TEXTURED_MASK_COLOURS[name]!);
+  const partRgb = PART_GREY.map((grey, k) => (1 - PART_TINT) * grey + PART_TINT * colours[0]![k]!);
   const variant = rng.int(2);
   const textureAt = makeTexture(texture, rng);
   const template = MASK_TEMPLATES[type];
+  const metadataOf = (): MaskMetadata => ({ synthesizer: 'textured', type, colour: colourNames.join('+'), texture, seed: options.seed });
 
   // Face anchors in pixels, and one homography per half: template → image.
   const anchors = faceAnchors(face.canonicalPoints).map((point) => applySimilarity(face.toImage, point));
@@ -153,75 +159,106 @@ export function applyTexturedMask(image: RawImage, options: TexturedMaskOptions)
 
   const coverage = new Float32Array(width * height);
   for (const { xs, ys } of mapped) accumulatePolygonCoverage(xs, ys, width, height, coverage);
-  for (let i = 0; i < coverage.length; i++) if (coverage[i]! > 1) coverage[i] = 1;
+  const out = new Uint8Array(data);
+  const alpha = new Uint8Array(width * height);
+  const box = polygonsBounds(mapped, width, height);
+  if (box === null) return { image: { data: out, width, height, channels }, alpha, metadata: metadataOf() };
+
   // Never over the eyes, whatever the pose or the landmarks: cut the mask under the lower eyelids.
   const guard = eyeGuard(face.canonicalPoints);
   {
     const { a, b, tx, ty } = face.toCanonical;
-    const box = alphaBounds(coverage, width, height);
-    if (box !== null) {
-      for (let y = box.y0; y <= box.y1; y++) {
-        for (let x = box.x0; x <= box.x1; x++) {
-          const index = y * width + x;
-          if (coverage[index]! <= 0) continue;
-          const px = x + 0.5;
-          const py = y + 0.5;
-          coverage[index]! *= guard(a * px - b * py + tx, b * px + a * py + ty);
-        }
+    for (let y = box.y0; y <= box.y1; y++) {
+      for (let x = box.x0; x <= box.x1; x++) {
+        const index = y * width + x;
+        const c = coverage[index]!;
+        if (c <= 0) continue;
+        const px = x + 0.5;
+        const py = y + 0.5;
+        coverage[index] = Math.min(1, c) * guard(a * px - b * py + tx, b * px + a * py + ty);
       }
     }
   }
 
-  const out = new Uint8Array(data);
-  const alpha = new Uint8Array(width * height);
-  const bounds = alphaBounds(coverage, width, height);
-  if (bounds !== null) {
-    const luma = luminance(data, width, height, channels);
-    const faceLuma = coverageWeightedMean(luma, coverage, bounds, width);
-    boxBlur(luma, width, height, Math.max(1, Math.round(4 * face.scale)));
-    const brightness = Math.min(1.15, Math.max(0.4, faceLuma / 140));
-    const inverseLeft = invertHomography(left!);
-    const inverseRight = invertHomography(right!);
-    for (let y = bounds.y0; y <= bounds.y1; y++) {
-      for (let x = bounds.x0; x <= bounds.x1; x++) {
-        const index = y * width + x;
-        const c = coverage[index]!;
-        if (c <= 0) continue;
-        const [uL, vL] = applyHomography(inverseLeft, x + 0.5, y + 0.5);
-        const [uR, vR] = applyHomography(inverseRight, x + 0.5, y + 0.5);
-        const w = leftWeight((uL + uR) / 2);
-        const u = w * uL + (1 - w) * uR;
-        const v = w * vL + (1 - w) * vR;
-        const { shade, partColour } = template.decoration(u, v, variant);
-        let r: number;
-        let g: number;
-        let b: number;
-        if (partColour >= 0) {
-          [r, g, b] = PART_GREY;
-        } else {
-          const t = textureAt(u, v);
-          const low = Math.min(colours.length - 1, Math.floor(t));
-          const high = Math.min(colours.length - 1, low + 1);
-          const f = t - Math.floor(t);
-          const ca = colours[low]!;
-          const cb = colours[high]!;
-          r = ca[0] + (cb[0] - ca[0]) * f;
-          g = ca[1] + (cb[1] - ca[1]) * f;
-          b = ca[2] + (cb[2] - ca[2]) * f;
-        }
-        const local = luma[index]! / faceLuma;
-        const light = shade * brightness * (1 + 0.3 * (local - 1));
-        const p = index * channels;
-        out[p] = Math.round(data[p]! * (1 - c) + Math.min(255, r * light) * c);
-        out[p + 1] = Math.round(data[p + 1]! * (1 - c) + Math.min(255, g * light) * c);
-        out[p + 2] = Math.round(data[p + 2]! * (1 - c) + Math.min(255, b * light) * c);
-        alpha[index] = Math.round(c * 255);
-      }
+  // The face's luminance only matters under the mask: measure and blur it in a window around the
+  // mask (the blur radius wide), which gives the same values as blurring the whole image there.
+  const radius = Math.max(1, Math.round(4 * face.scale));
+  const wx0 = Math.max(0, box.x0 - radius);
+  const wy0 = Math.max(0, box.y0 - radius);
+  const wx1 = Math.min(width - 1, box.x1 + radius);
+  const wy1 = Math.min(height - 1, box.y1 + radius);
+  const windowWidth = wx1 - wx0 + 1;
+  const windowHeight = wy1 - wy0 + 1;
+  const luma = new Float32Array(windowWidth * windowHeight);
+  let lumaSum = 0;
+  let coverageSum = 0;
+  for (let y = wy0; y <= wy1; y++) {
+    for (let x = wx0; x <= wx1; x++) {
+      const p = (y * width + x) * channels;
+      const value = 0.299 * data[p]! + 0.587 * data[p + 1]! + 0.114 * data[p + 2]!;
+      luma[(y - wy0) * windowWidth + (x - wx0)] = value;
+      const c = coverage[y * width + x]!;
+      lumaSum += c * value;
+      coverageSum += c;
     }
   }
-  return {
-    image: { data: out, width, height, channels },
-    alpha,
-    metadata: { synthesizer: 'textured', type, colour: colourNames.join('+'), texture, seed: options.seed },
-  };
+  const faceLuma = Math.max(1, lumaSum / Math.max(coverageSum, 1e-6));
+  boxBlur(luma, windowWidth, windowHeight, radius);
+  const brightness = Math.min(1.15, Math.max(0.4, faceLuma / 140));
+  const inverseLeft = invertHomography(left!);
+  const inverseRight = invertHomography(right!);
+  const [l0, l1, l2, l3, l4, l5, l6, l7, l8] = inverseLeft as unknown as number[];
+  const [r0, r1, r2, r3, r4, r5, r6, r7, r8] = inverseRight as unknown as number[];
+  const colourCount = colours.length;
+  const [baseRed, baseGreen, baseBlue] = colours[0]!;
+  for (let y = box.y0; y <= box.y1; y++) {
+    const py = y + 0.5;
+    for (let x = box.x0; x <= box.x1; x++) {
+      const index = y * width + x;
+      const c = coverage[index]!;
+      if (c <= 0) continue;
+      const px = x + 0.5;
+      const wl = 1 / (l6! * px + l7! * py + l8!);
+      const uL = (l0! * px + l1! * py + l2!) * wl;
+      const vL = (l3! * px + l4! * py + l5!) * wl;
+      const wr = 1 / (r6! * px + r7! * py + r8!);
+      const uR = (r0! * px + r1! * py + r2!) * wr;
+      const vR = (r3! * px + r4! * py + r5!) * wr;
+      const w = leftWeight((uL + uR) / 2);
+      const u = w * uL + (1 - w) * uR;
+      const v = w * vL + (1 - w) * vR;
+      const decoration = template.decoration(u, v, variant);
+      const shade = Math.abs(decoration);
+      let r: number;
+      let g: number;
+      let b: number;
+      if (decoration < 0) {
+        r = partRgb[0]!;
+        g = partRgb[1]!;
+        b = partRgb[2]!;
+      } else if (colourCount === 1) {
+        r = baseRed;
+        g = baseGreen;
+        b = baseBlue;
+      } else {
+        const t = textureAt(u, v);
+        const low = Math.min(colourCount - 1, Math.floor(t));
+        const high = Math.min(colourCount - 1, low + 1);
+        const f = t - Math.floor(t);
+        const ca = colours[low]!;
+        const cb = colours[high]!;
+        r = ca[0] + (cb[0] - ca[0]) * f;
+        g = ca[1] + (cb[1] - ca[1]) * f;
+        b = ca[2] + (cb[2] - ca[2]) * f;
+      }
+      const local = luma[(y - wy0) * windowWidth + (x - wx0)]! / faceLuma;
+      const light = shade * brightness * (1 + 0.3 * (local - 1));
+      const p = index * channels;
+      out[p] = Math.round(data[p]! * (1 - c) + Math.min(255, r * light) * c);
+      out[p + 1] = Math.round(data[p + 1]! * (1 - c) + Math.min(255, g * light) * c);
+      out[p + 2] = Math.round(data[p + 2]! * (1 - c) + Math.min(255, b * light) * c);
+      alpha[index] = Math.round(c * 255);
+    }
+  }
+  return { image: { data: out, width, height, channels }, alpha, metadata: metadataOf() };
 }

@@ -9,13 +9,14 @@ export type MaskType = (typeof MASK_TYPES)[number];
  * A mask drawn as vectors in template space: u runs across the face (0 at the left cheek, 1 at the
  * right), v down it (0 at the nose bridge, 1 at the chin); the face anchor points sit where
  * `anchorsInTemplate` says. `outline` is a closed smooth curve; `parts` are extra closed shapes
- * (filters) that add to the outline. `decoration` darkens or lightens (factor around 1) and may
- * recolour (`partColour` ≥ 0 picks a fixed dark grey) at a template point.
+ * (filters) that add to the outline. `decoration` gives the shade at a template point: a factor around 1
+ * that darkens or lightens the fabric, or, negated, the shade of a moulded part (filter, valve: grey
+ * tinted by the mask colour) there. A number rather than an object: it runs once per masked pixel.
  */
 export interface MaskTemplate {
   outline: Point[];
   parts: Point[][];
-  decoration: (u: number, v: number, variant: number) => { shade: number; partColour: number };
+  decoration: (u: number, v: number, variant: number) => number;
 }
 
 function catmullRomClosed(control: readonly Point[], samplesPerSegment = 8): Point[] {
@@ -51,7 +52,6 @@ function line(distance: number, width: number): number {
   return t >= 1 ? 0 : 1 - t * t;
 }
 
-const plain = { shade: 1, partColour: -1 };
 
 export const MASK_TEMPLATES: Readonly<Record<MaskType, MaskTemplate>> = {
   surgical: {
@@ -69,7 +69,7 @@ export const MASK_TEMPLATES: Readonly<Record<MaskType, MaskTemplate>> = {
         shade += 0.07 * line(v - y + 0.05, 0.04);
       }
       shade -= 0.08 * line(v + 0.06 - 0.04 * Math.abs(u - 0.5), 0.035);
-      return { shade, partColour: -1 };
+      return shade;
     },
   },
   n95: {
@@ -80,12 +80,12 @@ export const MASK_TEMPLATES: Readonly<Record<MaskType, MaskTemplate>> = {
     parts: [],
     decoration: (u, v, variant) => {
       let shade = 1 - 0.12 * line(v + 0.06 - 0.25 * Math.abs(u - 0.5), 0.04); // nose clip
-      shade -= 0.1 * Math.max(0, Math.hypot((u - 0.5) / 0.6, (v - 0.5) / 0.7) - 0.6); // cup curvature
+      shade -= 0.1 * Math.max(0, Math.sqrt(((u - 0.5) / 0.6) ** 2 + ((v - 0.5) / 0.7) ** 2) - 0.6); // cup curvature
       if (variant % 2 === 1) {
-        const r = Math.hypot(u - 0.7, v - 0.62);
-        if (r < 0.11) return { shade: r < 0.09 ? 0.9 : 0.7, partColour: 0 }; // exhalation valve
+        const r = Math.sqrt((u - 0.7) ** 2 + (v - 0.62) ** 2);
+        if (r < 0.11) return r < 0.09 ? -0.9 : -0.7; // exhalation valve
       }
-      return { shade, partColour: -1 };
+      return shade;
     },
   },
   kn95: {
@@ -98,7 +98,7 @@ export const MASK_TEMPLATES: Readonly<Record<MaskType, MaskTemplate>> = {
       let shade = 1 - 0.22 * line(u - 0.5, 0.02); // centre seam
       shade += u < 0.5 ? -0.05 : 0.04; // the two folded panels catch light differently
       shade -= 0.1 * line(v + 0.09 - 0.2 * Math.abs(u - 0.5), 0.03);
-      return { shade, partColour: -1 };
+      return shade;
     },
   },
   cloth: {
@@ -110,7 +110,7 @@ export const MASK_TEMPLATES: Readonly<Record<MaskType, MaskTemplate>> = {
     decoration: (u, v) => {
       // A stitched centre seam (dashes) and soft fabric folds.
       const stitch = Math.sin(v * 60) > 0 ? line(u - 0.5, 0.015) : 0;
-      return { shade: 1 - 0.25 * stitch + 0.04 * Math.sin(u * 14 + v * 3), partColour: -1 };
+      return 1 - 0.25 * stitch + 0.04 * Math.sin(u * 14 + v * 3);
     },
   },
   'gas-mask': {
@@ -118,15 +118,16 @@ export const MASK_TEMPLATES: Readonly<Record<MaskType, MaskTemplate>> = {
       [0.5, -0.14], [0.8, 0.0], [1.02, 0.3], [1.04, 0.65], [0.85, 0.95], [0.5, 1.08],
       [0.15, 0.95], [-0.04, 0.65], [-0.02, 0.3], [0.2, 0.0],
     ]),
-    parts: [circle(0.02, 0.74, 0.2, 0.2), circle(0.98, 0.74, 0.2, 0.2)],
+    // Two side filters at mouth height, set into the cheeks (not hanging below the jaw), and a front valve.
+    parts: [circle(0.08, 0.66, 0.17, 0.17), circle(0.92, 0.66, 0.17, 0.17)],
     decoration: (u, v) => {
-      for (const cx of [0.02, 0.98]) {
-        const r = Math.hypot(u - cx, v - 0.74);
-        if (r < 0.2) return { shade: 0.85 + 0.25 * line(Math.sin(r * 80), 0.5) - 0.3 * line(r - 0.19, 0.015), partColour: 0 };
+      for (const cx of [0.08, 0.92]) {
+        const r = Math.sqrt((u - cx) ** 2 + (v - 0.66) ** 2);
+        if (r < 0.17) return -(0.85 + 0.2 * line(Math.sin(r * 80), 0.5) - 0.25 * line(r - 0.16, 0.015));
       }
-      const front = Math.hypot(u - 0.5, v - 0.74);
-      if (front < 0.14) return { shade: 0.75 + 0.2 * line(Math.sin((u - 0.5) * 120), 0.4), partColour: 0 };
-      return plain;
+      const front = Math.sqrt((u - 0.5) ** 2 + (v - 0.76) ** 2);
+      if (front < 0.12) return -(0.8 + 0.2 * line(Math.sin((u - 0.5) * 120), 0.4));
+      return 1;
     },
   },
 };

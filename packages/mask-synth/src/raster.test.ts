@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { accumulatePolygonCoverage, boxBlur } from './raster';
+import { accumulatePolygonCoverage, boxBlur, boxBlurWindow, polygonsBounds } from './raster';
 
 function total(values: Float32Array): number {
   let sum = 0;
@@ -45,5 +45,28 @@ describe('boxBlur', () => {
     expect(total(values)).toBeCloseTo(9, 5);
     expect(values[4 * 11 + 4]).toBeCloseTo(1, 5);
     expect(values[3 * 11 + 5]).toBe(0);
+  });
+});
+
+describe('boxBlurWindow', () => {
+  it('equals blurring the whole image, inside a window that reaches the radius beyond the non-zero pixels', () => {
+    // A 3x3 block of ones at (10..12, 8..10) in a 30x24 image, radius 2: the window [6, 16] x [4, 14]
+    // reaches 2 pixels beyond where the blur spreads it (8..14, 6..12), so its clamped edges see zeros.
+    const whole = new Float32Array(30 * 24);
+    for (let y = 8; y <= 10; y++) for (let x = 10; x <= 12; x++) whole[y * 30 + x] = 1;
+    const windowed = whole.slice();
+    boxBlur(whole, 30, 24, 2);
+    boxBlurWindow(windowed, 30, { x0: 6, y0: 4, x1: 16, y1: 14 }, 2);
+    for (let i = 0; i < whole.length; i++) expect(windowed[i]).toBeCloseTo(whole[i]!, 6);
+    // Each blurred pixel is (overlap of its 5x5 box with the block) / 25: at (11, 9) all 9 ones.
+    expect(windowed[9 * 30 + 11]).toBeCloseTo(9 / 25, 6);
+  });
+});
+
+describe('polygonsBounds', () => {
+  it('boxes the vertices, grows by a margin and clips to the image', () => {
+    expect(polygonsBounds([{ xs: [2.5, 7.2], ys: [3.1, 4] }], 20, 20)).toEqual({ x0: 2, y0: 3, x1: 8, y1: 4 });
+    expect(polygonsBounds([{ xs: [2.5, 7.2], ys: [3.1, 4] }], 20, 20, 5)).toEqual({ x0: 0, y0: 0, x1: 13, y1: 9 });
+    expect(polygonsBounds([{ xs: [-9, -3], ys: [1, 2] }], 20, 20)).toBeNull();
   });
 });

@@ -1,4 +1,4 @@
-// Pixel helpers shared by both synthesizers: polygon coverage, box blur, luminance, compositing.
+// Pixel helpers shared by both synthesizers: polygon coverage and box blurs.
 
 const SUBSCANLINES = 4;
 
@@ -84,53 +84,47 @@ export function boxBlur(values: Float32Array, width: number, height: number, rad
   return values;
 }
 
-/** Rec. 601 luma of every pixel. */
-export function luminance(data: Uint8Array, width: number, height: number, channels: number): Float32Array {
-  const out = new Float32Array(width * height);
-  for (let i = 0, p = 0; i < out.length; i++, p += channels) {
-    out[i] = 0.299 * data[p]! + 0.587 * data[p + 1]! + 0.114 * data[p + 2]!;
-  }
-  return out;
-}
-
-/** Bounding box (inclusive) of the pixels where `alpha` > 0, or null when empty. */
-export function alphaBounds(alpha: Float32Array, width: number, height: number): { x0: number; y0: number; x1: number; y1: number } | null {
-  let x0 = width;
-  let y0 = height;
-  let x1 = -1;
-  let y1 = -1;
-  for (let y = 0; y < height; y++) {
-    const base = y * width;
-    for (let x = 0; x < width; x++) {
-      if (alpha[base + x]! > 0) {
-        if (x < x0) x0 = x;
-        if (x > x1) x1 = x;
-        if (y < y0) y0 = y;
-        if (y > y1) y1 = y;
-      }
-    }
-  }
-  return x1 < 0 ? null : { x0, y0, x1, y1 };
-}
-
 /**
- * Mean of `values` weighted by `coverage` inside `bounds` (at least 1): the brightness of the face
- * under the mask, which both synthesizers match the mask's shading to.
+ * {@link boxBlur} of the window [x0, x1] x [y0, y1] of `values` (width x height), in place, clamped at
+ * the window's edges. Equal to blurring the whole image inside the window wherever the window reaches
+ * `radius` beyond the pixels read (or the image's own edge): the synthesizers blur only around a mask.
  */
-export function coverageWeightedMean(
+export function boxBlurWindow(
   values: Float32Array,
-  coverage: Float32Array,
-  bounds: { x0: number; y0: number; x1: number; y1: number },
   width: number,
-): number {
-  let sum = 0;
-  let weight = 0;
-  for (let y = bounds.y0; y <= bounds.y1; y++) {
-    for (let x = bounds.x0; x <= bounds.x1; x++) {
-      const c = coverage[y * width + x]!;
-      sum += c * values[y * width + x]!;
-      weight += c;
+  window: { x0: number; y0: number; x1: number; y1: number },
+  radius: number,
+): void {
+  const windowWidth = window.x1 - window.x0 + 1;
+  const windowHeight = window.y1 - window.y0 + 1;
+  const part = new Float32Array(windowWidth * windowHeight);
+  for (let y = 0; y < windowHeight; y++) part.set(values.subarray((window.y0 + y) * width + window.x0, (window.y0 + y) * width + window.x1 + 1), y * windowWidth);
+  boxBlur(part, windowWidth, windowHeight, radius);
+  for (let y = 0; y < windowHeight; y++) values.set(part.subarray(y * windowWidth, (y + 1) * windowWidth), (window.y0 + y) * width + window.x0);
+}
+
+/** Pixel box (inclusive) of polygons grown by `margin` pixels and clipped to the image, or null when outside. */
+export function polygonsBounds(
+  shapes: readonly { xs: ArrayLike<number>; ys: ArrayLike<number> }[],
+  width: number,
+  height: number,
+  margin = 0,
+): { x0: number; y0: number; x1: number; y1: number } | null {
+  let minX = Infinity;
+  let minY = Infinity;
+  let maxX = -Infinity;
+  let maxY = -Infinity;
+  for (const { xs, ys } of shapes) {
+    for (let i = 0; i < xs.length; i++) {
+      minX = Math.min(minX, xs[i]!);
+      maxX = Math.max(maxX, xs[i]!);
+      minY = Math.min(minY, ys[i]!);
+      maxY = Math.max(maxY, ys[i]!);
     }
   }
-  return Math.max(1, sum / Math.max(weight, 1e-6));
+  const x0 = Math.max(0, Math.floor(minX) - margin);
+  const y0 = Math.max(0, Math.floor(minY) - margin);
+  const x1 = Math.min(width - 1, Math.ceil(maxX) + margin);
+  const y1 = Math.min(height - 1, Math.ceil(maxY) + margin);
+  return x0 > x1 || y0 > y1 ? null : { x0, y0, x1, y1 };
 }

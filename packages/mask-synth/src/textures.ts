@@ -81,7 +81,7 @@ export function makeTexture(texture: MaskTexture, rng: Rng): TextureFunction {
         const y = v * cells + (Math.floor(u * cells) & 1) * 0.5;
         const dx = x - Math.floor(x) - 0.5;
         const dy = y - Math.floor(y) - 0.5;
-        return smoothEdge(Math.hypot(dx, dy) - radius, 0.12);
+        return smoothEdge(Math.sqrt(dx * dx + dy * dy) - radius, 0.12);
       };
     }
     case 'floral': {
@@ -97,7 +97,7 @@ export function makeTexture(texture: MaskTexture, rng: Rng): TextureFunction {
         const jitterY = 0.5 + 0.3 * (hash2(cy, cx, seed ^ 0x5bd1e995) - 0.5);
         const dx = x - cx - jitterX;
         const dy = y - cy - jitterY;
-        const r = Math.hypot(dx, dy);
+        const r = Math.sqrt(dx * dx + dy * dy);
         const theta = Math.atan2(dy, dx) + hash2(cx, cy, seed + 7) * 6.283;
         const petal = 0.22 + 0.16 * Math.abs(Math.cos((petals / 2) * theta));
         const flower = smoothEdge(r - petal, 0.1);
