@@ -1,0 +1,10 @@
+export { trainConfigSchema, resolveTrainConfig, type TrainConfig, type TrainConfigInput } from './config';
+export { train } from './train';
+export type { TrainEvent, TrainResult, TrainOptions, EvaluationResult, EvaluationSummary, MemoryUsage } from './train-events';
+export { loadTrainedBackbone, resolveBackbonePath } from './load-trained-backbone';
+export { prepareDataset, type PreparedDataset } from './prepare-dataset';
+export { SubsetSampler } from './subset-sampler';
+export { accumulateGradients, type AccumulateGradientsOptions, type AccumulatedGradients, type MicroBatch } from './accumulate-gradients';
+export { latestCheckpoint, readCheckpointState, checkpointDirectory, type CheckpointState } from './checkpoint-files';
+export { buildHeldOutPairs, evaluateHeldOut, type HeldOutPairs } from './held-out-pairs';
+export { buildTeacherCache, type BuildTeacherCacheOptions } from './build-teacher-cache';

@@ -1,0 +1,8 @@
+// The module every worker-thread rank imports (built to dist/rank-entry.js); train() passes it to
+// launchRanks from @bigface/backend. Not part of the public API.
+import type { Communicator } from '@bigface/backend';
+import { runRank, type RankArguments } from './run-rank';
+
+export default function rank(communicator: Communicator, args: RankArguments) {
+  return runRank(communicator, args);
+}

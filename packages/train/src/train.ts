@@ -1,0 +1,108 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { BigFaceError, launchRanks, SingleCommunicator, writeFileAtomic } from '@bigface/backend';
+import { latestCheckpoint, readCheckpointState } from './checkpoint-files';
+import { resolveTrainConfig, type TrainConfigInput } from './config';
+import { prepareDataset } from './prepare-dataset';
+import { runRank, type RankArguments } from './run-rank';
+import type { TrainEvent, TrainOptions, TrainResult } from './train-events';
+
+function rankModule(): URL {
+  for (const candidate of ['./rank-entry.js', '../dist/rank-entry.js']) {
+    const url = new URL(candidate, import.meta.url);
+    if (existsSync(fileURLToPath(url))) return url;
+  }
+  throw new BigFaceError('TRAIN_NOT_BUILT', `train: the rank entry rank-entry.js is neither next to ${import.meta.url} nor in ../dist; build @bigface/train (pnpm build)`);
+}
+
+/**
+ * Trains a face-recognition backbone from a configuration (see {@link resolveTrainConfig}): data
+ * (SynthFaces, RecordIO or an image folder; flip and mask augmentation) → IResNet → PartialFC with
+ * a CosFace/ArcFace margin (+ angular distillation from a teacher) → gradient sum over ranks →
+ * LARS with linear scaling, warm-up and multi-step decay. `distributed.worldSize` > 1 runs the ranks
+ * as worker threads. Writes `config.json`, `metrics.jsonl`, `evaluations.jsonl` and atomic
+ * checkpoints under `outputDir`; resumes exactly (bit for bit) from the latest checkpoint.
+ *
+ * @example
+ * import { train } from '@bigface/train';
+ * const result = await train({
+ *   outputDir: 'runs/tiny', backend: 'wasm',
+ *   data: { source: 'synth', identities: 16, imagesPerIdentity: 8, imageSize: 56 },
+ *   model: { layers: [1, 1, 1, 1], widthMultiplier: 0.25, embeddingSize: 64 },
+ *   batch: { perRank: 32 }, schedule: { epochs: 2, warmupEpochs: 0.5, milestones: [1.5] },
+ *   evaluation: { heldOutIdentities: 8, pairs: 100 },
+ * }, { onEvent: (event) => event.type === 'step' && console.log(event.step, event.loss) });
+ * console.log(result.finalCheckpoint, result.evaluations.at(-1)?.summaries);
+ */
+export async function train(input: TrainConfigInput, options: TrainOptions = {}): Promise<TrainResult> {
+  const started = performance.now();
+  const config = resolveTrainConfig(input);
+  const outputDir = path.resolve(config.outputDir);
+  mkdirSync(outputDir, { recursive: true });
+  const resume = options.resume ?? 'auto';
+  const latest = latestCheckpoint(outputDir);
+  if (resume === true && latest === null) {
+    throw new BigFaceError('RESUME_NOT_FOUND', `train: resume was requested but ${outputDir} has no checkpoint (checkpoints/latest.json); start without resume`);
+  }
+  if (resume === false && latest !== null) {
+    throw new BigFaceError('RUN_EXISTS', `train: ${outputDir} already holds checkpoints (latest ${latest}); resume it (resume: 'auto') or choose another outputDir`);
+  }
+  const resumeFrom = resume === false ? null : latest;
+  if (resumeFrom !== null) {
+    const saved = readCheckpointState(resumeFrom).config;
+    const { outputDir: _a, testing: _b, schedule: savedSchedule, ...savedRest } = saved;
+    const { outputDir: _c, testing: _d, schedule: schedule, ...rest } = config;
+    if (JSON.stringify(savedRest) !== JSON.stringify(rest) || JSON.stringify({ ...savedSchedule, steps: 0 }) !== JSON.stringify({ ...schedule, steps: 0 })) {
+      throw new BigFaceError(
+        'RESUME_CONFIG_CHANGED',
+        `train: the configuration differs from the one saved in ${resumeFrom}/state.json (only outputDir, schedule.steps and testing may change on resume); use another outputDir for a new run`,
+      );
+    }
+  }
+  writeFileAtomic(path.join(outputDir, 'config.json'), new TextEncoder().encode(`${JSON.stringify(config, null, 2)}\n`));
+  const prepared = await prepareDataset(config);
+  const args: RankArguments = { config, prepared, outputDir, resumeFrom };
+  const onEvent = options.onEvent ?? (() => {});
+  let result: TrainResult;
+  if (config.distributed.worldSize === 1) {
+    result = await runRank(new SingleCommunicator(), args, { onEvent, signal: options.signal });
+  } else {
+    const eventChannel = `bigface-train-${process.pid}-${randomBytes(6).toString('hex')}`;
+    const stopFlag = new SharedArrayBuffer(4);
+    const channel = new BroadcastChannel(eventChannel);
+    const onAbort = () => Atomics.store(new Int32Array(stopFlag), 0, 1);
+    options.signal?.addEventListener('abort', onAbort);
+    if (options.signal?.aborted) onAbort();
+    // Events of rank 0 arrive over the channel; 'end' is emitted here once the ranks have returned.
+    let drained: () => void = () => {};
+    const allDelivered = new Promise<void>((resolve) => (drained = resolve));
+    channel.onmessage = (message) => {
+      const event = (message as { data: TrainEvent | { type: '__done' } }).data;
+      if (event.type === '__done') drained();
+      else onEvent(event);
+    };
+    try {
+      const results = await launchRanks<TrainResult, RankArguments>({
+        worldSize: config.distributed.worldSize,
+        module: rankModule(),
+        args: { ...args, eventChannel, stopFlag },
+      });
+      result = results[0]!;
+      // Rank 0's last message marks the end of its events: deliver them all before 'end'.
+      await Promise.race([allDelivered, new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
+    } catch (error) {
+      const cause = (error as { code?: string; cause?: unknown }).cause;
+      if ((error as { code?: string }).code === 'RANK_FAILED' && cause instanceof Error && (cause as { code?: string }).code !== undefined) {
+        throw new BigFaceError((cause as BigFaceError).code, cause.message, { cause: error });
+      }
+      throw error;
+    } finally {
+      options.signal?.removeEventListener('abort', onAbort);
+      channel.close();
+    }
+  }
+  onEvent({ type: 'end', step: result.steps, seconds: (performance.now() - started) / 1000, result });
+  return result;
+}
