@@ -23,6 +23,10 @@ export interface AugmentOptions {
    * `false` turns masking off. (An in-process {@link MaskFunction} is a `DataPipeline` option.)
    */
   mask?: false | { ratio?: number; mix?: { textured?: number; natural?: number } } | MaskModule;
-  /** Output size `[height, width]` (default [112, 112]); other sizes are resized. */
+  /**
+   * Output size `[height, width]` (default [112, 112]). With masking on, flip and mask work on the
+   * 112x112 ArcFace crop (images of another size are resized to it first) and the result is resized
+   * to `imageSize`; without masking, images are resized to `imageSize` directly.
+   */
   imageSize?: [number, number];
 }

@@ -114,6 +114,24 @@ describe('DataPipeline', () => {
     expect(count).toBeLessThanOrEqual(27);
   });
 
+  it('imageSize other than 112 with masking: flip and mask on the 112x112 crop, then resize (equal to resizing the 112 output)', async () => {
+    const sampler = new DistributedSampler({ size: 12, batchSize: 6, seed: 0, shuffle: true });
+    const options = { source: tiny, sampler, seed: 5, mask: { ratio: 0.5 }, workers: 0 } as const;
+    const full = await collect({ ...options }, undefined, 1);
+    const small = await collect({ ...options, imageSize: [56, 48] }, undefined, 1);
+    expect(small.map((b) => b.images.length)).toEqual([6 * 56 * 48 * 3, 6 * 56 * 48 * 3]);
+    for (const [step, batch] of small.entries()) {
+      expect(Array.from(batch.labels)).toEqual(Array.from(full[step]!.labels));
+      for (let k = 0; k < 6; k++) {
+        // The 112 output back to bytes (exact: x/127.5 - 1 of integers), resized by sharp independently.
+        const bytes = Uint8Array.from(full[step]!.images.subarray(k * 37632, (k + 1) * 37632), (v) => Math.round((v + 1) * 127.5));
+        const resized = await sharp(bytes, { raw: { width: 112, height: 112, channels: 3 } }).resize(48, 56, { fit: 'fill' }).raw().toBuffer();
+        const expected = Float32Array.from(resized, (v) => v / 127.5 - 1);
+        expect(maxDifference(batch.images.subarray(k * 8064, (k + 1) * 8064), expected)).toBeLessThan(1e-6);
+      }
+    }
+  });
+
   it('reports corrupt samples: "throw" names file and key, "skip" leaves them out and counts them', async () => {
     const directory = temporaryDirectory();
     const recordPath = path.join(directory, 'train.rec');

@@ -35,6 +35,10 @@ export function createBatchProcessor(reader: SampleReader, options: ProcessorOpt
   const [height, width] = options.imageSize ?? [112, 112];
   const flip = options.flip ?? true;
   const pixels = height * width * 3;
+  // Flip and mask work on the 112x112 ArcFace crop whenever masking is on (the synthesizers place
+  // masks by the crop's template); the result is resized to `imageSize` afterwards.
+  const [workHeight, workWidth] = options.mask === false ? [height, width] : [112, 112];
+  const resizeAfterMask = workHeight !== height || workWidth !== width;
   // Loaded once, on the first batch (a mask module is imported asynchronously).
   let masker: Promise<Masker | null> | null = null;
 
@@ -44,28 +48,25 @@ export function createBatchProcessor(reader: SampleReader, options: ProcessorOpt
     let decoded: { data: Buffer; info: OutputInfo };
     try {
       decoded = await sharp(sample.image).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
-      if (decoded.info.width !== width || decoded.info.height !== height || decoded.info.channels !== 3) {
-        decoded = await sharp(decoded.data, { raw: { width: decoded.info.width, height: decoded.info.height, channels: decoded.info.channels } })
-          .removeAlpha()
-          .resize(width, height, { fit: 'fill' })
-          .raw()
-          .toBuffer({ resolveWithObject: true });
+      if (decoded.info.width !== workWidth || decoded.info.height !== workHeight || decoded.info.channels !== 3) {
+        decoded = await resizeRaw(decoded.data, decoded.info.width, decoded.info.height, decoded.info.channels, workWidth, workHeight);
       }
     } catch (cause) {
       throw new BigFaceError('IMAGE_DECODE_FAILED', `${sample.origin}: cannot decode the image (${(cause as Error).message}); the bytes are not a JPEG/PNG or are truncated`, { cause });
     }
     let data: Uint8Array = decoded.data;
     const rng = Rng.derive(options.seed, epoch, index);
-    if (flip && rng.bernoulli(0.5)) data = flipHorizontal(data, width, height);
+    if (flip && rng.bernoulli(0.5)) data = flipHorizontal(data, workWidth, workHeight);
     const maskSeed = rng.nextUint32();
     if (mask !== null) data = mask(data, maskSeed, sample.origin);
+    if (resizeAfterMask) data = (await resizeRaw(data, workWidth, workHeight, 3, width, height)).data;
     // (x / 255 - 0.5) / 0.5
     for (let i = 0; i < pixels; i++) output[offset + i] = data[i]! / 127.5 - 1;
     return sample.label;
   };
 
   return async (epoch: number, indices: Int32Array): Promise<ProcessedBatch> => {
-    masker ??= createMasker(options.mask, width, height);
+    masker ??= createMasker(options.mask, workWidth, workHeight);
     const mask = await masker;
     const images = new Float32Array(indices.length * pixels);
     const labels = new Int32Array(indices.length);
@@ -110,6 +111,15 @@ export function createBatchProcessor(reader: SampleReader, options: ProcessorOpt
     }
     return { images: keptImages, labels: keptLabels, indices: keptIndices, skipped };
   };
+}
+
+/** Raw pixels resized (bilinear, aspect ignored) to `width` x `height` RGB. */
+function resizeRaw(data: Uint8Array, fromWidth: number, fromHeight: number, channels: number, width: number, height: number): Promise<{ data: Buffer; info: OutputInfo }> {
+  return sharp(data, { raw: { width: fromWidth, height: fromHeight, channels: channels as 1 | 2 | 3 | 4 } })
+    .removeAlpha()
+    .resize(width, height, { fit: 'fill' })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
 }
 
 async function createMasker(option: ProcessorOptions['mask'], width: number, height: number): Promise<Masker | null> {

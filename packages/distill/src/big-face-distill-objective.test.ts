@@ -72,6 +72,14 @@ describe('bigFaceDistillObjective', () => {
     expect(value).toBeCloseTo(0.8, 6);
   });
 
+  it('an EmbeddingProjection holds exactly its one weight and frees it on dispose', () => {
+    const before = tf.memory().numTensors;
+    const projection = new EmbeddingProjection({ inputSize: 4, outputSize: 3, seed: 5, name: 'leak_check' });
+    expect(tf.memory().numTensors - before).toBe(1);
+    projection.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('distils through a learned projection when the sizes differ, training the projection', () => {
     const projection = new EmbeddingProjection({ inputSize: 4, outputSize: 3, seed: 1 });
     const before = tf.memory().numTensors;

@@ -42,7 +42,9 @@ export class EmbeddingProjection {
     const values = new Float32Array(inputSize * outputSize);
     const scale = 1 / Math.sqrt(inputSize);
     for (let index = 0; index < values.length; index += 1) values[index] = rng.normal() * scale;
-    this.weight = tf.variable(tf.tensor2d(values, [inputSize, outputSize]), true, `${name}.weight`);
+    const initial = tf.tensor2d(values, [inputSize, outputSize]);
+    this.weight = tf.variable(initial, true, `${name}.weight`);
+    initial.dispose(); // the variable keeps the data
   }
 
   /** The projected student embeddings, [B, outputSize]. */

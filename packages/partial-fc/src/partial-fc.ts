@@ -79,11 +79,9 @@ export class PartialFC {
     this.seed = options.seed ?? 0;
     this.name = options.name ?? 'partial_fc';
     this.shard = shardRange(numClasses, this.communicator.worldSize, this.communicator.rank);
-    this.weight = tf.variable(
-      tf.tensor2d(initialCentres(this.seed, this.shard, embeddingSize), [this.shard.count, embeddingSize]),
-      true,
-      `${this.name}.weight`,
-    );
+    const initial = tf.tensor2d(initialCentres(this.seed, this.shard, embeddingSize), [this.shard.count, embeddingSize]);
+    this.weight = tf.variable(initial, true, `${this.name}.weight`);
+    initial.dispose(); // the variable keeps the data
   }
 
   /**

@@ -182,6 +182,15 @@ describe('PartialFC', () => {
     }
   });
 
+  it('creating and disposing a head leaves no tensor behind (one variable while it lives)', () => {
+    const before = tf.memory();
+    const head = new PartialFC({ numClasses: 10, embeddingSize: 4, communicator: new SingleCommunicator(), seed: 2, name: 'leak_check' });
+    expect(tf.memory().numTensors - before.numTensors).toBe(1);
+    head.dispose();
+    expect(tf.memory().numTensors).toBe(before.numTensors);
+    expect(tf.memory().numBytes).toBe(before.numBytes);
+  });
+
   it('a batch with no labelled row has loss 0 and zero gradients', () => {
     const head = new PartialFC({ numClasses: 5, embeddingSize: 4, communicator: new SingleCommunicator(), margin: cosFace(), name: 'unlabeled' });
     const embeddings = tf.randomNormal([3, 4]) as tf.Tensor2D;

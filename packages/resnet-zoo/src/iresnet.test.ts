@@ -33,6 +33,15 @@ describe('IResNet structure', () => {
     model.dispose();
   });
 
+  it('creating and disposing a model leaves no tensor and no byte behind', () => {
+    const before = tf.memory();
+    const model = IResNet.create(TINY, { seed: 3 });
+    expect(tf.memory().numTensors - before.numTensors).toBe(model.variables.size);
+    model.dispose();
+    expect(tf.memory().numTensors).toBe(before.numTensors);
+    expect(tf.memory().numBytes).toBe(before.numBytes);
+  });
+
   it('rejects unknown backbones listing the valid names, and wrong input shapes', () => {
     try {
       IResNet.create('r55');

@@ -99,7 +99,9 @@ export class IResNet {
         case 'zeros':
           break;
       }
-      variables.set(entry.name, tf.variable(tf.tensor(data, shape), entry.trainable, `${prefix}/${entry.name}`));
+      const initial = tf.tensor(data, shape);
+      variables.set(entry.name, tf.variable(initial, entry.trainable, `${prefix}/${entry.name}`));
+      initial.dispose(); // the variable keeps the data; the initial-value tensor would otherwise stay counted
     }
     return new IResNet(config, variables);
   }

@@ -235,9 +235,8 @@ export async function runRank(communicator: Communicator, args: RankArguments, h
       workers: config.data.workers,
       flip: config.data.flip,
       mask,
-      // mask-synth places masks by the 112×112 aligned template, and the pipeline masks after resizing:
-      // decode and mask at 112, then resize here (a no-op at imageSize 112).
-      imageSize: mask === false ? [imageSize, imageSize] : [112, 112],
+      // The pipeline flips and masks on the 112×112 aligned crop, then resizes to the model input.
+      imageSize: [imageSize, imageSize],
     });
     const microBatches = config.batch.microBatches;
     const microSize = perRank / microBatches;
@@ -270,10 +269,7 @@ export async function runRank(communicator: Communicator, args: RankArguments, h
         for (let k = 0; k < microBatches; k++) {
           const from = k * microSize;
           micro.push({
-            images: tf.tidy(() => {
-              const decoded = tf.tensor4d(batch.images.subarray(from * pixels, (from + microSize) * pixels), [microSize, batch.height, batch.width, 3]);
-              return batch.height === imageSize && batch.width === imageSize ? decoded : tf.image.resizeBilinear(decoded, [imageSize, imageSize]);
-            }),
+            images: tf.tensor4d(batch.images.subarray(from * pixels, (from + microSize) * pixels), [microSize, batch.height, batch.width, 3]),
             labels: labels.slice(from, from + microSize),
             ids: batch.indices.slice(from, from + microSize),
           });
