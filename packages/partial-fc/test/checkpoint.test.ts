@@ -39,11 +39,11 @@ describe('PartialFC checkpoints', () => {
     const same = new PartialFC({ numClasses: 11, embeddingSize: 4, name: 'partial_fc_same' });
     expect(() => loadPartialFCShard(same, directory)).toThrow(/no 'partial_fc_same\.rank-\*-of-\*\.safetensors'/);
     other.dispose();
+    same.dispose();
     const before = tf.memory().numTensors;
     const head = new PartialFC({ numClasses: 11, embeddingSize: 4, name: 'partial_fc' });
     expect(() => loadPartialFCShard(head, directory)).toThrow(/lacks the shards of ranks 1 \(of 2\)/);
     head.dispose();
-    same.dispose();
     expect(tf.memory().numTensors).toBe(before);
     rmSync(directory, { recursive: true, force: true });
   });
