@@ -11,3 +11,10 @@ export { multiStepSchedule, type MultiStepScheduleOptions } from './multi-step-s
 export { polynomialSchedule, type PolynomialScheduleOptions } from './polynomial-schedule';
 export { cosineSchedule, type CosineScheduleOptions } from './cosine-schedule';
 export { linearScalingRule, type LinearScalingRuleOptions } from './linear-scaling-rule';
+export {
+  ZeroLARSOptimizer,
+  zeroShardLayout,
+  type ZeroLARSOptimizerOptions,
+  type ZeroShardLayout,
+  type ZeroVariableSlot,
+} from './zero-lars-optimizer';
