@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { BigFaceError, loadSafetensors, saveSafetensors, tf, writeFileAtomic, type Communicator, type RngState } from '@bigface/backend';
-import type { LARSOptimizer } from '@bigface/lars';
+import type { TrainingOptimizer } from './training-optimizer';
 import { loadPartialFCShard, savePartialFCShard, type PartialFC } from '@bigface/partial-fc';
 import { saveIResNet, type IResNet } from '@bigface/resnet-zoo';
 import type { TrainConfig } from './config';
@@ -66,7 +66,7 @@ export function readCheckpointState(directory: string): CheckpointState {
 interface TrainingParts {
   model: IResNet;
   head: PartialFC;
-  optimizer: LARSOptimizer;
+  optimizer: TrainingOptimizer;
   communicator: Communicator;
 }
 

@@ -51,14 +51,20 @@ describe('resolveTrainConfig', () => {
     const lines = problems({
       data: { source: 'synth' },
       batch: { perRank: 10, microBatches: 3 },
-      distributed: { communicator: 'mpi', zero: 1 },
       distill: { teacher: {} },
     });
     expect(lines).toEqual([
       'batch.microBatches: got 3; expected a divisor of batch.perRank (10)',
-      "distributed.communicator: got 'mpi'; expected 'threads' (the 'mpi' communicator is not wired into train yet)",
-      'distributed.zero: got 1; expected 0 (ZeRO stage 1, sharded optimizer state, is not wired into train yet)',
       'distill.teacher: got {}; expected exactly one of { checkpoint } (a live frozen teacher) or { cache } (a TeacherEmbeddingCache)',
+    ]);
+  });
+
+  it('accepts the MPI communicator and ZeRO stage 1, and nothing else there', () => {
+    const config = resolveTrainConfig({ data: { source: 'synth' }, distributed: { communicator: 'mpi', zero: 1 } });
+    expect(config.distributed).toEqual({ worldSize: 1, communicator: 'mpi', zero: 1 });
+    expect(problems({ data: { source: 'synth' }, distributed: { communicator: 'nccl', zero: 2 } })).toEqual([
+      "distributed.communicator: got 'nccl'; expected one of 'threads', 'mpi'",
+      expect.stringMatching(/^distributed\.zero: got 2; expected /),
     ]);
   });
 

@@ -124,11 +124,15 @@ const batchSchema = z
 
 const distributedSchema = z
   .strictObject({
-    /** Ranks (worker threads on this machine when > 1). */
+    /**
+     * Ranks: worker threads on this machine when > 1 (`communicator: 'threads'`). With `'mpi'` the
+     * world size is MPI's (`mpirun -np W`); a value other than 1 here must equal it.
+     */
     worldSize: positiveInteger().default(1),
-    communicator: z.string().default('threads'),
-    /** ZeRO stage (0 only for now). */
-    zero: z.number().default(0),
+    /** `'threads'`: ranks as worker threads of this process; `'mpi'`: one process per rank via @bigface/mpi (run under mpirun/srun). */
+    communicator: z.enum(['threads', 'mpi']).default('threads'),
+    /** ZeRO stage: 0 (every rank holds the backbone's whole optimizer state) or 1 (sharded across ranks, ≈ 1/W each). */
+    zero: z.union([z.literal(0), z.literal(1)]).default(0),
   })
   .default({ worldSize: 1, communicator: 'threads', zero: 0 });
 
@@ -229,25 +233,6 @@ export const trainConfigSchema = z
         path: ['batch', 'microBatches'],
         input: config.batch.microBatches,
         message: `a divisor of batch.perRank (${config.batch.perRank})`,
-      });
-    }
-    if (config.distributed.communicator !== 'threads') {
-      context.addIssue({
-        code: 'custom',
-        path: ['distributed', 'communicator'],
-        input: config.distributed.communicator,
-        message:
-          config.distributed.communicator === 'mpi'
-            ? "'threads' (the 'mpi' communicator is not wired into train yet)"
-            : "'threads'",
-      });
-    }
-    if (config.distributed.zero !== 0) {
-      context.addIssue({
-        code: 'custom',
-        path: ['distributed', 'zero'],
-        input: config.distributed.zero,
-        message: '0 (ZeRO stage 1, sharded optimizer state, is not wired into train yet)',
       });
     }
     if (config.distill) {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { BigFaceError, hashSeed, initBackend, Rng, tf, type Communicator } from '@bigface/backend';
 import { DataPipeline } from '@bigface/data';
 import { frozenTeacher, TeacherEmbeddingCache } from '@bigface/distill';
-import { LARSOptimizer, linearScalingRule, linearWarmup, multiStepSchedule, type LearningRateSchedule } from '@bigface/lars';
+import { LARSOptimizer, linearScalingRule, linearWarmup, multiStepSchedule, type LARSOptimizerOptions, type LearningRateSchedule } from '@bigface/lars';
 import { arcFace, combinedMargin, cosFace, type MarginFunction } from '@bigface/margin-losses';
 import { PartialFC } from '@bigface/partial-fc';
 import { IResNet } from '@bigface/resnet-zoo';
@@ -15,6 +15,7 @@ import { loadTrainedBackbone } from './load-trained-backbone';
 import type { PreparedDataset } from './prepare-dataset';
 import { SubsetSampler } from './subset-sampler';
 import type { EvaluationResult, TrainEvent, TrainResult } from './train-events';
+import { type TrainingOptimizer, ZeroTrainingOptimizer } from './training-optimizer';
 
 /** What every rank receives (plain data: it crosses to worker threads). */
 export interface RankArguments {
@@ -120,17 +121,23 @@ export async function runRank(communicator: Communicator, args: RankArguments, h
     const totalSteps = totalStepsOf(config, stepsPerEpoch);
     const scaledRate = linearScalingRule({ base: config.optimizer.lr, globalBatchSize: globalBatch, referenceBatchSize: config.optimizer.referenceBatch });
     const schedule = learningRateSchedule(config, stepsPerEpoch, scaledRate);
-    const optimizer = new LARSOptimizer({
+    const lars = {
       learningRate: scaledRate,
       momentum: config.optimizer.momentum,
       weightDecay: config.optimizer.weightDecay,
       eta: config.optimizer.trustCoefficient,
+    };
+    const headOptions: Pick<LARSOptimizerOptions, 'reduceSquaredNorms' | 'updateRows'> = {
       // The centres are sharded: LARS's norms must be those of the whole matrix.
       reduceSquaredNorms: worldSize > 1 ? (variable, squared) => (variable === head.weight ? communicator.allReduce(squared, 'sum') : squared) : undefined,
       updateRows: config.loss.sampleRate < 1 ? (variable) => (variable === head.weight ? head.sampledRows : undefined) : undefined,
-    });
-    disposables.push(optimizer);
+    };
     const backboneVariables = model.trainableVariables();
+    const zero = config.distributed.zero === 1;
+    const optimizer: TrainingOptimizer = zero
+      ? new ZeroTrainingOptimizer({ backboneVariables, head: head.weight, communicator, lars, headOptions })
+      : (new LARSOptimizer({ ...lars, ...headOptions }) as unknown as TrainingOptimizer);
+    disposables.push(optimizer);
     const variables = [...backboneVariables, head.weight];
     const stepRng = new Rng(hashSeed(config.seed, 6));
 
@@ -308,7 +315,8 @@ export async function runRank(communicator: Communicator, args: RankArguments, h
             );
           }
           let applied = gradients;
-          if (worldSize > 1) {
+          // With ZeRO the optimizer reduce-scatters the backbone's contributions itself.
+          if (worldSize > 1 && !zero) {
             // Sum the backbone's per-rank contributions: the gradient of the global batch's loss (the mean over its images).
             const backbone = gradients.slice(0, backboneVariables.length);
             const sizes = backbone.map((g) => g.size);

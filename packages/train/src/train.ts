@@ -2,12 +2,27 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BigFaceError, launchRanks, SingleCommunicator, writeFileAtomic } from '@bigface/backend';
+import { BigFaceError, type Communicator, launchRanks, SingleCommunicator, writeFileAtomic } from '@bigface/backend';
 import { latestCheckpoint, readCheckpointState } from './checkpoint-files';
 import { resolveTrainConfig, type TrainConfigInput } from './config';
 import { prepareDataset } from './prepare-dataset';
 import { runRank, type RankArguments } from './run-rank';
 import type { TrainEvent, TrainOptions, TrainResult } from './train-events';
+
+/** This process's rank of an MPI job, through the optional @bigface/mpi. */
+async function mpiCommunicator(): Promise<Communicator> {
+  let module: { MpiCommunicator: { create(): Communicator } };
+  try {
+    module = (await import('@bigface/mpi')) as unknown as typeof module;
+  } catch (cause) {
+    throw new BigFaceError(
+      'MPI_NOT_INSTALLED',
+      `distributed.communicator 'mpi' needs the optional package @bigface/mpi (${(cause as Error).message}); install it (npm install @bigface/mpi, with OpenMPI: apt-get install openmpi-bin libopenmpi-dev) and start the run with mpirun -np W`,
+      { cause },
+    );
+  }
+  return module.MpiCommunicator.create();
+}
 
 function rankModule(): URL {
   for (const candidate of ['./rank-entry.js', '../dist/rank-entry.js']) {
@@ -22,7 +37,8 @@ function rankModule(): URL {
  * (SynthFaces, RecordIO or an image folder; flip and mask augmentation) → IResNet → PartialFC with
  * a CosFace/ArcFace margin (+ angular distillation from a teacher) → gradient sum over ranks →
  * LARS with linear scaling, warm-up and multi-step decay. `distributed.worldSize` > 1 runs the ranks
- * as worker threads. Writes `config.json`, `metrics.jsonl`, `evaluations.jsonl` and atomic
+ * as worker threads; `distributed.communicator: 'mpi'` makes this process one rank of an MPI job
+ * (`mpirun -np W node script.mjs`; outputDir on a filesystem every rank sees). Writes `config.json`, `metrics.jsonl`, `evaluations.jsonl` and atomic
  * checkpoints under `outputDir`; resumes exactly (bit for bit) from the latest checkpoint.
  *
  * @example
@@ -38,9 +54,22 @@ function rankModule(): URL {
  */
 export async function train(input: TrainConfigInput, options: TrainOptions = {}): Promise<TrainResult> {
   const started = performance.now();
-  const config = resolveTrainConfig(input);
+  let config = resolveTrainConfig(input);
+  // MPI: this process is one rank of `mpirun -np W`; rank 0 prepares the run, the others follow.
+  const mpi = config.distributed.communicator === 'mpi' ? await mpiCommunicator() : null;
+  if (mpi !== null) {
+    if (config.distributed.worldSize !== 1 && config.distributed.worldSize !== mpi.worldSize) {
+      throw new BigFaceError(
+        'MPI_WORLD_SIZE_MISMATCH',
+        `distributed.worldSize is ${config.distributed.worldSize} but MPI started ${mpi.worldSize} processes; leave distributed.worldSize at 1 (MPI decides) or start mpirun -np ${config.distributed.worldSize}`,
+      );
+    }
+    config = { ...config, distributed: { ...config.distributed, worldSize: mpi.worldSize } };
+  }
+  const leader = mpi === null || mpi.rank === 0;
   const outputDir = path.resolve(config.outputDir);
-  mkdirSync(outputDir, { recursive: true });
+  if (leader) mkdirSync(outputDir, { recursive: true });
+  mpi?.barrier();
   const resume = options.resume ?? 'auto';
   const latest = latestCheckpoint(outputDir);
   if (resume === true && latest === null) {
@@ -61,12 +90,21 @@ export async function train(input: TrainConfigInput, options: TrainOptions = {})
       );
     }
   }
-  writeFileAtomic(path.join(outputDir, 'config.json'), new TextEncoder().encode(`${JSON.stringify(config, null, 2)}\n`));
-  const prepared = await prepareDataset(config);
-  const args: RankArguments = { config, prepared, outputDir, resumeFrom };
-  const onEvent = options.onEvent ?? (() => {});
+  let prepared;
+  if (leader) {
+    writeFileAtomic(path.join(outputDir, 'config.json'), new TextEncoder().encode(`${JSON.stringify(config, null, 2)}\n`));
+    prepared = await prepareDataset(config);
+  }
+  if (mpi !== null) {
+    mpi.barrier(); // rank 0 has generated (or found) the data; the others read it
+    prepared ??= await prepareDataset(config);
+  }
+  const args: RankArguments = { config, prepared: prepared!, outputDir, resumeFrom };
+  const onEvent = leader ? (options.onEvent ?? (() => {})) : () => {};
   let result: TrainResult;
-  if (config.distributed.worldSize === 1) {
+  if (mpi !== null) {
+    result = await runRank(mpi, args, { onEvent, signal: options.signal });
+  } else if (config.distributed.worldSize === 1) {
     result = await runRank(new SingleCommunicator(), args, { onEvent, signal: options.signal });
   } else {
     const eventChannel = `bigface-train-${process.pid}-${randomBytes(6).toString('hex')}`;

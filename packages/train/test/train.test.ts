@@ -4,6 +4,7 @@ import path from 'node:path';
 import { initBackend, loadSafetensors, tf } from '@bigface/backend';
 import { buildTeacherCache, latestCheckpoint, loadTrainedBackbone, train, type TrainConfigInput, type TrainEvent } from '@bigface/train';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { backboneOf, maxRelativeDifference, tinyConfig } from './support';
 
 const root = mkdtempSync(path.join(tmpdir(), 'bigface-train-'));
 const cacheDir = path.join(root, 'cache');
@@ -13,38 +14,7 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-function tiny(name: string, overrides: Partial<TrainConfigInput> = {}): TrainConfigInput {
-  return {
-    outputDir: path.join(root, name),
-    seed: 3,
-    backend: 'wasm',
-    data: { source: 'synth', identities: 6, imagesPerIdentity: 4, imageSize: 32, cacheDir },
-    model: { layers: [1, 1, 1, 1], widthMultiplier: 0.25, embeddingSize: 16 },
-    loss: { s: 16, m: 0.3 },
-    batch: { perRank: 8 },
-    optimizer: { lr: 0.5 },
-    schedule: { steps: 3, epochs: 2, warmupEpochs: 0, milestones: [1] },
-    checkpoint: { everySteps: 2 },
-    evaluation: { heldOutIdentities: 0 },
-    ...overrides,
-  } as TrainConfigInput;
-}
-
-function backboneOf(directory: string): Map<string, Float32Array> {
-  const file = loadSafetensors(path.join(directory, 'backbone.safetensors'));
-  return new Map([...file.tensors].map(([name, tensor]) => [name, tensor.data as Float32Array]));
-}
-
-function maxRelativeDifference(a: Map<string, Float32Array>, b: Map<string, Float32Array>): number {
-  let worst = 0;
-  for (const [name, x] of a) {
-    const y = b.get(name)!;
-    let scale = 1e-6;
-    for (const v of y) scale = Math.max(scale, Math.abs(v));
-    for (let k = 0; k < x.length; k++) worst = Math.max(worst, Math.abs(x[k]! - y[k]!) / scale);
-  }
-  return worst;
-}
+const tiny = tinyConfig(root, cacheDir);
 
 describe('train', () => {
   it('stops on a non-finite loss naming the step, keeps the last good checkpoint and writes no poisoned one', async () => {
