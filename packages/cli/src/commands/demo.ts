@@ -1,0 +1,302 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { TrainConfig, TrainResult, EvaluationResult } from '@bigface/train';
+import type { VerificationPairsReport, VerificationReportRow } from '@bigface/eval';
+import type { CommandContext, CommandDefinition } from '../command';
+import { resolveCliConfig } from '../config/resolve-cli-config';
+import { EXIT_CODES } from '../exit-codes';
+import { numberOption } from '../parse-command-arguments';
+import { distillationVerdict } from '../report/distillation-verdict';
+import { lossCurvesSvg } from '../report/loss-curves-svg';
+import { runTraining } from './run-training';
+
+/** The sizes of one demo: full (~10 min on 2 cores) or quick (~1 min). */
+export interface DemoPlan {
+  identities: number;
+  imagesPerIdentity: number;
+  heldOutIdentities: number;
+  pairs: number;
+  imageSize: number;
+  perRank: number;
+  epochs: number;
+  steps?: number;
+  student: { layers: number[]; widthMultiplier: number; embeddingSize: number };
+  teacher: { layers: number[]; widthMultiplier: number; embeddingSize: number };
+}
+
+/** Full and quick demo sizes. */
+export const DEMO_PLANS: Record<'full' | 'quick', DemoPlan> = {
+  full: {
+    identities: 64,
+    imagesPerIdentity: 8,
+    heldOutIdentities: 32,
+    pairs: 600,
+    imageSize: 48,
+    perRank: 32,
+    epochs: 8,
+    student: { layers: [1, 1, 1, 1], widthMultiplier: 0.25, embeddingSize: 64 },
+    teacher: { layers: [1, 1, 1, 1], widthMultiplier: 0.375, embeddingSize: 64 },
+  },
+  quick: {
+    identities: 12,
+    imagesPerIdentity: 4,
+    heldOutIdentities: 8,
+    pairs: 40,
+    imageSize: 32,
+    perRank: 8,
+    epochs: 1,
+    steps: 3,
+    student: { layers: [1, 1, 1, 1], widthMultiplier: 0.25, embeddingSize: 32 },
+    teacher: { layers: [1, 1, 1, 1], widthMultiplier: 0.375, embeddingSize: 32 },
+  },
+};
+
+interface RunSummary {
+  label: string;
+  config: TrainConfig;
+  result: TrainResult;
+  seconds: number;
+  evaluation: EvaluationResult | undefined;
+  losses: [number, number][];
+  imagesPerSecond: number;
+}
+
+function readLosses(metricsPath: string): { losses: [number, number][]; imagesPerSecond: number } {
+  if (!existsSync(metricsPath)) return { losses: [], imagesPerSecond: 0 };
+  const lines = readFileSync(metricsPath, 'utf8').trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as { step: number; loss: number; imagesPerSecond: number });
+  const speeds = lines.slice(1).map((line) => line.imagesPerSecond).sort((a, b) => a - b);
+  return { losses: lines.map((line) => [line.step, line.loss]), imagesPerSecond: speeds.length ? speeds[Math.floor(speeds.length / 2)]! : 0 };
+}
+
+/** The smallest standard FMR the impostor pairs can resolve (at least 1/FMR impostors). */
+function measurableFalseMatchRate(impostors: number): number {
+  for (const rate of [1e-4, 1e-3, 1e-2, 1e-1]) if (impostors >= 1 / rate) return rate;
+  return 0.5;
+}
+
+function fnmrValue(cell: VerificationReportRow['masked']): number | null {
+  if (typeof cell === 'number') return cell;
+  if (typeof cell === 'object' && typeof cell.value === 'number') return cell.value;
+  return null;
+}
+
+function format(value: number | null | undefined, digits = 4): string {
+  return value === null || value === undefined || !Number.isFinite(value) ? 'n/a' : value.toFixed(digits);
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+export const demoCommand: CommandDefinition = {
+  name: 'demo',
+  summary: 'The end-to-end BigFace demo on SynthFaces: a teacher and two students (plain, distilled), masked/standard verification, an HTML report.',
+  usage: 'bigface demo [--quick] [--output <dir>]',
+  options: {
+    quick: { type: 'boolean', description: 'a ~1 minute version (tiny data, a few steps): checks the wiring, not the numbers' },
+    output: { type: 'string', short: 'o', value: '<dir>', description: 'where the data cache, the runs and report/ go', default: 'bigface-demo' },
+    seed: { type: 'string', value: '<n>', description: 'the one seed', default: '0' },
+    backend: { type: 'string', value: '<auto|cpu|wasm>', description: 'tensor backend', default: 'wasm' },
+    epochs: { type: 'string', value: '<n>', description: 'override the epochs of each run' },
+  },
+  details: `Generates SynthFaces (cached under <output>/cache), trains a teacher IResNet and two smaller students
+(plain, and distilled from the teacher with λ 9) with CosFace m 0.4 s 64 + PartialFC over W = 2 ranks + LARS +
+masks at ratio 0.35, verifies all three on standard and masked pairs of held-out identities, and writes
+<output>/report/index.html and report.md: loss curves, ROC curves, a Table-2-like FNMR@FMR table and a
+contact sheet of masked samples. The numbers are reported as they come out.`,
+  examples: ['bigface demo', 'bigface demo --quick --output /tmp/demo'],
+  async run(context) {
+    const { values, reporter, io } = context;
+    const quick = values.quick === true;
+    const plan = { ...DEMO_PLANS[quick ? 'quick' : 'full'] };
+    const epochs = numberOption(values, 'epochs', { min: 0 });
+    if (epochs !== undefined) plan.epochs = epochs;
+    const seed = numberOption(values, 'seed', { integer: true, min: 0 })!;
+    const output = path.resolve(io.cwd, String(values.output));
+    const reportDirectory = path.join(output, 'report');
+    await mkdir(reportDirectory, { recursive: true });
+    const started = performance.now();
+
+    const base = (name: string, model: DemoPlan['student'], extra: Record<string, unknown> = {}) =>
+      resolveCliConfig({
+        config: 'synth-tiny-cosface',
+        overrides: {
+          name,
+          outputDir: path.join(output, 'runs', name),
+          seed,
+          backend: values.backend,
+          data: { source: 'synth', identities: plan.identities, imagesPerIdentity: plan.imagesPerIdentity, cacheDir: path.join(output, 'cache'), imageSize: plan.imageSize, mask: { ratio: 0.35 } },
+          model,
+          batch: { perRank: plan.perRank },
+          distributed: { worldSize: 2 },
+          schedule: { epochs: plan.epochs, warmupEpochs: plan.epochs / 8, milestones: [plan.epochs * 0.75], ...(plan.steps ? { steps: plan.steps } : {}) },
+          evaluation: { everySteps: 0, heldOutIdentities: plan.heldOutIdentities, pairs: plan.pairs, batchSize: 64 },
+          checkpoint: { everySteps: 0, keepLast: 1 },
+          log: { everySteps: 1 },
+          ...extra,
+        },
+        cwd: io.cwd,
+      }).config;
+
+    const teacherConfig = base('teacher', plan.teacher);
+    const studentConfig = base('student', plan.student);
+    const distilledConfig = base('student-distilled', plan.student, { distill: { teacher: { checkpoint: teacherConfig.outputDir }, lambda: 9 } });
+
+    // 1. Data (generated once, then cached).
+    const { prepareDataset } = await import('@bigface/train');
+    const dataStarted = performance.now();
+    reporter.line(`[1/5] SynthFaces: ${plan.identities} training identities × ${plan.imagesPerIdentity} images + ${plan.heldOutIdentities} held-out identities (cache ${teacherConfig.data.source === 'synth' ? teacherConfig.data.cacheDir : ''})`);
+    const prepared = await prepareDataset(teacherConfig);
+    const dataSeconds = (performance.now() - dataStarted) / 1000;
+    reporter.event({ type: 'demo-stage', stage: 'data', seconds: dataSeconds, description: prepared.description });
+
+    // 2-4. Teacher, plain student, distilled student.
+    const runs: RunSummary[] = [];
+    const steps: [string, TrainConfig, string][] = [
+      ['teacher', teacherConfig, '[2/5] teacher'],
+      ['student', studentConfig, '[3/5] student (plain)'],
+      ['student-distilled', distilledConfig, '[4/5] student distilled from the teacher (λ 9)'],
+    ];
+    for (const [label, config, title] of steps) {
+      reporter.line(`${title}: IResNet [${config.model.layers?.join(',')}] ×${config.model.widthMultiplier}, ${config.model.embeddingSize}-d, ${config.data.imageSize}×${config.data.imageSize}, W = ${config.distributed.worldSize}`);
+      await rm(config.outputDir, { recursive: true, force: true });
+      const runStarted = performance.now();
+      const { code, result } = await runTraining(context as CommandContext, config, { resume: false, label });
+      if (code !== EXIT_CODES.ok) return code;
+      const { losses, imagesPerSecond } = readLosses(result.metricsPath);
+      runs.push({ label, config, result, seconds: (performance.now() - runStarted) / 1000, evaluation: result.evaluations.at(-1), losses, imagesPerSecond });
+    }
+
+    // 5. Report.
+    reporter.line('[5/5] report');
+    const evaluation = await import('@bigface/eval');
+    const { makeContactSheet } = await import('@bigface/mask-synth');
+    const { RecordDataset } = await import('@bigface/data');
+    const impostors = runs[0]!.evaluation ? runs[0]!.evaluation.pairs - Math.ceil(runs[0]!.evaluation.pairs / 2) : 0;
+    const falseMatchRate = measurableFalseMatchRate(impostors);
+    const rows = runs.map((run) =>
+      evaluation.verificationReportRow(run.label, { masked: run.evaluation?.reports.masked, standard: run.evaluation?.reports.standard }, { falseMatchRate }),
+    );
+    const table = evaluation.verificationReportTable(rows, { falseMatchRate });
+    const rocSvgs: Record<string, string> = {};
+    for (const protocol of ['standard', 'masked'] as const) {
+      const curves = runs.flatMap((run) => {
+        const report: VerificationPairsReport | undefined = run.evaluation?.reports[protocol];
+        return report ? [{ label: run.label, ...report.roc }] : [];
+      });
+      if (curves.length) rocSvgs[protocol] = evaluation.rocCurveSvg(curves, { title: `ROC, ${protocol} pairs (held-out identities)`, minFalseAcceptRate: Math.max(1e-6, 1 / Math.max(1, impostors)) });
+    }
+    const lossSvg = lossCurvesSvg(runs.map((run) => ({ label: run.label, points: run.losses })), { title: 'training loss (CosFace + λ·distillation for the distilled student)' });
+    await writeFile(path.join(reportDirectory, 'loss.svg'), lossSvg);
+    for (const [protocol, svg] of Object.entries(rocSvgs)) await writeFile(path.join(reportDirectory, `roc-${protocol}.svg`), svg);
+
+    // Contact sheet of held-out faces: original, textured and natural masks.
+    const dataset = RecordDataset.open((prepared.source as { recordPath: string }).recordPath);
+    const faces: { image: Buffer }[] = [];
+    try {
+      const seen = new Set<number>();
+      prepared.heldOutIndices.forEach((index, i) => {
+        const label = prepared.heldOutLabels[i]!;
+        if (faces.length < 6 && !seen.has(label)) {
+          seen.add(label);
+          faces.push({ image: dataset.read(index).image });
+        }
+      });
+    } finally {
+      dataset.close();
+    }
+    await writeFile(path.join(reportDirectory, 'contact-sheet.png'), await makeContactSheet(faces, { seed }));
+
+    const summaryOf = (run: RunSummary, protocol: 'standard' | 'masked') => run.evaluation?.summaries.find((summary) => summary.protocol === protocol);
+    const fnmr = (label: string) => {
+      const row = rows[runs.findIndex((run) => run.label === label)]!;
+      return { masked: fnmrValue(row.masked), standard: fnmrValue(row.standard) };
+    };
+    const genuinePairs = runs[0]!.evaluation ? Math.ceil(runs[0]!.evaluation.pairs / 2) : 0;
+    const verdict = distillationVerdict({ teacher: fnmr('teacher'), plain: fnmr('student'), distilled: fnmr('student-distilled') }, { falseMatchRate, genuinePairs: Math.max(1, genuinePairs) });
+    const totalSeconds = (performance.now() - started) / 1000;
+    const load = os.loadavg().map((value) => value.toFixed(2)).join(' ');
+    const machine = `${os.cpus().length} CPU cores (${os.cpus()[0]?.model ?? 'unknown'}), load average ${load}, Node ${process.version}, backend ${values.backend}`;
+    const metricsRows = runs.map((run) => {
+      const standard = summaryOf(run, 'standard');
+      const masked = summaryOf(run, 'masked');
+      return { run, standard, masked };
+    });
+    const modelText = (config: TrainConfig) => `IResNet [${config.model.layers?.join(', ')}] ×${config.model.widthMultiplier}, ${config.model.embeddingSize}-d`;
+
+    const md: string[] = [
+      `# BigFace demo${quick ? ' (quick)' : ''}`,
+      '',
+      `SynthFaces: ${prepared.description}; images ${plan.imageSize}×${plan.imageSize}. Recipe: CosFace m 0.4 s 64, PartialFC over W = 2 ranks (no sampling), LARS (lr scaled from the global batch ${plan.perRank * 2}), warm-up + multi-step, masks at ratio 0.35; distilled student: + 9·||s/|s| − t/|t|||².`,
+      `Machine: ${machine}. Total ${totalSeconds.toFixed(0)} s (data ${dataSeconds.toFixed(1)} s).`,
+      '',
+      '| run | model | steps | time (s) | img/s | final loss |',
+      '|---|---|---:|---:|---:|---:|',
+      ...runs.map((run) => `| ${run.label} | ${modelText(run.config)} | ${run.result.steps} | ${run.seconds.toFixed(0)} | ${run.imagesPerSecond.toFixed(1)} | ${format(run.result.finalMetrics?.loss, 3)} |`),
+      '',
+      `## Verification on held-out identities (${runs[0]!.evaluation?.pairs ?? 0} pairs; masked = second face of each pair masked)`,
+      '',
+      `Table 2 layout, FNMR at FMR = ${falseMatchRate} (the smallest FMR ${impostors} impostor pairs can resolve; the deck reports 1e-4 on millions of pairs):`,
+      '',
+      table,
+      '',
+      '| run | protocol | accuracy (10-fold) | AUC | EER |',
+      '|---|---|---:|---:|---:|',
+      ...metricsRows.flatMap(({ run, standard, masked }) => [
+        `| ${run.label} | standard | ${format(standard?.accuracy)} | ${format(standard?.areaUnderRoc)} | ${format(standard?.equalErrorRate)} |`,
+        `| ${run.label} | masked | ${format(masked?.accuracy)} | ${format(masked?.areaUnderRoc)} | ${format(masked?.equalErrorRate)} |`,
+      ]),
+      '',
+      `**${verdict}**`,
+      '',
+      '![training loss](loss.svg)',
+      '',
+      ...Object.keys(rocSvgs).map((protocol) => `![ROC ${protocol}](roc-${protocol}.svg)`),
+      '',
+      '## Masked samples (original, textured synthesizer, natural synthesizer)',
+      '',
+      '![contact sheet](contact-sheet.png)',
+      '',
+      `Runs: ${runs.map((run) => `\`${run.result.outputDir}\``).join(', ')}.`,
+      '',
+    ];
+    await writeFile(path.join(reportDirectory, 'report.md'), md.join('\n'));
+
+    const htmlTable = (headers: string[], body: string[][]) =>
+      `<table><thead><tr>${headers.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>${body.map((row) => `<tr>${row.map((cell) => `<td>${escapeHtml(cell)}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
+    const html = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>BigFace demo</title>
+<style>body{font-family:sans-serif;max-width:1000px;margin:2em auto;padding:0 1em;color:#222}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 10px;text-align:right}td:first-child,th:first-child{text-align:left}.verdict{background:#f5f5dc;padding:.8em}figure{margin:1em 0}</style></head>
+<body>
+<h1>BigFace demo${quick ? ' (quick)' : ''}</h1>
+<p>${escapeHtml(md[2]!)}</p>
+<p>${escapeHtml(md[3]!)}</p>
+${htmlTable(['run', 'model', 'steps', 'time (s)', 'img/s', 'final loss'], runs.map((run) => [run.label, modelText(run.config), String(run.result.steps), run.seconds.toFixed(0), run.imagesPerSecond.toFixed(1), format(run.result.finalMetrics?.loss, 3)]))}
+<h2>Verification on held-out identities</h2>
+<p>Table 2 layout: FNMR at FMR = ${falseMatchRate} (the smallest FMR that ${impostors} impostor pairs can resolve; the deck reports FMR 1e-4 on millions of pairs). Masked: the second face of each pair is masked (MFR mask-to-nonmask).</p>
+${htmlTable(['model', `FNMR@FMR=${falseMatchRate} (masked)`, `FNMR@FMR=${falseMatchRate} (standard)`], rows.map((row) => [row.model, format(fnmrValue(row.masked)), format(fnmrValue(row.standard))]))}
+${htmlTable(['run', 'protocol', 'accuracy (10-fold)', 'AUC', 'EER'], metricsRows.flatMap(({ run, standard, masked }) => [[run.label, 'standard', format(standard?.accuracy), format(standard?.areaUnderRoc), format(standard?.equalErrorRate)], [run.label, 'masked', format(masked?.accuracy), format(masked?.areaUnderRoc), format(masked?.equalErrorRate)]]))}
+<p class="verdict"><b>${escapeHtml(verdict)}</b></p>
+<figure>${lossSvg}</figure>
+${Object.values(rocSvgs).map((svg) => `<figure>${svg}</figure>`).join('\n')}
+<h2>Masked samples</h2><p>Held-out faces: original, textured synthesizer, natural synthesizer.</p>
+<img src="contact-sheet.png" alt="contact sheet of masked samples">
+</body></html>
+`;
+    await writeFile(path.join(reportDirectory, 'index.html'), html);
+    reporter.result(
+      {
+        report: path.join(reportDirectory, 'index.html'),
+        markdown: path.join(reportDirectory, 'report.md'),
+        seconds: totalSeconds,
+        falseMatchRate,
+        rows: rows.map((row) => ({ model: row.model, masked: fnmrValue(row.masked), standard: fnmrValue(row.standard) })),
+        verdict,
+      },
+      `\n${table}\n${verdict}\nreport: ${path.join(reportDirectory, 'index.html')} (${totalSeconds.toFixed(0)} s)`,
+    );
+    return EXIT_CODES.ok;
+  },
+};
