@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The README's main job. Until the end-to-end BigFace demo lands (@bigface/cli `bigface demo`),
+// `pnpm self-check`: a quick check of the tensor backend (the README main job is `pnpm demo` = `bigface demo`);
 // this is the backend self-check: it says which backend runs and trains one IResNet basic block
 // (BN -> conv3x3 -> BN -> PReLU -> conv3x3 stride 2 -> BN, plus a 1x1 stride-2 shortcut) for a few
 // SGD steps on a fixed random regression target, printing a falling loss.
