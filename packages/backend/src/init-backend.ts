@@ -10,9 +10,17 @@ export interface InitBackendOptions {
   /**
    * Which backend to use. Default: the environment variable `BIGFACE_BACKEND` if set, else `auto`:
    * the first installed of `@tensorflow/tfjs-node-gpu`, `@tensorflow/tfjs-node`,
+   * `@tensorflow/tfjs-backend-cpu` with @bigface/native-cpu kernels (when built),
    * `@tensorflow/tfjs-backend-wasm`, `@tensorflow/tfjs-backend-cpu`.
    */
   backend?: BackendName | 'auto';
+  /**
+   * Whether the `cpu` backend uses @bigface/native-cpu's oneDNN kernels when that package is
+   * installed and its addon built. Default: true unless the environment variable `BIGFACE_NATIVE`
+   * is `0` (set it, or pass false, to compare against tfjs's JS kernels). In `auto`, cpu with native
+   * kernels comes after tfjs-node and before wasm.
+   */
+  native?: boolean;
 }
 
 export interface BackendInfo {
@@ -26,17 +34,22 @@ export interface BackendInfo {
   gpu: boolean;
   /** Kernels BigFace registered on top of the stock backend (e.g. wasm's missing training gradients). */
   addedKernels: string[];
+  /** cpu kernels running natively (oneDNN, @bigface/native-cpu); `[]` when none. */
+  nativeKernels: string[];
 }
 
 interface Candidate {
   name: BackendName;
   package: string;
   gpu: boolean;
+  /** The cpu backend with @bigface/native-cpu's kernels (tried only when they load). */
+  native?: boolean;
 }
 
 const CANDIDATES: readonly Candidate[] = [
   { name: 'tensorflow', package: '@tensorflow/tfjs-node-gpu', gpu: true },
   { name: 'tensorflow', package: '@tensorflow/tfjs-node', gpu: false },
+  { name: 'cpu', package: '@bigface/native-cpu', gpu: false, native: true },
   { name: 'wasm', package: '@tensorflow/tfjs-backend-wasm', gpu: false },
   { name: 'cpu', package: '@tensorflow/tfjs-backend-cpu', gpu: false },
 ];
@@ -59,8 +72,43 @@ async function tryImport(packageName: string): Promise<{ ok: true } | { ok: fals
   }
 }
 
+/** The part of @bigface/native-cpu's API initBackend uses (it is an optional dependency). */
+interface NativeCpuModule {
+  registerNativeCpuKernels(): string[];
+  unregisterNativeCpuKernels(): string[];
+  nativeCpuStatus(): { available: true; threads: number } | { available: false; reason: string };
+}
+
+/** @bigface/native-cpu when installed and loadable (the addon itself may still be unbuilt). */
+async function importNative(): Promise<NativeCpuModule | undefined> {
+  try {
+    const specifier: string = '@bigface/native-cpu';
+    return (await import(specifier)) as NativeCpuModule;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Registers the native kernels into tfjs's cpu backend; `[]` when the package or its addon is missing. */
+async function enableNative(): Promise<{ kernels: string[]; threads: number }> {
+  const native = await importNative();
+  if (!native) return { kernels: [], threads: 1 };
+  await import('@tensorflow/tfjs-backend-cpu');
+  const kernels = native.registerNativeCpuKernels();
+  const status = native.nativeCpuStatus();
+  return { kernels, threads: status.available ? status.threads : 1 };
+}
+
+/** Puts tfjs's stock JS kernels back on the cpu backend (a no-op when native ones were never registered). */
+async function disableNative(): Promise<void> {
+  (await importNative())?.unregisterNativeCpuKernels();
+}
+
 function installHint(candidates: readonly Candidate[]): string {
-  return candidates.map((c) => `npm install ${c.package}@^4.22.0`).join(' or ');
+  return candidates
+    .filter((c) => !c.native)
+    .map((c) => `npm install ${c.package}@^4.22.0`)
+    .join(' or ');
 }
 
 /**
@@ -68,9 +116,10 @@ function installHint(candidates: readonly Candidate[]): string {
  *
  * @example
  * import { initBackend, tf } from '@bigface/backend';
- * const info = await initBackend();           // auto: tfjs-node-gpu > tfjs-node > wasm > cpu
- * console.log(info.name, info.threads, info.gpu);
- * await initBackend({ backend: 'cpu' });       // or BIGFACE_BACKEND=cpu
+ * const info = await initBackend();           // auto: tfjs-node-gpu > tfjs-node > cpu+native > wasm > cpu
+ * console.log(info.name, info.threads, info.gpu, info.nativeKernels);
+ * await initBackend({ backend: 'cpu' });       // or BIGFACE_BACKEND=cpu (native kernels when built)
+ * await initBackend({ backend: 'cpu', native: false }); // or BIGFACE_NATIVE=0: tfjs's JS kernels
  */
 export async function initBackend(options: InitBackendOptions = {}): Promise<BackendInfo> {
   const fromEnvironment = process.env.BIGFACE_BACKEND?.trim() || undefined;
@@ -82,9 +131,30 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
       `${source}: unknown backend '${requested}': choose one of ${VALID_CHOICES.join(', ')}`,
     );
   }
-  const candidates = requested === 'auto' ? CANDIDATES : CANDIDATES.filter((c) => c.name === requested);
+  const useNative = options.native ?? process.env.BIGFACE_NATIVE?.trim() !== '0';
+  const candidates = (requested === 'auto' ? CANDIDATES : CANDIDATES.filter((c) => c.name === requested)).filter(
+    (c) => useNative || !c.native,
+  );
   const failures: string[] = [];
   for (const candidate of candidates) {
+    if (candidate.native) {
+      const native = await enableNative();
+      if (native.kernels.length === 0) continue; // not installed or not built: wasm / plain cpu next
+      if (!(await tf.setBackend('cpu'))) {
+        failures.push(`backend 'cpu' failed to initialise`);
+        continue;
+      }
+      await tf.ready();
+      (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
+      return {
+        name: 'cpu',
+        package: '@tensorflow/tfjs-backend-cpu + @bigface/native-cpu',
+        threads: native.threads,
+        gpu: false,
+        addedKernels: [],
+        nativeKernels: native.kernels,
+      };
+    }
     const loaded = await tryImport(candidate.package);
     if (!loaded.ok) {
       if (!loaded.missing) {
@@ -93,6 +163,7 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
       continue;
     }
     if (candidate.name === 'wasm') registerWasmTrainingKernels();
+    if (candidate.name === 'cpu') await disableNative(); // plain cpu: BIGFACE_NATIVE=0 or native unavailable
     const ok = await tf.setBackend(candidate.name);
     if (!ok) {
       failures.push(`${candidate.package} loaded but backend '${candidate.name}' failed to initialise`);
@@ -109,6 +180,7 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
       threads: candidate.name === 'tensorflow' ? cpus().length : 1,
       gpu: candidate.gpu,
       addedKernels: candidate.name === 'wasm' ? registerWasmTrainingKernels() : [],
+      nativeKernels: [],
     };
   }
   const details = failures.length > 0 ? ` (${failures.join('; ')})` : '';

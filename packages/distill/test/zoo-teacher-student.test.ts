@@ -135,7 +135,9 @@ describe('distillation with @bigface/resnet-zoo backbones', () => {
     const cached = cache.lookup(query);
     const live = tf.tidy(() => tf.gather(teacher(images), query.map((id) => ids.indexOf(id))));
     const difference = tf.tidy(() => tf.max(tf.abs(tf.sub(cached, live))).dataSync()[0]!);
-    expect(difference).toBeLessThanOrEqual(1e-6);
+    // The cache ran the teacher in batches of 3, 3, 2 and the live call in one batch of 8: native
+    // (oneDNN) kernels may sum in a batch-size-dependent order (seen 1.8e-6), so float32 noise only.
+    expect(difference).toBeLessThanOrEqual(1e-5);
     tf.dispose([cached, live]);
     cache.close();
     expect(tf.memory().numTensors).toBe(before);

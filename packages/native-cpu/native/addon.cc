@@ -1,0 +1,693 @@
+// @bigface/native-cpu: oneDNN convolution / matmul kernels for tfjs's cpu backend, as a plain
+// N-API addon. Every function works in place on the caller's Float32Arrays (tfjs's own backing
+// stores, NHWC activations and HWIO filters): no copies except oneDNN's weight reorders.
+#include <node_api.h>
+#include <oneapi/dnnl/dnnl.hpp>
+#include <cblas.h>
+#include <omp.h>
+#include <cmath>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+using namespace dnnl;
+using tag = memory::format_tag;
+using dt = memory::data_type;
+
+namespace {
+
+engine& cpuEngine() {
+  static engine e(engine::kind::cpu, 0);
+  return e;
+}
+stream& cpuStream() {
+  static stream s(cpuEngine());
+  return s;
+}
+
+struct Arg {
+  float* data = nullptr;
+  size_t length = 0;
+};
+
+#define NAPI_CHECK(call)                                              \
+  do {                                                                \
+    if ((call) != napi_ok) {                                          \
+      napi_throw_error(env, "NATIVE_CPU_NAPI", "N-API call failed");  \
+      return nullptr;                                                 \
+    }                                                                 \
+  } while (0)
+
+bool getFloat32(napi_env env, napi_value v, Arg* out, bool allowNull) {
+  napi_valuetype t;
+  napi_typeof(env, v, &t);
+  if (allowNull && (t == napi_null || t == napi_undefined)) return true;
+  bool isTyped = false;
+  napi_is_typedarray(env, v, &isTyped);
+  if (!isTyped) return false;
+  napi_typedarray_type type;
+  size_t length;
+  void* data;
+  napi_value ab;
+  size_t offset;
+  if (napi_get_typedarray_info(env, v, &type, &length, &data, &ab, &offset) != napi_ok) return false;
+  if (type != napi_float32_array) return false;
+  out->data = static_cast<float*>(data);
+  out->length = length;
+  return true;
+}
+
+bool getInts(napi_env env, napi_value v, std::vector<int64_t>* out) {
+  uint32_t n = 0;
+  if (napi_get_array_length(env, v, &n) != napi_ok) return false;
+  out->resize(n);
+  for (uint32_t i = 0; i < n; i++) {
+    napi_value e;
+    double d;
+    if (napi_get_element(env, v, i, &e) != napi_ok || napi_get_value_double(env, e, &d) != napi_ok) return false;
+    (*out)[i] = static_cast<int64_t>(d);
+  }
+  return true;
+}
+
+std::vector<napi_value> getArgs(napi_env env, napi_callback_info info, size_t expected) {
+  std::vector<napi_value> argv(expected);
+  size_t argc = expected;
+  napi_get_cb_info(env, info, &argc, argv.data(), nullptr, nullptr);
+  if (argc < expected) argv.clear();
+  return argv;
+}
+
+// Convolution geometry, in the order the JS side passes it.
+struct ConvGeometry {
+  int64_t n, h, w, c, kh, kw, o, oh, ow, sh, sw, dh, dw, pt, pl, pb, pr;
+  bool parse(const std::vector<int64_t>& p) {
+    if (p.size() < 17) return false;
+    n = p[0]; h = p[1]; w = p[2]; c = p[3]; kh = p[4]; kw = p[5]; o = p[6]; oh = p[7]; ow = p[8];
+    sh = p[9]; sw = p[10]; dh = p[11]; dw = p[12]; pt = p[13]; pl = p[14]; pb = p[15]; pr = p[16];
+    return true;
+  }
+  std::string key() const {
+    char b[256];
+    snprintf(b, sizeof b, "%ld,%ld,%ld,%ld,%ld,%ld,%ld,%ld,%ld,%ld,%ld,%ld,%ld,%ld,%ld,%ld,%ld", n, h, w, c, kh, kw, o, oh,
+             ow, sh, sw, dh, dw, pt, pl, pb, pr);
+    return b;
+  }
+  memory::desc src() const { return memory::desc({n, c, h, w}, dt::f32, tag::nhwc); }
+  memory::desc dst() const { return memory::desc({n, o, oh, ow}, dt::f32, tag::nhwc); }
+  memory::desc weightsUser() const { return memory::desc({o, c, kh, kw}, dt::f32, tag::hwio); }
+  memory::desc weightsAny() const { return memory::desc({o, c, kh, kw}, dt::f32, tag::any); }
+  memory::dims strides() const { return {sh, sw}; }
+  memory::dims dilations() const { return {dh - 1, dw - 1}; }
+  memory::dims padL() const { return {pt, pl}; }
+  memory::dims padR() const { return {pb, pr}; }
+  memory::dims minimalPadR() const {
+    // oneDNN wants (in - kernelExtent + padL + padR) / stride + 1 == out exactly in integer
+    // arithmetic; the smallest right padding that gives `out` (tfjs's may be larger).
+    int64_t eh = (kh - 1) * dh + 1, ew = (kw - 1) * dw + 1;
+    return {(oh - 1) * sh + eh - h - pt, (ow - 1) * sw + ew - w - pl};
+  }
+  size_t srcSize() const { return size_t(n) * h * w * c; }
+  size_t dstSize() const { return size_t(n) * oh * ow * o; }
+  size_t weightsSize() const { return size_t(kh) * kw * c * o; }
+};
+
+convolution_forward::primitive_desc forwardDesc(const ConvGeometry& g, bool bias, prop_kind kind) {
+  memory::desc biasDesc = bias ? memory::desc({g.o}, dt::f32, tag::x) : memory::desc();
+  auto d = convolution_forward::desc(kind, algorithm::convolution_direct, g.src(), g.weightsAny(), biasDesc, g.dst(),
+                                     g.strides(), g.dilations(), g.padL(), g.padR());
+  return convolution_forward::primitive_desc(d, cpuEngine());
+}
+
+struct ForwardEntry {
+  convolution_forward::primitive_desc pd;
+  convolution_forward prim;
+};
+struct BackwardDataEntry {
+  convolution_backward_data::primitive_desc pd;
+  convolution_backward_data prim;
+};
+struct BackwardWeightsEntry {
+  convolution_backward_weights::primitive_desc pd;
+  convolution_backward_weights prim;
+};
+
+std::map<std::string, std::shared_ptr<ForwardEntry>> forwardCache;
+std::map<std::string, std::shared_ptr<BackwardDataEntry>> backwardDataCache;
+std::map<std::string, std::shared_ptr<BackwardWeightsEntry>> backwardWeightsCache;
+// Reordered weights are rebuilt on each call (filters change every step), but their buffers are kept.
+std::map<std::string, std::shared_ptr<memory>> weightScratch;
+
+memory weightsFor(const std::string& key, const memory::desc& wanted, float* userData, const ConvGeometry& g) {
+  memory user(g.weightsUser(), cpuEngine(), userData);
+  if (wanted == g.weightsUser()) return user;
+  auto& slot = weightScratch[key];
+  if (!slot || slot->get_desc() != wanted) slot = std::make_shared<memory>(wanted, cpuEngine());
+  reorder(user, *slot).execute(cpuStream(), user, *slot);
+  return *slot;
+}
+
+std::string implName(const primitive_desc_base& pd) { return pd.impl_info_str(); }
+
+// conv2dForward(x, filter, bias|null, y, geometry[17]) -> impl name
+napi_value Conv2dForward(napi_env env, napi_callback_info info) {
+  auto a = getArgs(env, info, 5);
+  Arg x, w, b, y;
+  std::vector<int64_t> p;
+  ConvGeometry g;
+  if (a.empty() || !getFloat32(env, a[0], &x, false) || !getFloat32(env, a[1], &w, false) ||
+      !getFloat32(env, a[2], &b, true) || !getFloat32(env, a[3], &y, false) || !getInts(env, a[4], &p) || !g.parse(p) ||
+      x.length < g.srcSize() || w.length < g.weightsSize() || y.length < g.dstSize() ||
+      (b.data && b.length < size_t(g.o))) {
+    napi_throw_type_error(env, "NATIVE_CPU_ARGUMENTS", "conv2dForward(x, filter, bias|null, y, geometry): bad arguments");
+    return nullptr;
+  }
+  try {
+    std::string key = g.key() + (b.data ? "b" : "");
+    auto& e = forwardCache[key];
+    if (!e) {
+      auto pd = forwardDesc(g, b.data != nullptr, prop_kind::forward_inference);
+      e = std::make_shared<ForwardEntry>(ForwardEntry{pd, convolution_forward(pd)});
+    }
+    memory src(g.src(), cpuEngine(), x.data), dst(g.dst(), cpuEngine(), y.data);
+    memory weights = weightsFor("f" + key, e->pd.weights_desc(), w.data, g);
+    std::unordered_map<int, memory> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, weights}, {DNNL_ARG_DST, dst}};
+    if (b.data) args.insert({DNNL_ARG_BIAS, memory(memory::desc({g.o}, dt::f32, tag::x), cpuEngine(), b.data)});
+    e->prim.execute(cpuStream(), args);
+    cpuStream().wait();
+    napi_value r;
+    std::string name = implName(e->pd);
+    napi_create_string_utf8(env, name.c_str(), name.size(), &r);
+    return r;
+  } catch (const dnnl::error& err) {
+    napi_throw_error(env, "NATIVE_CPU_ONEDNN", (std::string(err.what()) + " [geometry " + g.key() + "]").c_str());
+    return nullptr;
+  }
+}
+
+// conv2dBackwardData(dy, filter, dx, geometry[17])
+napi_value Conv2dBackwardData(napi_env env, napi_callback_info info) {
+  auto a = getArgs(env, info, 4);
+  Arg dy, w, dx;
+  std::vector<int64_t> p;
+  ConvGeometry g;
+  if (a.empty() || !getFloat32(env, a[0], &dy, false) || !getFloat32(env, a[1], &w, false) ||
+      !getFloat32(env, a[2], &dx, false) || !getInts(env, a[3], &p) || !g.parse(p) || dy.length < g.dstSize() ||
+      w.length < g.weightsSize() || dx.length < g.srcSize()) {
+    napi_throw_type_error(env, "NATIVE_CPU_ARGUMENTS", "conv2dBackwardData(dy, filter, dx, geometry): bad arguments");
+    return nullptr;
+  }
+  try {
+    std::string key = g.key();
+    auto& e = backwardDataCache[key];
+    if (!e) {
+      auto hint = forwardDesc(g, false, prop_kind::forward_training);
+      auto d = convolution_backward_data::desc(algorithm::convolution_direct, g.src(), g.weightsAny(), g.dst(), g.strides(),
+                                               g.dilations(), g.padL(), g.padR());
+      auto pd = convolution_backward_data::primitive_desc(d, cpuEngine(), hint);
+      e = std::make_shared<BackwardDataEntry>(BackwardDataEntry{pd, convolution_backward_data(pd)});
+    }
+    memory diffDst(g.dst(), cpuEngine(), dy.data), diffSrc(g.src(), cpuEngine(), dx.data);
+    memory weights = weightsFor("d" + key, e->pd.weights_desc(), w.data, g);
+    e->prim.execute(cpuStream(), {{DNNL_ARG_DIFF_DST, diffDst}, {DNNL_ARG_WEIGHTS, weights}, {DNNL_ARG_DIFF_SRC, diffSrc}});
+    cpuStream().wait();
+    napi_value r;
+    std::string name = implName(e->pd);
+    napi_create_string_utf8(env, name.c_str(), name.size(), &r);
+    return r;
+  } catch (const dnnl::error& err) {
+    napi_throw_error(env, "NATIVE_CPU_ONEDNN", (std::string(err.what()) + " [geometry " + g.key() + "]").c_str());
+    return nullptr;
+  }
+}
+
+// conv2dBackwardWeights(x, dy, dw, geometry[17])
+napi_value Conv2dBackwardWeights(napi_env env, napi_callback_info info) {
+  auto a = getArgs(env, info, 4);
+  Arg x, dy, dw;
+  std::vector<int64_t> p;
+  ConvGeometry g;
+  if (a.empty() || !getFloat32(env, a[0], &x, false) || !getFloat32(env, a[1], &dy, false) ||
+      !getFloat32(env, a[2], &dw, false) || !getInts(env, a[3], &p) || !g.parse(p) || x.length < g.srcSize() ||
+      dy.length < g.dstSize() || dw.length < g.weightsSize()) {
+    napi_throw_type_error(env, "NATIVE_CPU_ARGUMENTS", "conv2dBackwardWeights(x, dy, dw, geometry): bad arguments");
+    return nullptr;
+  }
+  try {
+    std::string key = g.key();
+    auto& e = backwardWeightsCache[key];
+    if (!e) {
+      auto hint = forwardDesc(g, false, prop_kind::forward_training);
+      auto d = convolution_backward_weights::desc(algorithm::convolution_direct, g.src(), g.weightsAny(), g.dst(),
+                                                  g.strides(), g.dilations(), g.padL(), g.padR());
+      auto pd = convolution_backward_weights::primitive_desc(d, cpuEngine(), hint);
+      e = std::make_shared<BackwardWeightsEntry>(BackwardWeightsEntry{pd, convolution_backward_weights(pd)});
+    }
+    memory src(g.src(), cpuEngine(), x.data), diffDst(g.dst(), cpuEngine(), dy.data);
+    memory user(g.weightsUser(), cpuEngine(), dw.data);
+    // Always through a oneDNN-owned buffer and a reorder: writing straight into the user's plain HWIO
+    // array corrupted the heap on some small shapes (oneDNN 2.6.3).
+    bool direct = e->pd.diff_weights_desc() == g.weightsUser();
+    std::shared_ptr<memory> scratch;
+    if (!direct) {
+      auto& slot = weightScratch["w" + key];
+      if (!slot || slot->get_desc() != e->pd.diff_weights_desc())
+        slot = std::make_shared<memory>(e->pd.diff_weights_desc(), cpuEngine());
+      scratch = slot;
+    }
+    memory target = direct ? user : *scratch;
+    e->prim.execute(cpuStream(), {{DNNL_ARG_SRC, src}, {DNNL_ARG_DIFF_DST, diffDst}, {DNNL_ARG_DIFF_WEIGHTS, target}});
+    if (!direct) reorder(target, user).execute(cpuStream(), target, user);
+    cpuStream().wait();
+    napi_value r;
+    std::string name = implName(e->pd);
+    napi_create_string_utf8(env, name.c_str(), name.size(), &r);
+    return r;
+  } catch (const dnnl::error& err) {
+    napi_throw_error(env, "NATIVE_CPU_ONEDNN", (std::string(err.what()) + " [geometry " + g.key() + "]").c_str());
+    return nullptr;
+  }
+}
+
+void im2col(const ConvGeometry& g, const float* x, float* col) {
+  const int64_t rows = g.n * g.oh * g.ow, cols = g.kh * g.kw * g.c;
+#pragma omp parallel for schedule(static)
+  for (int64_t r = 0; r < rows; r++) {
+    int64_t b = r / (g.oh * g.ow), rest = r % (g.oh * g.ow), oy = rest / g.ow, ox = rest % g.ow;
+    float* out = col + r * cols;
+    for (int64_t ky = 0; ky < g.kh; ky++) {
+      int64_t iy = oy * g.sh - g.pt + ky * g.dh;
+      for (int64_t kx = 0; kx < g.kw; kx++, out += g.c) {
+        int64_t ix = ox * g.sw - g.pl + kx * g.dw;
+        if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w) {
+          std::memset(out, 0, sizeof(float) * g.c);
+        } else {
+          std::memcpy(out, x + ((b * g.h + iy) * g.w + ix) * g.c, sizeof(float) * g.c);
+        }
+      }
+    }
+  }
+}
+
+// conv2dBackwardWeightsGemm(x, dy, dw, geometry[17]): dw[KH*KW*C, O] = im2col(x)^T x dy, in chunks of
+// output rows (bounded scratch). Used instead of oneDNN's backward-weights primitive, which corrupted
+// the heap on small shapes with this oneDNN build (2.6.3).
+napi_value Conv2dBackwardWeightsGemm(napi_env env, napi_callback_info info) {
+  auto a = getArgs(env, info, 4);
+  Arg x, dy, dw;
+  std::vector<int64_t> p;
+  ConvGeometry g;
+  if (a.empty() || !getFloat32(env, a[0], &x, false) || !getFloat32(env, a[1], &dy, false) ||
+      !getFloat32(env, a[2], &dw, false) || !getInts(env, a[3], &p) || !g.parse(p) || x.length < g.srcSize() ||
+      dy.length < g.dstSize() || dw.length < g.weightsSize()) {
+    napi_throw_type_error(env, "NATIVE_CPU_ARGUMENTS", "conv2dBackwardWeightsGemm(x, dy, dw, geometry): bad arguments");
+    return nullptr;
+  }
+  const int64_t cols = g.kh * g.kw * g.c;
+  const int64_t perImage = g.oh * g.ow;
+  // Whole images per chunk, at most ~64 MB of columns.
+  int64_t imagesPerChunk = std::max<int64_t>(1, (int64_t(16) << 20) / std::max<int64_t>(1, perImage * cols));
+  static std::vector<float> columns;
+  for (int64_t start = 0; start < g.n; start += imagesPerChunk) {
+    ConvGeometry chunk = g;
+    chunk.n = std::min(imagesPerChunk, g.n - start);
+    const int64_t rows = chunk.n * perImage;
+    columns.resize(size_t(rows * cols));
+    im2col(chunk, x.data + start * g.h * g.w * g.c, columns.data());
+    dnnl_status_t s = dnnl_sgemm('T', 'N', cols, g.o, rows, 1.f, columns.data(), cols, dy.data + start * perImage * g.o,
+                                 g.o, start == 0 ? 0.f : 1.f, dw.data, g.o);
+    if (s != dnnl_success) {
+      napi_throw_error(env, "NATIVE_CPU_ONEDNN", "dnnl_sgemm failed");
+      return nullptr;
+    }
+  }
+  napi_value r;
+  napi_create_string_utf8(env, "im2col+sgemm", NAPI_AUTO_LENGTH, &r);
+  return r;
+}
+
+// conv2dForwardIm2col(x, filter, y, geometry[17]): the OpenBLAS alternative (im2col + sgemm), for the benchmark.
+napi_value Conv2dForwardIm2col(napi_env env, napi_callback_info info) {
+  auto a = getArgs(env, info, 4);
+  Arg x, w, y;
+  std::vector<int64_t> p;
+  ConvGeometry g;
+  if (a.empty() || !getFloat32(env, a[0], &x, false) || !getFloat32(env, a[1], &w, false) ||
+      !getFloat32(env, a[2], &y, false) || !getInts(env, a[3], &p) || !g.parse(p) || x.length < g.srcSize() ||
+      w.length < g.weightsSize() || y.length < g.dstSize()) {
+    napi_throw_type_error(env, "NATIVE_CPU_ARGUMENTS", "conv2dForwardIm2col(x, filter, y, geometry): bad arguments");
+    return nullptr;
+  }
+  const int64_t rows = g.n * g.oh * g.ow, cols = g.kh * g.kw * g.c;
+  static std::vector<float> columns;
+  columns.resize(size_t(rows) * cols);
+  float* col = columns.data();
+#pragma omp parallel for
+  for (int64_t r = 0; r < rows; r++) {
+    int64_t b = r / (g.oh * g.ow), rest = r % (g.oh * g.ow), oy = rest / g.ow, ox = rest % g.ow;
+    float* out = col + r * cols;
+    for (int64_t ky = 0; ky < g.kh; ky++) {
+      int64_t iy = oy * g.sh - g.pt + ky * g.dh;
+      for (int64_t kx = 0; kx < g.kw; kx++, out += g.c) {
+        int64_t ix = ox * g.sw - g.pl + kx * g.dw;
+        if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w) {
+          std::memset(out, 0, sizeof(float) * g.c);
+        } else {
+          std::memcpy(out, x.data + ((b * g.h + iy) * g.w + ix) * g.c, sizeof(float) * g.c);
+        }
+      }
+    }
+  }
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, g.o, cols, 1.f, col, cols, w.data, g.o, 0.f, y.data, g.o);
+  return nullptr;
+}
+
+// matmul(a, b, c, [batchA, batchB, m, k, n, transposeA, transposeB]): c[i] = op(a[i or 0]) x op(b[i or 0]).
+napi_value Matmul(napi_env env, napi_callback_info info) {
+  auto args = getArgs(env, info, 4);
+  Arg a, b, c;
+  std::vector<int64_t> p;
+  if (args.empty() || !getFloat32(env, args[0], &a, false) || !getFloat32(env, args[1], &b, false) ||
+      !getFloat32(env, args[2], &c, false) || !getInts(env, args[3], &p) || p.size() < 7) {
+    napi_throw_type_error(env, "NATIVE_CPU_ARGUMENTS", "matmul(a, b, c, params): bad arguments");
+    return nullptr;
+  }
+  int64_t batchA = p[0], batchB = p[1], m = p[2], k = p[3], n = p[4];
+  bool ta = p[5] != 0, tb = p[6] != 0;
+  int64_t batch = std::max(batchA, batchB);
+  if ((batchA != batch && batchA != 1) || (batchB != batch && batchB != 1) || a.length < size_t(batchA * m * k) ||
+      b.length < size_t(batchB * k * n) || c.length < size_t(batch * m * n)) {
+    napi_throw_type_error(env, "NATIVE_CPU_ARGUMENTS", "matmul: sizes do not match");
+    return nullptr;
+  }
+  for (int64_t i = 0; i < batch; i++) {
+    const float* ai = a.data + (batchA == 1 ? 0 : i) * m * k;
+    const float* bi = b.data + (batchB == 1 ? 0 : i) * k * n;
+    dnnl_status_t s = dnnl_sgemm(ta ? 'T' : 'N', tb ? 'T' : 'N', m, n, k, 1.f, ai, ta ? m : k, bi, tb ? k : n, 0.f,
+                                 c.data + i * m * n, n);
+    if (s != dnnl_success) {
+      napi_throw_error(env, "NATIVE_CPU_ONEDNN", "dnnl_sgemm failed");
+      return nullptr;
+    }
+  }
+  return nullptr;
+}
+
+// biasActivation(y, channels, bias|null, activation, alpha|null, leakyAlpha):
+// y = act(y + bias[c]); activation 0 linear, 1 relu, 2 relu6, 3 prelu, 4 leakyrelu, 5 elu, 6 sigmoid.
+// prelu's alpha has `channels` entries (per channel), 1 (scalar) or y.length (elementwise).
+napi_value BiasActivation(napi_env env, napi_callback_info info) {
+  auto a = getArgs(env, info, 6);
+  Arg y, bias, alpha;
+  int32_t channels = 0, activation = 0;
+  double leaky = 0;
+  if (a.empty() || !getFloat32(env, a[0], &y, false) || napi_get_value_int32(env, a[1], &channels) != napi_ok ||
+      !getFloat32(env, a[2], &bias, true) || napi_get_value_int32(env, a[3], &activation) != napi_ok ||
+      !getFloat32(env, a[4], &alpha, true) || napi_get_value_double(env, a[5], &leaky) != napi_ok || channels <= 0 ||
+      y.length % channels != 0 || (bias.data && bias.length != size_t(channels) && bias.length != 1) ||
+      (activation == 3 && (!alpha.data || (alpha.length != size_t(channels) && alpha.length != 1 && alpha.length != y.length)))) {
+    napi_throw_type_error(env, "NATIVE_CPU_ARGUMENTS", "biasActivation: bad arguments");
+    return nullptr;
+  }
+  const int64_t rows = y.length / channels;
+  float* d = y.data;
+  const float* bb = bias.data;
+  const bool biasScalar = bias.length == 1;
+  const float* al = alpha.data;
+  const int alphaMode = !al ? 0 : alpha.length == y.length ? 2 : alpha.length == 1 ? 0 : 1;
+  const float lk = float(leaky);
+#pragma omp parallel for schedule(static) if (y.length > 32768)
+  for (int64_t r = 0; r < rows; r++) {
+    float* row = d + r * channels;
+    for (int32_t j = 0; j < channels; j++) {
+      float v = row[j];
+      if (bb) v += biasScalar ? bb[0] : bb[j];
+      switch (activation) {
+        case 1: v = v > 0 ? v : 0; break;
+        case 2: v = v < 0 ? 0 : (v > 6 ? 6 : v); break;
+        case 3: {
+          float s = alphaMode == 1 ? al[j] : alphaMode == 2 ? al[r * channels + j] : al[0];
+          v = v < 0 ? v * s : v;
+          break;
+        }
+        case 4: v = v < 0 ? v * lk : v; break;
+        case 5: v = v > 0 ? v : std::expm1(v); break;
+        case 6: v = 1.f / (1.f + std::exp(-v)); break;
+        default: break;
+      }
+      row[j] = v;
+    }
+  }
+  return nullptr;
+}
+
+// binary(op, a, aMode, b, bMode, out, channels): out = a op b, each operand full (mode 0, out.length
+// values), per channel (mode 1, `channels` values along the last axis) or scalar (mode 2).
+// op 0 add, 1 sub, 2 mul, 3 div.
+napi_value Binary(napi_env env, napi_callback_info info) {
+  auto args = getArgs(env, info, 7);
+  Arg a, b, out;
+  int32_t op = 0, aMode = 0, bMode = 0, channels = 0;
+  if (args.empty() || napi_get_value_int32(env, args[0], &op) != napi_ok || !getFloat32(env, args[1], &a, false) ||
+      napi_get_value_int32(env, args[2], &aMode) != napi_ok || !getFloat32(env, args[3], &b, false) ||
+      napi_get_value_int32(env, args[4], &bMode) != napi_ok || !getFloat32(env, args[5], &out, false) ||
+      napi_get_value_int32(env, args[6], &channels) != napi_ok || channels <= 0 || out.length % channels != 0) {
+    napi_throw_type_error(env, "NATIVE_CPU_ARGUMENTS", "binary: bad arguments");
+    return nullptr;
+  }
+  auto need = [&](int mode) { return mode == 0 ? out.length : mode == 1 ? size_t(channels) : size_t(1); };
+  if (a.length < need(aMode) || b.length < need(bMode) || op < 0 || op > 3) {
+    napi_throw_type_error(env, "NATIVE_CPU_ARGUMENTS", "binary: operand sizes do not match");
+    return nullptr;
+  }
+  const int64_t rows = out.length / channels;
+  const float *pa = a.data, *pb = b.data;
+  float* po = out.data;
+#pragma omp parallel for schedule(static) if (out.length > 65536)
+  for (int64_t r = 0; r < rows; r++) {
+    const float* ra = aMode == 0 ? pa + r * channels : pa;
+    const float* rb = bMode == 0 ? pb + r * channels : pb;
+    float* ro = po + r * channels;
+    const int sa = aMode == 2 ? 0 : 1, sb = bMode == 2 ? 0 : 1;
+    switch (op) {
+      case 0: for (int32_t j = 0; j < channels; j++) ro[j] = ra[j * sa] + rb[j * sb]; break;
+      case 1: for (int32_t j = 0; j < channels; j++) ro[j] = ra[j * sa] - rb[j * sb]; break;
+      case 2: for (int32_t j = 0; j < channels; j++) ro[j] = ra[j * sa] * rb[j * sb]; break;
+      default: for (int32_t j = 0; j < channels; j++) ro[j] = ra[j * sa] / rb[j * sb]; break;
+    }
+  }
+  return nullptr;
+}
+
+// reduce(x, rows, cols, out, overRows, mean): x is [rows, cols]; out[cols] (overRows) or out[rows] sums/means.
+napi_value Reduce(napi_env env, napi_callback_info info) {
+  auto args = getArgs(env, info, 6);
+  Arg x, out;
+  int64_t rows = 0, cols = 0;
+  bool overRows = false, mean = false;
+  if (args.empty() || !getFloat32(env, args[0], &x, false) || napi_get_value_int64(env, args[1], &rows) != napi_ok ||
+      napi_get_value_int64(env, args[2], &cols) != napi_ok || !getFloat32(env, args[3], &out, false) ||
+      napi_get_value_bool(env, args[4], &overRows) != napi_ok || napi_get_value_bool(env, args[5], &mean) != napi_ok ||
+      rows < 1 || cols < 1 || x.length < size_t(rows * cols) || out.length < size_t(overRows ? cols : rows)) {
+    napi_throw_type_error(env, "NATIVE_CPU_ARGUMENTS", "reduce: bad arguments");
+    return nullptr;
+  }
+  const float* px = x.data;
+  if (overRows) {
+    const int threads = x.length > 65536 ? omp_get_max_threads() : 1;
+    std::vector<double> partial(size_t(threads) * cols, 0.0);
+#pragma omp parallel num_threads(threads)
+    {
+      double* acc = partial.data() + size_t(omp_get_thread_num()) * cols;
+#pragma omp for schedule(static)
+      for (int64_t r = 0; r < rows; r++) {
+        const float* row = px + r * cols;
+        for (int64_t j = 0; j < cols; j++) acc[j] += row[j];
+      }
+    }
+    const double scale = mean ? 1.0 / double(rows) : 1.0;
+    for (int64_t j = 0; j < cols; j++) {
+      double s = 0;
+      for (int t = 0; t < threads; t++) s += partial[size_t(t) * cols + j];
+      out.data[j] = float(s * scale);
+    }
+  } else {
+    const double scale = mean ? 1.0 / double(cols) : 1.0;
+#pragma omp parallel for schedule(static) if (x.length > 65536)
+    for (int64_t r = 0; r < rows; r++) {
+      const float* row = px + r * cols;
+      double s = 0;
+      for (int64_t j = 0; j < cols; j++) s += row[j];
+      out.data[r] = float(s * scale);
+    }
+  }
+  return nullptr;
+}
+
+// unary(op, x, out, channels, alpha|null, alphaMode): op 0 square, 1 prelu (alpha per channel, mode 1, or scalar, mode 2).
+napi_value Unary(napi_env env, napi_callback_info info) {
+  auto args = getArgs(env, info, 6);
+  Arg x, out, alpha;
+  int32_t op = 0, channels = 0, alphaMode = 0;
+  if (args.empty() || napi_get_value_int32(env, args[0], &op) != napi_ok || !getFloat32(env, args[1], &x, false) ||
+      !getFloat32(env, args[2], &out, false) || napi_get_value_int32(env, args[3], &channels) != napi_ok ||
+      !getFloat32(env, args[4], &alpha, true) || napi_get_value_int32(env, args[5], &alphaMode) != napi_ok ||
+      channels <= 0 || x.length % channels != 0 || out.length < x.length ||
+      (op == 1 && (!alpha.data || alpha.length < (alphaMode == 1 ? size_t(channels) : size_t(1))))) {
+    napi_throw_type_error(env, "NATIVE_CPU_ARGUMENTS", "unary: bad arguments");
+    return nullptr;
+  }
+  const int64_t rows = x.length / channels;
+  const float *px = x.data, *pa = alpha.data;
+  float* po = out.data;
+#pragma omp parallel for schedule(static) if (x.length > 65536)
+  for (int64_t r = 0; r < rows; r++) {
+    const float* rx = px + r * channels;
+    float* ro = po + r * channels;
+    if (op == 0) {
+      for (int32_t j = 0; j < channels; j++) ro[j] = rx[j] * rx[j];
+    } else {
+      const int sa = alphaMode == 1 ? 1 : 0;
+      for (int32_t j = 0; j < channels; j++) ro[j] = rx[j] < 0 ? rx[j] * pa[j * sa] : rx[j];
+    }
+  }
+  return nullptr;
+}
+
+bool getUint8(napi_env env, napi_value v, uint8_t** data, size_t* length) {
+  bool isTyped = false;
+  napi_is_typedarray(env, v, &isTyped);
+  if (!isTyped) return false;
+  napi_typedarray_type type;
+  void* raw;
+  napi_value ab;
+  size_t offset;
+  if (napi_get_typedarray_info(env, v, &type, length, &raw, &ab, &offset) != napi_ok || type != napi_uint8_array) return false;
+  *data = static_cast<uint8_t*>(raw);
+  return true;
+}
+
+// greater(a, aMode, b, bMode, out Uint8Array, channels): out = a > b (modes as in binary).
+napi_value Greater(napi_env env, napi_callback_info info) {
+  auto args = getArgs(env, info, 6);
+  Arg a, b;
+  uint8_t* out = nullptr;
+  size_t outLength = 0;
+  int32_t aMode = 0, bMode = 0, channels = 0;
+  if (args.empty() || !getFloat32(env, args[0], &a, false) || napi_get_value_int32(env, args[1], &aMode) != napi_ok ||
+      !getFloat32(env, args[2], &b, false) || napi_get_value_int32(env, args[3], &bMode) != napi_ok ||
+      !getUint8(env, args[4], &out, &outLength) || napi_get_value_int32(env, args[5], &channels) != napi_ok ||
+      channels <= 0 || outLength % channels != 0) {
+    napi_throw_type_error(env, "NATIVE_CPU_ARGUMENTS", "greater: bad arguments");
+    return nullptr;
+  }
+  auto need = [&](int mode) { return mode == 0 ? outLength : mode == 1 ? size_t(channels) : size_t(1); };
+  if (a.length < need(aMode) || b.length < need(bMode)) {
+    napi_throw_type_error(env, "NATIVE_CPU_ARGUMENTS", "greater: operand sizes do not match");
+    return nullptr;
+  }
+  const int64_t rows = outLength / channels;
+  const int sa = aMode == 2 ? 0 : 1, sb = bMode == 2 ? 0 : 1;
+#pragma omp parallel for schedule(static) if (outLength > 65536)
+  for (int64_t r = 0; r < rows; r++) {
+    const float* ra = aMode == 0 ? a.data + r * channels : a.data;
+    const float* rb = bMode == 0 ? b.data + r * channels : b.data;
+    uint8_t* ro = out + r * channels;
+    for (int32_t j = 0; j < channels; j++) ro[j] = ra[j * sa] > rb[j * sb] ? 1 : 0;
+  }
+  return nullptr;
+}
+
+// select(condition Uint8Array, t, e, out): out = condition ? t : e, all the same length.
+napi_value Select(napi_env env, napi_callback_info info) {
+  auto args = getArgs(env, info, 4);
+  Arg t, e, out;
+  uint8_t* c = nullptr;
+  size_t cLength = 0;
+  if (args.empty() || !getUint8(env, args[0], &c, &cLength) || !getFloat32(env, args[1], &t, false) ||
+      !getFloat32(env, args[2], &e, false) || !getFloat32(env, args[3], &out, false) || t.length < out.length ||
+      e.length < out.length || cLength < out.length) {
+    napi_throw_type_error(env, "NATIVE_CPU_ARGUMENTS", "select: bad arguments");
+    return nullptr;
+  }
+  const int64_t n = int64_t(out.length);
+#pragma omp parallel for schedule(static) if (n > 65536)
+  for (int64_t i = 0; i < n; i++) out.data[i] = c[i] ? t.data[i] : e.data[i];
+  return nullptr;
+}
+
+// scaleShift(x, scale, shift, out, channels): out = x * scale[c] + shift[c] (inference BatchNorm).
+napi_value ScaleShift(napi_env env, napi_callback_info info) {
+  auto args = getArgs(env, info, 5);
+  Arg x, scale, shift, out;
+  int32_t channels = 0;
+  if (args.empty() || !getFloat32(env, args[0], &x, false) || !getFloat32(env, args[1], &scale, false) ||
+      !getFloat32(env, args[2], &shift, false) || !getFloat32(env, args[3], &out, false) ||
+      napi_get_value_int32(env, args[4], &channels) != napi_ok || channels <= 0 || x.length % channels != 0 ||
+      out.length < x.length || scale.length < size_t(channels) || shift.length < size_t(channels)) {
+    napi_throw_type_error(env, "NATIVE_CPU_ARGUMENTS", "scaleShift: bad arguments");
+    return nullptr;
+  }
+  const int64_t rows = x.length / channels;
+#pragma omp parallel for schedule(static) if (x.length > 65536)
+  for (int64_t r = 0; r < rows; r++) {
+    const float* rx = x.data + r * channels;
+    float* ro = out.data + r * channels;
+    for (int32_t j = 0; j < channels; j++) ro[j] = rx[j] * scale.data[j] + shift.data[j];
+  }
+  return nullptr;
+}
+
+// info() -> { threads, onednn: "major.minor.patch", isa }
+napi_value Info(napi_env env, napi_callback_info) {
+  napi_value o, v;
+  napi_create_object(env, &o);
+  napi_create_int32(env, omp_get_max_threads(), &v);
+  napi_set_named_property(env, o, "threads", v);
+  const dnnl_version_t* ver = dnnl_version();
+  std::string s = std::to_string(ver->major) + "." + std::to_string(ver->minor) + "." + std::to_string(ver->patch);
+  napi_create_string_utf8(env, s.c_str(), s.size(), &v);
+  napi_set_named_property(env, o, "onednn", v);
+  return o;
+}
+
+napi_value SetThreads(napi_env env, napi_callback_info info) {
+  auto a = getArgs(env, info, 1);
+  int32_t n = 0;
+  if (a.empty() || napi_get_value_int32(env, a[0], &n) != napi_ok || n < 1) {
+    napi_throw_type_error(env, "NATIVE_CPU_ARGUMENTS", "setThreads(n): n must be a positive integer");
+    return nullptr;
+  }
+  omp_set_num_threads(n);
+  openblas_set_num_threads(n);
+  return nullptr;
+}
+
+napi_value Init(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+      {"conv2dForward", nullptr, Conv2dForward, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"conv2dBackwardData", nullptr, Conv2dBackwardData, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"conv2dBackwardWeights", nullptr, Conv2dBackwardWeights, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"conv2dBackwardWeightsGemm", nullptr, Conv2dBackwardWeightsGemm, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"conv2dForwardIm2col", nullptr, Conv2dForwardIm2col, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"matmul", nullptr, Matmul, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"biasActivation", nullptr, BiasActivation, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"binary", nullptr, Binary, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"reduce", nullptr, Reduce, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"unary", nullptr, Unary, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"greater", nullptr, Greater, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"select", nullptr, Select, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"scaleShift", nullptr, ScaleShift, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
+  };
+  napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
+  return exports;
+}
+
+}  // namespace
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, Init)

@@ -1,0 +1,4 @@
+export { registerNativeCpuKernels, type RegisterNativeCpuKernelsOptions } from './register-native-cpu-kernels';
+export { unregisterNativeCpuKernels } from './unregister-native-cpu-kernels';
+export { nativeCpuStatus, type NativeCpuStatus } from './native-cpu-status';
+export { nativeAddon, type NativeAddon } from './native-addon';

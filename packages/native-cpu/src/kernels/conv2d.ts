@@ -1,0 +1,136 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { NativeAddon } from '../load-addon';
+import { ACTIVATIONS, broadcastKind, float32Values, size, uninitializedFloat32, type KernelArgs } from './common';
+
+type Conv2DInfo = ReturnType<typeof tf.backend_util.computeConv2DInfo>;
+
+/** The 17 numbers native/addon.cc's ConvGeometry reads. */
+export function geometry(info: Conv2DInfo): number[] {
+  const { padInfo } = info;
+  const extentH = (info.filterHeight - 1) * info.dilationHeight + 1;
+  const extentW = (info.filterWidth - 1) * info.dilationWidth + 1;
+  // oneDNN checks (in - extent + padTop + padBottom) / stride + 1 == out in integer arithmetic: the
+  // smallest padding that gives tfjs's output size, never negative (a stride-2 1x1 conv on an even
+  // size needs -1, which floor division makes 0; convInfo rejects what that cannot express).
+  const padBottom = Math.max(0, (info.outHeight - 1) * info.strideHeight + extentH - info.inHeight - padInfo.top);
+  const padRight = Math.max(0, (info.outWidth - 1) * info.strideWidth + extentW - info.inWidth - padInfo.left);
+  return [
+    info.batchSize, info.inHeight, info.inWidth, info.inChannels,
+    info.filterHeight, info.filterWidth, info.outChannels, info.outHeight, info.outWidth,
+    info.strideHeight, info.strideWidth, info.dilationHeight, info.dilationWidth,
+    padInfo.top, padInfo.left, padBottom, padRight,
+  ];
+}
+
+interface ConvAttrs {
+  strides: number | [number, number];
+  pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
+  dataFormat?: 'NHWC' | 'NCHW';
+  dilations?: number | [number, number];
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+  activation?: string;
+  leakyreluAlpha?: number;
+  inputShape?: number[];
+  filterShape?: number[];
+}
+
+function convInfo(xShape: number[], filterShape: number[], attrs: ConvAttrs): Conv2DInfo | undefined {
+  if ((attrs.dataFormat ?? 'NHWC') !== 'NHWC') return undefined;
+  if (xShape.length !== 4 || filterShape.length !== 4 || xShape[3] !== filterShape[2]) return undefined;
+  const info = tf.backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    attrs.strides,
+    attrs.dilations ?? 1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    false,
+    'channelsLast',
+  );
+  if (info.outHeight <= 0 || info.outWidth <= 0 || size(xShape) === 0) return undefined;
+  // tfjs crops the input in some cases (numeric padding with non-square filters uses the filter's height for
+  // both output sizes): oneDNN accepts a negative end padding only above -stride; the stock kernel does the rest.
+  const g = geometry(info);
+  const extentH = (info.filterHeight - 1) * info.dilationHeight + 1;
+  const extentW = (info.filterWidth - 1) * info.dilationWidth + 1;
+  const rows = Math.floor((info.inHeight - extentH + g[13] + g[15]) / info.strideHeight) + 1;
+  const columns = Math.floor((info.inWidth - extentW + g[14] + g[16]) / info.strideWidth) + 1;
+  if (g[13] < 0 || g[14] < 0 || rows !== info.outHeight || columns !== info.outWidth) return undefined;
+  return info;
+}
+
+type Fallback = (args: KernelArgs) => tf.TensorInfo | tf.TensorInfo[];
+
+export function makeConv2D(addon: NativeAddon, stock: Fallback) {
+  return (args: KernelArgs) => {
+    const { x, filter } = args.inputs;
+    const attrs = args.attrs as unknown as ConvAttrs;
+    const xv = float32Values(args.backend, x);
+    const fv = float32Values(args.backend, filter);
+    const info = xv && fv ? convInfo(x!.shape, filter!.shape, attrs) : undefined;
+    if (!info) return stock(args);
+    const y = uninitializedFloat32(size(info.outShape));
+    addon.conv2dForward(xv!, fv!, null, y, geometry(info));
+    return args.backend.makeTensorInfo(info.outShape, 'float32', y);
+  };
+}
+
+export function makeFusedConv2D(addon: NativeAddon, stock: Fallback) {
+  return (args: KernelArgs) => {
+    const { x, filter, bias, preluActivationWeights } = args.inputs;
+    const attrs = args.attrs as unknown as ConvAttrs;
+    const activation = ACTIVATIONS[attrs.activation ?? 'linear'];
+    const xv = float32Values(args.backend, x);
+    const fv = float32Values(args.backend, filter);
+    const info = xv && fv && activation !== undefined ? convInfo(x!.shape, filter!.shape, attrs) : undefined;
+    if (!info) return stock(args);
+    const channels = info.outChannels;
+    const biasValues = bias ? float32Values(args.backend, bias) : undefined;
+    const biasKind = bias ? broadcastKind(bias.shape, info.outShape, channels) : undefined;
+    const alphaValues = preluActivationWeights ? float32Values(args.backend, preluActivationWeights) : undefined;
+    const alphaKind = preluActivationWeights ? broadcastKind(preluActivationWeights.shape, info.outShape, channels) : undefined;
+    if ((bias && (!biasValues || (biasKind !== 'channel' && biasKind !== 'scalar'))) ||
+        (activation === ACTIVATIONS.prelu && (!alphaValues || !alphaKind))) {
+      return stock(args);
+    }
+    const y = uninitializedFloat32(size(info.outShape));
+    const channelBias = biasKind === 'channel' ? biasValues! : null;
+    addon.conv2dForward(xv!, fv!, channelBias, y, geometry(info));
+    const scalarBias = biasKind === 'scalar' ? biasValues! : null;
+    if (scalarBias || activation !== 0) {
+      addon.biasActivation(y, channels, scalarBias, activation, alphaValues ?? null, attrs.leakyreluAlpha ?? 0.2);
+    }
+    return args.backend.makeTensorInfo(info.outShape, 'float32', y);
+  };
+}
+
+export function makeConv2DBackpropInput(addon: NativeAddon, stock: Fallback) {
+  return (args: KernelArgs) => {
+    const { dy, filter } = args.inputs;
+    const attrs = args.attrs as unknown as ConvAttrs;
+    const dyv = float32Values(args.backend, dy);
+    const fv = float32Values(args.backend, filter);
+    const inputShape = attrs.inputShape;
+    const info = dyv && fv && inputShape ? convInfo(inputShape, filter!.shape, attrs) : undefined;
+    if (!info || !tf.util.arraysEqual(info.outShape, dy!.shape)) return stock(args);
+    const dx = uninitializedFloat32(size(inputShape!));
+    addon.conv2dBackwardData(dyv!, fv!, dx, geometry(info));
+    return args.backend.makeTensorInfo(inputShape!, 'float32', dx);
+  };
+}
+
+export function makeConv2DBackpropFilter(addon: NativeAddon, stock: Fallback) {
+  return (args: KernelArgs) => {
+    const { x, dy } = args.inputs;
+    const attrs = args.attrs as unknown as ConvAttrs;
+    const xv = float32Values(args.backend, x);
+    const dyv = float32Values(args.backend, dy);
+    const filterShape = attrs.filterShape;
+    const info = xv && dyv && filterShape ? convInfo(x!.shape, filterShape, attrs) : undefined;
+    if (!info || !tf.util.arraysEqual(info.outShape, dy!.shape)) return stock(args);
+    const dw = uninitializedFloat32(size(filterShape!));
+    // im2col + sgemm: oneDNN 2.6.3's backward-weights primitive corrupted the heap on small shapes.
+    addon.conv2dBackwardWeightsGemm(xv!, dyv!, dw, geometry(info));
+    return args.backend.makeTensorInfo(filterShape!, 'float32', dw);
+  };
+}

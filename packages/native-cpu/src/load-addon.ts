@@ -1,0 +1,59 @@
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The functions of build/Release/bigface_native_cpu.node (native/addon.cc). */
+export interface NativeAddon {
+  conv2dForward(x: Float32Array, filter: Float32Array, bias: Float32Array | null, y: Float32Array, geometry: number[]): string;
+  conv2dBackwardData(dy: Float32Array, filter: Float32Array, dx: Float32Array, geometry: number[]): string;
+  conv2dBackwardWeights(x: Float32Array, dy: Float32Array, dw: Float32Array, geometry: number[]): string;
+  conv2dBackwardWeightsGemm(x: Float32Array, dy: Float32Array, dw: Float32Array, geometry: number[]): string;
+  conv2dForwardIm2col(x: Float32Array, filter: Float32Array, y: Float32Array, geometry: number[]): void;
+  matmul(a: Float32Array, b: Float32Array, c: Float32Array, params: number[]): void;
+  biasActivation(
+    y: Float32Array,
+    channels: number,
+    bias: Float32Array | null,
+    activation: number,
+    alpha: Float32Array | null,
+    leakyAlpha: number,
+  ): void;
+  binary(op: number, a: Float32Array, aMode: number, b: Float32Array, bMode: number, out: Float32Array, channels: number): void;
+  reduce(x: Float32Array, rows: number, cols: number, out: Float32Array, overRows: boolean, mean: boolean): void;
+  unary(op: number, x: Float32Array, out: Float32Array, channels: number, alpha: Float32Array | null, alphaMode: number): void;
+  greater(a: Float32Array, aMode: number, b: Float32Array, bMode: number, out: Uint8Array, channels: number): void;
+  select(condition: Uint8Array, t: Float32Array, e: Float32Array, out: Float32Array): void;
+  scaleShift(x: Float32Array, scale: Float32Array, shift: Float32Array, out: Float32Array, channels: number): void;
+  info(): { threads: number; onednn: string };
+  setThreads(threads: number): void;
+}
+
+export type AddonLoad = { addon: NativeAddon; path: string } | { addon: undefined; reason: string };
+
+let cached: AddonLoad | undefined;
+
+function packageRoot(): string {
+  // dist/index.js and src/load-addon.ts both sit one level below the package root.
+  return join(dirname(fileURLToPath(import.meta.url)), '..');
+}
+
+/** Loads the addon once; never throws. `BIGFACE_NATIVE_ADDON` overrides its path. */
+export function loadAddon(): AddonLoad {
+  if (cached) return cached;
+  const path = process.env.BIGFACE_NATIVE_ADDON || join(packageRoot(), 'build', 'Release', 'bigface_native_cpu.node');
+  if (!existsSync(path)) {
+    cached = {
+      addon: undefined,
+      reason: `${path} was not built (install g++, libdnnl-dev and libopenblas-dev, then \`npm rebuild @bigface/native-cpu\` or \`node scripts/build-addon.mjs\` in the package)`,
+    };
+    return cached;
+  }
+  try {
+    const require = createRequire(import.meta.url);
+    cached = { addon: require(path) as NativeAddon, path };
+  } catch (error) {
+    cached = { addon: undefined, reason: `${path} failed to load: ${(error as Error).message}` };
+  }
+  return cached;
+}

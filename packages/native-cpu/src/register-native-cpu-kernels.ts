@@ -1,0 +1,60 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { loadAddon, NATIVE_KERNELS, ours, replaced } from './kernel-registry';
+import type { KernelArgs } from './kernels/common';
+
+export interface RegisterNativeCpuKernelsOptions {
+  /** Threads for oneDNN / OpenMP. Default: OMP_NUM_THREADS, else all cores. */
+  threads?: number;
+}
+
+/**
+ * Replaces kernels of tfjs's `cpu` backend with native ones that read and write the backend's own
+ * Float32Arrays (no copies; multi-threaded with OpenMP): Conv2D, FusedConv2D,
+ * Conv2DBackpropInput (oneDNN, NHWC activations / HWIO filters as tfjs stores them),
+ * Conv2DBackpropFilter (im2col + oneDNN sgemm), BatchMatMul, _FusedMatMul (oneDNN sgemm), and
+ * the elementwise kernels an IResNet
+ * training step spends its time in: Add, Sub, Multiply, RealDiv (same-shape, per-channel or scalar
+ * operands), Sum and Mean (over leading or trailing axes), Square, Prelu, Greater, Select and
+ * FusedBatchNorm. Whatever a native kernel does not cover (NCHW, non-float32 dtypes, other
+ * broadcasts, tensors under 4096 values for the elementwise ones) runs the stock kernel. The stock
+ * setupFunc/disposeFunc are kept. Idempotent. Returns the names of the kernels now native, or `[]`
+ * when the addon is not built (see {@link nativeCpuStatus} for why). Import
+ * `@tensorflow/tfjs-backend-cpu` first so that its kernels exist to be replaced.
+ *
+ * @example
+ * import '@tensorflow/tfjs-backend-cpu';
+ * import { registerNativeCpuKernels } from '@bigface/native-cpu';
+ * const native = registerNativeCpuKernels(); // ['Conv2D', 'FusedConv2D', ...] or [] without the addon
+ */
+export function registerNativeCpuKernels(options: RegisterNativeCpuKernelsOptions = {}): string[] {
+  const loaded = loadAddon();
+  if (!loaded.addon) return [];
+  const { addon } = loaded;
+  if (options.threads !== undefined) {
+    if (!Number.isInteger(options.threads) || options.threads < 1) {
+      throw new TypeError(
+        `registerNativeCpuKernels({threads}): threads must be a positive integer, got ${options.threads}`,
+      );
+    }
+    addon.setThreads(options.threads);
+  }
+  const registered: string[] = [];
+  // BIGFACE_NATIVE_EXCLUDE=Kernel,Kernel keeps those on the JS kernels (to compare or to isolate a problem).
+  const excluded = new Set((process.env.BIGFACE_NATIVE_EXCLUDE ?? '').split(',').map((name) => name.trim()));
+  for (const { kernelName, make } of NATIVE_KERNELS) {
+    if (excluded.has(kernelName)) continue;
+    const current = tf.getKernel(kernelName, 'cpu');
+    if (current === undefined) continue; // @tensorflow/tfjs-backend-cpu not loaded (or no such kernel)
+    if (!ours.has(current.kernelFunc)) {
+      const stock = current.kernelFunc as unknown as (args: KernelArgs) => tf.TensorInfo | tf.TensorInfo[];
+      const kernelFunc = make(addon, stock) as unknown as tf.KernelFunc;
+      ours.add(kernelFunc);
+      replaced.set(kernelName, current);
+      tf.unregisterKernel(kernelName, 'cpu');
+      // Keep the stock setupFunc / disposeFunc.
+      tf.registerKernel({ ...current, kernelFunc });
+    }
+    registered.push(kernelName);
+  }
+  return registered;
+}

@@ -1,0 +1,224 @@
+// Native (oneDNN) kernels against tfjs's own JS cpu kernels on random shapes, strides, paddings,
+// dilations and batch sizes. The JS kernels are an independent implementation: the reference.
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nativeCpuStatus, registerNativeCpuKernels, unregisterNativeCpuKernels } from '../src/index';
+
+const status = nativeCpuStatus();
+const skipReason = status.available ? '' : ` (SKIPPED: addon not built: ${status.reason})`;
+if (!status.available && process.env.CI) {
+  throw new Error(`CI must build @bigface/native-cpu (apt-get install libdnnl-dev libopenblas-dev g++): ${status.reason}`);
+}
+
+const ALL_KERNELS = [
+  'Conv2D', 'FusedConv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'BatchMatMul', '_FusedMatMul',
+  'Add', 'Sub', 'Multiply', 'RealDiv', 'Sum', 'Mean', 'Square', 'Prelu', 'Greater', 'Select', 'FusedBatchNorm',
+];
+
+/** mulberry32: a seeded generator for test shapes and values. */
+function generator(seed: number) {
+  let a = seed >>> 0;
+  const next = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return {
+    next,
+    int: (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1)),
+    pick: <T>(items: readonly T[]) => items[Math.floor(next() * items.length)],
+    tensor: (shape: number[]) => {
+      const values = new Float32Array(shape.reduce((x, y) => x * y, 1));
+      for (let i = 0; i < values.length; i++) values[i] = next() * 2 - 1;
+      const t: tf.Tensor = tf.tensor(values, shape);
+      return t as tf.Tensor4D;
+    },
+  };
+}
+
+/** Runs `compute` with the JS kernels and with the native ones; returns the worst relative difference per output. */
+function compare(compute: () => tf.Tensor[]): number[] {
+  const before = tf.memory().numTensors;
+  unregisterNativeCpuKernels();
+  const js = tf.tidy(compute);
+  expect(registerNativeCpuKernels()).toEqual(ALL_KERNELS);
+  const native = tf.tidy(compute);
+  const errors = js.map((reference, i) => {
+    expect(native[i].shape).toEqual(reference.shape);
+    const a = reference.dataSync();
+    const b = native[i].dataSync();
+    let scale = 1e-6;
+    let worst = 0;
+    for (let j = 0; j < a.length; j++) {
+      scale = Math.max(scale, Math.abs(a[j]));
+      worst = Math.max(worst, Math.abs(a[j] - b[j]));
+    }
+    return worst / scale;
+  });
+  tf.dispose([...js, ...native]);
+  expect(tf.memory().numTensors).toBe(before);
+  return errors;
+}
+
+type Pad = 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];
+
+function randomConv(g: ReturnType<typeof generator>, allowDilation: boolean) {
+  const kh = g.int(1, 3);
+  const kw = g.int(1, 3);
+  const dilated = allowDilation && g.next() < 0.4;
+  const dilations: [number, number] = dilated ? [g.int(1, 2), g.int(2, 3)] : [1, 1];
+  const strides: [number, number] = dilated ? [1, 1] : [g.int(1, 3), g.int(1, 3)];
+  const pad: Pad = g.pick<Pad>([
+    'same',
+    'valid',
+    g.int(0, 2),
+    [[0, 0], [g.int(0, 2), g.int(0, 2)], [g.int(0, 2), g.int(0, 2)], [0, 0]],
+  ]);
+  const extentH = (kh - 1) * dilations[0] + 1;
+  const extentW = (kw - 1) * dilations[1] + 1;
+  const xShape: [number, number, number, number] = [g.int(1, 3), g.int(extentH, 11), g.int(extentW, 11), g.int(1, 7)];
+  const filterShape: [number, number, number, number] = [kh, kw, xShape[3], g.int(1, 9)];
+  return { xShape, filterShape, strides, dilations, pad };
+}
+
+describe.skipIf(!status.available)(`native cpu kernels vs tfjs's JS kernels${skipReason}`, () => {
+  beforeAll(async () => {
+    await tf.setBackend('cpu');
+    (tf.backend() as unknown as { firstUse: boolean }).firstUse = false;
+  });
+  afterAll(() => {
+    unregisterNativeCpuKernels();
+  });
+
+  it('registers the six kernels, idempotently, keeping the stock setup and restoring the stock functions', () => {
+    const stock = tf.getKernel('Conv2D', 'cpu')!.kernelFunc;
+    const names = registerNativeCpuKernels();
+    expect(names).toEqual(ALL_KERNELS);
+    expect(registerNativeCpuKernels()).toEqual(names);
+    expect(tf.getKernel('Conv2D', 'cpu')!.kernelFunc).not.toBe(stock);
+    expect(unregisterNativeCpuKernels()).toEqual(names);
+    expect(tf.getKernel('Conv2D', 'cpu')!.kernelFunc).toBe(stock);
+  });
+
+  it('Conv2D forward: random shapes, strides, paddings (same, valid, number, explicit), dilations, batches', () => {
+    const g = generator(1);
+    for (let trial = 0; trial < 40; trial++) {
+      const c = randomConv(g, true);
+      const x = g.tensor(c.xShape);
+      const filter = g.tensor(c.filterShape);
+      const [error] = compare(() => [tf.conv2d(x, filter, c.strides, c.pad, 'NHWC', c.dilations)]);
+      expect(error, JSON.stringify(c)).toBeLessThan(1e-5);
+      tf.dispose([x, filter]);
+    }
+  });
+
+  it('Conv2DBackpropInput and Conv2DBackpropFilter: random shapes, strides, paddings, batches', () => {
+    const g = generator(2);
+    for (let trial = 0; trial < 40; trial++) {
+      const c = randomConv(g, false);
+      const x = g.tensor(c.xShape);
+      const filter = g.tensor(c.filterShape);
+      const outShape = tf.backend_util.computeConv2DInfo(c.xShape, c.filterShape, c.strides, 1, c.pad).outShape;
+      const dy = g.tensor(outShape);
+      const attrs = { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', dilations: 1 };
+      const errors = compare(() => [
+        tf.engine().runKernel('Conv2DBackpropInput', { dy, filter }, { ...attrs, inputShape: c.xShape } as never) as tf.Tensor,
+        tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { ...attrs, filterShape: c.filterShape } as never) as tf.Tensor,
+      ]);
+      expect(Math.max(...errors), JSON.stringify(c)).toBeLessThan(1e-5);
+      tf.dispose([x, filter, dy]);
+    }
+  });
+
+  it('FusedConv2D: per-channel and scalar bias, every activation, prelu with per-channel and scalar alpha', () => {
+    const g = generator(3);
+    const activations = ['linear', 'relu', 'relu6', 'prelu', 'leakyrelu', 'elu', 'sigmoid'] as const;
+    for (let trial = 0; trial < 28; trial++) {
+      const c = randomConv(g, true);
+      const activation = activations[trial % activations.length];
+      const outChannels = c.filterShape[3];
+      const x = g.tensor(c.xShape);
+      const filter = tf.mul(g.tensor(c.filterShape), 4) as tf.Tensor4D;
+      const bias = trial % 3 === 2 ? undefined : g.tensor(trial % 3 === 0 ? [outChannels] : [1]);
+      const alpha = activation === 'prelu' ? g.tensor(trial % 2 === 0 ? [outChannels] : [1]) : undefined;
+      const [error] = compare(() => [
+        tf.fused.conv2d({
+          x, filter, strides: c.strides, pad: c.pad, dilations: c.dilations, bias, activation,
+          preluActivationWeights: alpha, leakyreluAlpha: 0.1,
+        }),
+      ]);
+      expect(error, `${activation} ${JSON.stringify(c)}`).toBeLessThan(1e-5);
+      tf.dispose([x, filter, ...(bias ? [bias] : []), ...(alpha ? [alpha] : [])]);
+    }
+  });
+
+  it('BatchMatMul and _FusedMatMul: transposes, batches, one-sided batch broadcast, bias and activations', () => {
+    const g = generator(4);
+    for (let trial = 0; trial < 32; trial++) {
+      const transposeA = trial % 2 === 1;
+      const transposeB = trial % 4 >= 2;
+      const [m, k, n] = [g.int(1, 9), g.int(1, 9), g.int(1, 9)];
+      const batch = g.pick([[], [3], [2, 2]]);
+      const broadcastA = batch.length > 0 && trial % 8 === 4;
+      const aShape = [...(broadcastA ? [] : batch), ...(transposeA ? [k, m] : [m, k])];
+      const bShape = [...batch, ...(transposeB ? [n, k] : [k, n])];
+      const a = g.tensor(aShape);
+      const b = g.tensor(bShape);
+      const bias = g.tensor([n]);
+      const alpha = g.tensor([n]);
+      const activation = g.pick(['linear', 'relu', 'prelu', 'elu'] as const);
+      const fusedOk = batch.length === 0 || !broadcastA;
+      const errors = compare(() => [
+        tf.matMul(a, b, transposeA, transposeB),
+        ...(fusedOk
+          ? [tf.fused.matMul({ a, b, transposeA, transposeB, bias, activation, preluActivationWeights: alpha })]
+          : []),
+      ]);
+      expect(Math.max(...errors), `${aShape} x ${bShape} ${transposeA} ${transposeB}`).toBeLessThan(1e-5);
+      tf.dispose([a, b, bias, alpha]);
+    }
+  });
+
+  it('a two-sided batch broadcast and int32 inputs fall back to the stock kernels', () => {
+    const g = generator(5);
+    const a = g.tensor([2, 1, 3, 4]);
+    const b = g.tensor([1, 3, 4, 2]);
+    const [error] = compare(() => [tf.matMul(a, b)]);
+    expect(error).toBeLessThan(1e-5);
+    const ai = tf.tensor2d([1, 2, 3, 4], [2, 2], 'int32');
+    const bi = tf.tensor2d([5, 6, 7, 8], [2, 2], 'int32');
+    registerNativeCpuKernels();
+    const y = tf.matMul(ai, bi);
+    expect(y.dtype).toBe('int32');
+    expect(Array.from(y.dataSync())).toEqual([19, 22, 43, 50]);
+    tf.dispose([a, b, ai, bi, y]);
+  });
+
+  it('elementwise: Add/Sub/Multiply/RealDiv with full, per-channel and scalar operands; Sum/Mean over leading and trailing axes; Square; Prelu', () => {
+    const g = generator(6);
+    for (let trial = 0; trial < 12; trial++) {
+      const shape = [g.int(1, 4), g.int(8, 20), g.int(8, 20), g.int(3, 17)];
+      const channels = shape[3];
+      const x = g.tensor(shape);
+      const full = g.tensor(shape);
+      const perChannel = g.tensor(trial % 2 === 0 ? [channels] : [1, 1, 1, channels]);
+      const scalar = g.tensor([]);
+      const positive = tf.add(tf.abs(g.tensor([channels])), 0.5);
+      const keepDims = trial % 2 === 1;
+      const errors = compare(() => [
+        tf.add(x, full), tf.sub(perChannel, x), tf.mul(x, perChannel), tf.div(x, positive), tf.add(scalar, x), tf.mul(x, scalar),
+        tf.sum(x, [0, 1, 2], keepDims), tf.mean(x, [0, 1, 2], keepDims), tf.sum(x, -1, keepDims), tf.mean(x, [2, 3], keepDims),
+        tf.sum(x), tf.mean(x, [0, 2]), tf.square(x), tf.prelu(x, perChannel), tf.prelu(x, scalar),
+        tf.cast(tf.greater(x, scalar), 'float32'), tf.cast(tf.greater(perChannel, x), 'float32'),
+        tf.where(tf.greater(x, full), x, full),
+        tf.batchNorm(x, tf.reshape(perChannel, [channels]), positive, tf.reshape(perChannel, [channels]), positive, 1e-3),
+        tf.batchNorm(x, scalar, tf.abs(scalar), undefined, undefined, 1e-5),
+      ]);
+      errors.forEach((error, i) => expect(error, `output ${i} of ${JSON.stringify(shape)}`).toBeLessThan(2e-6));
+      tf.dispose([x, full, perChannel, scalar, positive]);
+    }
+  });
+});
