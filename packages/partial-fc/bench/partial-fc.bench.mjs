@@ -10,8 +10,10 @@ const embeddingSize = 512;
 const batch = 32;
 const backend = process.env.BIGFACE_BACKEND ?? 'wasm';
 const WASM_HEAP = 4 * 2 ** 30;
-for (const numClasses of [100_000, 1_000_000]) {
-  for (const worldSize of [1, 2, 4]) {
+// BENCH_CLASSES / BENCH_WORLD_SIZES (comma lists) pick cases, e.g. BENCH_CLASSES=1000000 BENCH_WORLD_SIZES=4.
+const list = (name, fallback) => (process.env[name] ? process.env[name].split(',').map(Number) : fallback);
+for (const numClasses of list('BENCH_CLASSES', [100_000, 1_000_000])) {
+  for (const worldSize of list('BENCH_WORLD_SIZES', [1, 2, 4])) {
     const shardBytes = Math.ceil(numClasses / worldSize) * embeddingSize * 4;
     const base = { bench: 'partial-fc-step', backend, numClasses, embeddingSize, worldSize, batchPerRank: batch };
     // Measured peak ≈ 8.3× the shard at C = 100k (centres, their gradient, unit centres, backward

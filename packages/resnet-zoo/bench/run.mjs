@@ -48,6 +48,7 @@ for (const backend of backends) {
       const base = {
         bench: 'resnet-zoo',
         backend: info.name,
+        native: (info.nativeKernels ?? []).length > 0,
         model: name,
         widthMultiplier,
         batch,
@@ -56,8 +57,9 @@ for (const backend of backends) {
       };
       for (const kind of cases) {
         const training = kind.startsWith('train');
-        if (training && info.name === 'cpu' && !allowSlow) {
-          console.log(JSON.stringify({ ...base, case: kind, skipped: 'the pure-JS cpu filter gradient runs at ~0.008 GFLOP/s (hours per step); pass --allow-slow to try' }));
+        const nativeTraining = (info.nativeKernels ?? []).includes('Conv2DBackpropFilter');
+        if (training && info.name === 'cpu' && !nativeTraining && !allowSlow) {
+          console.log(JSON.stringify({ ...base, case: kind, skipped: 'the pure-JS cpu filter gradient runs at ~0.008 GFLOP/s (hours per step) and @bigface/native-cpu is not loaded; pass --allow-slow to try' }));
           continue;
         }
         const run = {
