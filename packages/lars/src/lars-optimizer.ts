@@ -1,4 +1,5 @@
 import { BigFaceError, assertArgument, tf } from '@bigface/backend';
+import { checkNumber, resolveLARSHyperparameters } from './lars-hyperparameters';
 
 /** Decides which variables get plain momentum SGD (no weight decay, no trust ratio). */
 export type LARSExcludePredicate = (variable: tf.Variable) => boolean;
@@ -58,15 +59,6 @@ interface StateVariable {
 
 const MOMENTUM_SUFFIX = '/momentum';
 
-function checkNumber(name: string, value: unknown, minimum: number, allowEqual = true): number {
-  assertArgument(
-    typeof value === 'number' && Number.isFinite(value) && (allowEqual ? value >= minimum : value > minimum),
-    'INVALID_ARGUMENT',
-    () => `LARSOptimizer: ${name} must be a finite number ${allowEqual ? '≥' : '>'} ${minimum}, got ${String(value)}`,
-  );
-  return value as number;
-}
-
 /**
  * LARS, layer-wise adaptive rate scaling ([You, Gitman & Ginsburg 2017](https://arxiv.org/abs/1708.03888)),
  * as in [torchlars](https://github.com/kakaobrain/torchlars) (Kakao Brain) around momentum SGD.
@@ -111,29 +103,20 @@ export class LARSOptimizer extends tf.Optimizer {
 
   constructor(options: LARSOptimizerOptions) {
     super();
-    assertArgument(
-      typeof options === 'object' && options !== null,
-      'INVALID_ARGUMENT',
-      () => 'LARSOptimizer: pass an options object, e.g. new LARSOptimizer({ learningRate: 0.1 })',
-    );
-    this.learningRate = checkNumber('learningRate', options.learningRate, 0);
-    this.momentum = checkNumber('momentum', options.momentum ?? 0.9, 0);
-    this.weightDecay = checkNumber('weightDecay', options.weightDecay ?? 5e-4, 0);
-    this.eta = checkNumber('eta', options.eta ?? 0.001, 0, false);
-    this.epsilon = checkNumber('epsilon', options.epsilon ?? 1e-8, 0);
-    assertArgument(
-      options.exclude === undefined || typeof options.exclude === 'function',
-      'INVALID_ARGUMENT',
-      () => `LARSOptimizer: exclude must be a function (variable) => boolean, got ${typeof options.exclude}`,
-    );
-    this.exclude = options.exclude ?? excludeRankAtMostOne;
+    const hyperparameters = resolveLARSHyperparameters('LARSOptimizer', options, 'new LARSOptimizer({ learningRate: 0.1 })');
+    this.learningRate = hyperparameters.learningRate;
+    this.momentum = hyperparameters.momentum;
+    this.weightDecay = hyperparameters.weightDecay;
+    this.eta = hyperparameters.eta;
+    this.epsilon = hyperparameters.epsilon;
+    this.exclude = hyperparameters.exclude ?? excludeRankAtMostOne;
     this.reduceSquaredNorms = options.reduceSquaredNorms;
     this.updateRows = options.updateRows;
   }
 
   /** Sets the learning rate of the next steps, e.g. `setLearningRate(schedule(step))`. */
   setLearningRate(learningRate: number): void {
-    this.learningRate = checkNumber('learningRate', learningRate, 0);
+    this.learningRate = checkNumber('LARSOptimizer', 'learningRate', learningRate, 0);
   }
 
   override applyGradients(variableGradients: tf.NamedTensorMap | NamedTensor[]): void {

@@ -1,5 +1,6 @@
 import { BigFaceError, assertArgument, tf, type Communicator } from '@bigface/backend';
 import { excludeRankAtMostOne, type LARSExcludePredicate, type LARSOptimizerOptions, type NamedTensor } from './lars-optimizer';
+import { checkNumber, resolveLARSHyperparameters } from './lars-hyperparameters';
 
 /** Options of {@link ZeroLARSOptimizer}: LARS's hyperparameters plus what ZeRO shards. */
 export interface ZeroLARSOptimizerOptions extends Omit<LARSOptimizerOptions, 'reduceSquaredNorms' | 'updateRows'> {
@@ -37,15 +38,6 @@ export interface ZeroShardLayout {
 }
 
 const MOMENTUM_SUFFIX = '/momentum';
-
-function checkNumber(name: string, value: unknown, minimum: number, allowEqual = true): number {
-  assertArgument(
-    typeof value === 'number' && Number.isFinite(value) && (allowEqual ? value >= minimum : value > minimum),
-    'INVALID_ARGUMENT',
-    () => `ZeroLARSOptimizer: ${name} must be a finite number ${allowEqual ? '≥' : '>'} ${minimum}, got ${String(value)}`,
-  );
-  return value as number;
-}
 
 /**
  * LARS with ZeRO stage 1 (Rajbhandari et al. 2020, https://arxiv.org/abs/1910.02054): the optimizer
@@ -96,22 +88,13 @@ export class ZeroLARSOptimizer extends tf.Optimizer {
 
   constructor(options: ZeroLARSOptimizerOptions) {
     super();
-    assertArgument(
-      typeof options === 'object' && options !== null,
-      'INVALID_ARGUMENT',
-      () => 'ZeroLARSOptimizer: pass an options object, e.g. new ZeroLARSOptimizer({ variables, communicator, learningRate: 0.1 })',
-    );
-    this.learningRate = checkNumber('learningRate', options.learningRate, 0);
-    this.momentum = checkNumber('momentum', options.momentum ?? 0.9, 0);
-    this.weightDecay = checkNumber('weightDecay', options.weightDecay ?? 5e-4, 0);
-    this.eta = checkNumber('eta', options.eta ?? 0.001, 0, false);
-    this.epsilon = checkNumber('epsilon', options.epsilon ?? 1e-8, 0);
-    assertArgument(
-      options.exclude === undefined || typeof options.exclude === 'function',
-      'INVALID_ARGUMENT',
-      () => `ZeroLARSOptimizer: exclude must be a function (variable) => boolean, got ${typeof options.exclude}`,
-    );
-    this.exclude = options.exclude ?? excludeRankAtMostOne;
+    const hyperparameters = resolveLARSHyperparameters('ZeroLARSOptimizer', options, 'new ZeroLARSOptimizer({ variables, communicator, learningRate: 0.1 })');
+    this.learningRate = hyperparameters.learningRate;
+    this.momentum = hyperparameters.momentum;
+    this.weightDecay = hyperparameters.weightDecay;
+    this.eta = hyperparameters.eta;
+    this.epsilon = hyperparameters.epsilon;
+    this.exclude = hyperparameters.exclude ?? excludeRankAtMostOne;
     const { communicator, variables } = options;
     assertArgument(
       communicator !== undefined && typeof communicator.reduceScatter === 'function' && Number.isInteger(communicator.worldSize),
@@ -144,7 +127,7 @@ export class ZeroLARSOptimizer extends tf.Optimizer {
 
   /** Sets the learning rate of the next steps, e.g. `setLearningRate(schedule(step))`. */
   setLearningRate(learningRate: number): void {
-    this.learningRate = checkNumber('learningRate', learningRate, 0);
+    this.learningRate = checkNumber('ZeroLARSOptimizer', 'learningRate', learningRate, 0);
   }
 
   /** Bytes of optimizer state on this rank (the momentum slice): ≈ 4·parameters/W. */

@@ -1,0 +1,43 @@
+import { assertArgument } from '@bigface/backend';
+import type { LARSExcludePredicate, LARSOptimizerOptions } from './lars-optimizer';
+
+/** LARS's validated hyperparameters (shared by LARSOptimizer and ZeroLARSOptimizer). @internal */
+export interface LARSHyperparameters {
+  learningRate: number;
+  momentum: number;
+  weightDecay: number;
+  eta: number;
+  epsilon: number;
+  exclude: LARSExcludePredicate | undefined;
+}
+
+/** A finite number ≥ (or >) `minimum`, else INVALID_ARGUMENT naming the optimizer and option. @internal */
+export function checkNumber(owner: string, name: string, value: unknown, minimum: number, allowEqual = true): number {
+  assertArgument(
+    typeof value === 'number' && Number.isFinite(value) && (allowEqual ? value >= minimum : value > minimum),
+    'INVALID_ARGUMENT',
+    () => `${owner}: ${name} must be a finite number ${allowEqual ? '≥' : '>'} ${minimum}, got ${String(value)}`,
+  );
+  return value as number;
+}
+
+/**
+ * Checks LARS's options and fills the defaults (momentum 0.9, weight decay 5e-4, η 0.001, ε 1e-8);
+ * `exclude` stays undefined when not given. `example` completes the "pass an options object" hint. @internal
+ */
+export function resolveLARSHyperparameters(owner: string, options: Partial<LARSOptimizerOptions> | undefined, example: string): LARSHyperparameters {
+  assertArgument(typeof options === 'object' && options !== null, 'INVALID_ARGUMENT', () => `${owner}: pass an options object, e.g. ${example}`);
+  assertArgument(
+    options.exclude === undefined || typeof options.exclude === 'function',
+    'INVALID_ARGUMENT',
+    () => `${owner}: exclude must be a function (variable) => boolean, got ${typeof options.exclude}`,
+  );
+  return {
+    learningRate: checkNumber(owner, 'learningRate', options.learningRate, 0),
+    momentum: checkNumber(owner, 'momentum', options.momentum ?? 0.9, 0),
+    weightDecay: checkNumber(owner, 'weightDecay', options.weightDecay ?? 5e-4, 0),
+    eta: checkNumber(owner, 'eta', options.eta ?? 0.001, 0, false),
+    epsilon: checkNumber(owner, 'epsilon', options.epsilon ?? 1e-8, 0),
+    exclude: options.exclude,
+  };
+}
