@@ -17,7 +17,10 @@ describe('rocCurveSvg', () => {
     // Plot area x ∈ [60, 620] over 6 decades: FAR 1e-4 → 60 + (2/6)·560 = 246.67; TAR 0.9 → y = 40 + 0.1·390 = 79.
     // FAR 0 is clamped to 1e-6 → x = 60; TAR 0 → y = 430.
     expect(paths[0]![2]).toBe('M60.00,430.00L246.67,79.00L433.33,51.70L620.00,40.00');
-    expect(svg.match(/>1e-\d</g)).toHaveLength(7);
+    // Tick labels 1e-6 … 1e-1 and 1 (not '1e-0') at the right end.
+    expect(svg.match(/>1e-\d</g)).toHaveLength(6);
+    expect(svg).toContain('>1</text>');
+    expect(svg).not.toContain('1e-0');
   });
 
   it('renders to a PNG of the SVG size with sharp', async () => {

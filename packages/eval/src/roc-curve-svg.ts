@@ -45,7 +45,7 @@ export function rocCurveSvg(curves: readonly RocCurveSeries[], options: RocCurve
     const far = 10 ** -decade;
     const px = x(far).toFixed(2);
     parts.push(`<line x1="${px}" y1="${margin.top}" x2="${px}" y2="${margin.top + plotHeight}" stroke="#ddd"/>`);
-    parts.push(`<text x="${px}" y="${margin.top + plotHeight + 16}" text-anchor="middle">1e-${decade}</text>`);
+    parts.push(`<text x="${px}" y="${margin.top + plotHeight + 16}" text-anchor="middle">${decade === 0 ? '1' : `1e-${decade}`}</text>`);
   }
   for (let tick = 0; tick <= 10; tick += 2) {
     const py = y(tick / 10).toFixed(2);
@@ -59,7 +59,8 @@ export function rocCurveSvg(curves: readonly RocCurveSeries[], options: RocCurve
     const colour = PALETTE[index % PALETTE.length]!;
     const points = Array.from({ length: curve.falseAcceptRate.length }, (_, k) => `${x(curve.falseAcceptRate[k]!).toFixed(2)},${y(curve.trueAcceptRate[k]!).toFixed(2)}`);
     parts.push(`<path class="curve" data-label="${escapeXml(curve.label)}" d="M${points.join('L')}" fill="none" stroke="${colour}" stroke-width="2"/>`);
-    const legendY = margin.top + 16 + index * 18;
+    // Lower right: ROC curves climb towards the top, so that corner stays clear.
+    const legendY = margin.top + plotHeight - 16 - (curves.length - 1 - index) * 18;
     parts.push(`<line x1="${margin.left + plotWidth - 150}" y1="${legendY}" x2="${margin.left + plotWidth - 130}" y2="${legendY}" stroke="${colour}" stroke-width="2"/>`);
     parts.push(`<text x="${margin.left + plotWidth - 124}" y="${legendY}" dominant-baseline="middle">${escapeXml(curve.label)}</text>`);
   });
