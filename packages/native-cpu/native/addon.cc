@@ -445,7 +445,8 @@ napi_value BiasActivation(napi_env env, napi_callback_info info) {
 }
 
 // binary(op, a, aMode, b, bMode, out, channels): out = a op b, each operand full (mode 0, out.length
-// values), per channel (mode 1, `channels` values along the last axis) or scalar (mode 2).
+// values), per channel (mode 1, `channels` values along the last axis), scalar (mode 2) or per row
+// (mode 3, out.length / channels values: one for each row of `channels`).
 // op 0 add, 1 sub, 2 mul, 3 div.
 napi_value Binary(napi_env env, napi_callback_info info) {
   auto args = getArgs(env, info, 7);
@@ -458,8 +459,10 @@ napi_value Binary(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, "NATIVE_CPU_ARGUMENTS", "binary: bad arguments");
     return nullptr;
   }
-  auto need = [&](int mode) { return mode == 0 ? out.length : mode == 1 ? size_t(channels) : size_t(1); };
-  if (a.length < need(aMode) || b.length < need(bMode) || op < 0 || op > 3) {
+  auto need = [&](int mode) {
+    return mode == 0 ? out.length : mode == 1 ? size_t(channels) : mode == 3 ? out.length / size_t(channels) : size_t(1);
+  };
+  if (aMode < 0 || aMode > 3 || bMode < 0 || bMode > 3 || a.length < need(aMode) || b.length < need(bMode) || op < 0 || op > 3) {
     napi_throw_type_error(env, "NATIVE_CPU_ARGUMENTS", "binary: operand sizes do not match");
     return nullptr;
   }
@@ -468,10 +471,10 @@ napi_value Binary(napi_env env, napi_callback_info info) {
   float* po = out.data;
 #pragma omp parallel for schedule(static) if (out.length > 65536)
   for (int64_t r = 0; r < rows; r++) {
-    const float* ra = aMode == 0 ? pa + r * channels : pa;
-    const float* rb = bMode == 0 ? pb + r * channels : pb;
+    const float* ra = aMode == 0 ? pa + r * channels : aMode == 3 ? pa + r : pa;
+    const float* rb = bMode == 0 ? pb + r * channels : bMode == 3 ? pb + r : pb;
     float* ro = po + r * channels;
-    const int sa = aMode == 2 ? 0 : 1, sb = bMode == 2 ? 0 : 1;
+    const int sa = aMode >= 2 ? 0 : 1, sb = bMode >= 2 ? 0 : 1;
     switch (op) {
       case 0: for (int32_t j = 0; j < channels; j++) ro[j] = ra[j * sa] + rb[j * sb]; break;
       case 1: for (int32_t j = 0; j < channels; j++) ro[j] = ra[j * sa] - rb[j * sb]; break;

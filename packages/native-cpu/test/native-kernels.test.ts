@@ -197,7 +197,7 @@ describe.skipIf(!status.available)(`native cpu kernels vs tfjs's JS kernels${ski
     tf.dispose([a, b, ai, bi, y]);
   });
 
-  it('elementwise: Add/Sub/Multiply/RealDiv with full, per-channel and scalar operands; Sum/Mean over leading and trailing axes; Square; Prelu', () => {
+  it('elementwise: Add/Sub/Multiply/RealDiv with full, per-channel, scalar and per-row operands; Sum/Mean over leading and trailing axes; Square; Prelu', () => {
     const g = generator(6);
     for (let trial = 0; trial < 12; trial++) {
       const shape = [g.int(1, 4), g.int(8, 20), g.int(8, 20), g.int(3, 17)];
@@ -208,7 +208,14 @@ describe.skipIf(!status.available)(`native cpu kernels vs tfjs's JS kernels${ski
       const scalar = g.tensor([]);
       const positive = tf.add(tf.abs(g.tensor([channels])), 0.5);
       const keepDims = trial % 2 === 1;
+      const perRow = g.tensor([...shape.slice(0, 3), 1]);
+      const rows2d = tf.reshape(x, [-1, channels]);
+      const norms2d = tf.add(tf.abs(g.tensor([rows2d.shape[0], 1])), 0.5);
+      // Always above the 4096-element native threshold: PartialFC's centres / their row norms.
+      const centres = g.tensor([300 + trial, 40]);
+      const centreNorms = tf.add(tf.abs(g.tensor([300 + trial, 1])), 0.5);
       const errors = compare(() => [
+        tf.mul(x, perRow), tf.sub(perRow, x), tf.div(rows2d, norms2d), tf.add(norms2d, rows2d), tf.div(centres, centreNorms), tf.mul(centreNorms, centres),
         tf.add(x, full), tf.sub(perChannel, x), tf.mul(x, perChannel), tf.div(x, positive), tf.add(scalar, x), tf.mul(x, scalar),
         tf.sum(x, [0, 1, 2], keepDims), tf.mean(x, [0, 1, 2], keepDims), tf.sum(x, -1, keepDims), tf.mean(x, [2, 3], keepDims),
         tf.sum(x), tf.mean(x, [0, 2]), tf.square(x), tf.prelu(x, perChannel), tf.prelu(x, scalar),
@@ -218,7 +225,7 @@ describe.skipIf(!status.available)(`native cpu kernels vs tfjs's JS kernels${ski
         tf.batchNorm(x, scalar, tf.abs(scalar), undefined, undefined, 1e-5),
       ]);
       errors.forEach((error, i) => expect(error, `output ${i} of ${JSON.stringify(shape)}`).toBeLessThan(2e-6));
-      tf.dispose([x, full, perChannel, scalar, positive]);
+      tf.dispose([x, full, perChannel, scalar, positive, perRow, rows2d, norms2d, centres, centreNorms]);
     }
   });
 });

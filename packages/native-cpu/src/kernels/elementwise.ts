@@ -18,7 +18,16 @@ function operandMode(shape: readonly number[], outShape: readonly number[]): num
 
 const BINARY_OPS: Record<string, number> = { Add: 0, Sub: 1, Multiply: 2, RealDiv: 3 };
 
-/** Add, Sub, Multiply, RealDiv on float32 with full, per-channel or scalar operands. */
+/** Binary ops also take mode 3: one value per row, an operand `[..., 1]` against `[..., channels]` (e.g. x / |x| rows). */
+function binaryOperandMode(shape: readonly number[], outShape: readonly number[]): number | undefined {
+  const mode = operandMode(shape, outShape);
+  if (mode !== undefined || outShape.length < 2) return mode;
+  const padded = [...new Array(Math.max(0, outShape.length - shape.length)).fill(1), ...shape];
+  const rowShaped = padded.length === outShape.length && padded[padded.length - 1] === 1 && padded.slice(0, -1).every((d, i) => d === outShape[i]);
+  return rowShaped ? 3 : undefined;
+}
+
+/** Add, Sub, Multiply, RealDiv on float32 with full, per-channel, scalar or per-row operands. */
 export function makeBinary(kernelName: string) {
   const op = BINARY_OPS[kernelName];
   return (addon: NativeAddon, stock: Fallback) => (args: KernelArgs) => {
@@ -28,8 +37,8 @@ export function makeBinary(kernelName: string) {
     if (!av || !bv) return stock(args);
     const outShape = tf.backend_util.assertAndGetBroadcastShape(a!.shape, b!.shape);
     const total = size(outShape);
-    const aMode = operandMode(a!.shape, outShape);
-    const bMode = operandMode(b!.shape, outShape);
+    const aMode = binaryOperandMode(a!.shape, outShape);
+    const bMode = binaryOperandMode(b!.shape, outShape);
     if (aMode === undefined || bMode === undefined || total < 4096) return stock(args);
     const out = uninitializedFloat32(total);
     addon.binary(op, av, aMode, bv, bMode, out, outShape.length === 0 ? 1 : outShape[outShape.length - 1]);
