@@ -6,7 +6,7 @@
       "cflags_cc": ["-O3", "-std=c++17", "-fopenmp", "-fexceptions"],
       "cflags_cc!": ["-fno-exceptions", "-std=gnu++17"],
       "include_dirs": ["/usr/include/x86_64-linux-gnu/openblas-pthread", "/usr/include/openblas"],
-      "libraries": ["-ldnnl", "-lopenblas", "-fopenmp"]
+      "libraries": ["-Wl,-z,nodelete", "-ldnnl", "-lopenblas", "-fopenmp"]
     }
   ]
 }
