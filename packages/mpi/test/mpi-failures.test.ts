@@ -15,7 +15,9 @@ describe.runIf(mpiTestMode() === 'run')('a dead rank brings the MPI job down', (
       expect(waited).toBeLessThan(6000);
     }
     expect(run.output).not.toContain('UNEXPECTED');
-    expect(run.output).toContain('MPI_ABORT was invoked');
+    // The job is taken down by MPI_Abort; OpenMPI usually prints 'MPI_ABORT was invoked', but when
+    // mpirun tears the job down first only our own notice is there (seen once in CI).
+    expect(run.output).toMatch(/MPI_ABORT was invoked|aborting the MPI job/);
   });
 
   it('a rank killed by a signal: mpirun ends the job without waiting for the watchdog', async () => {
