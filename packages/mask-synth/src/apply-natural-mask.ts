@@ -1,10 +1,11 @@
 import { assertArgument } from '@bigface/backend/errors';
 import { Rng } from '@bigface/backend/random';
-import { eyeGuard, jawXAtLevel } from './face-anchors';
+import { jawXAtLevel } from './face-anchors';
 import { resolveFaceGeometry, type Landmarks } from './face-geometry';
 import { applySimilarity, type Point } from './geometry';
 import type { MaskResult } from './mask-result';
-import { accumulatePolygonCoverage, boxBlur, boxBlurWindow, polygonsBounds } from './raster';
+import { cutCoverageBelowEyes, measureFaceLuma } from './face-shading';
+import { accumulatePolygonCoverage, boxBlurWindow, polygonsBounds } from './raster';
 import { assertRawImage, type RawImage } from './raw-image';
 
 /**
@@ -136,47 +137,18 @@ export function applyNaturalMask(image: RawImage, options: NaturalMaskOptions): 
   const bounds = polygonsBounds(shapes, width, height, edgeRadius);
   if (polygonBox !== null && bounds !== null) {
     // Never over the eyes, whatever the pose or the landmarks: cut the mask under the lower eyelids.
-    const guard = eyeGuard(face.canonicalPoints);
-    const { a, b, tx, ty } = face.toCanonical;
-    for (let y = polygonBox.y0; y <= polygonBox.y1; y++) {
-      for (let x = polygonBox.x0; x <= polygonBox.x1; x++) {
-        const index = y * width + x;
-        const c = coverage[index]!;
-        if (c <= 0) continue;
-        const px = x + 0.5;
-        const py = y + 0.5;
-        coverage[index] = Math.min(1, c) * guard(a * px - b * py + tx, b * px + a * py + ty);
-      }
-    }
+    cutCoverageBelowEyes(coverage, width, polygonBox, face);
     // Soft edges: a fabric edge is not a vector edge.
     if (edgeRadius >= 1) boxBlurWindow(coverage, width, polygonsBounds(shapes, width, height, 2 * edgeRadius)!, edgeRadius);
 
     // The face's luminance under the mask, and blurred around it (the same values as blurring the
     // whole image there, as the window reaches the blur radius beyond the mask).
     const radius = Math.max(1, Math.round(5 * face.scale));
-    const wx0 = Math.max(0, bounds.x0 - radius);
-    const wy0 = Math.max(0, bounds.y0 - radius);
-    const wx1 = Math.min(width - 1, bounds.x1 + radius);
-    const wy1 = Math.min(height - 1, bounds.y1 + radius);
-    const windowWidth = wx1 - wx0 + 1;
-    const luma = new Float32Array(windowWidth * (wy1 - wy0 + 1));
-    let lumaSum = 0;
-    let coverageSum = 0;
-    for (let y = wy0; y <= wy1; y++) {
-      for (let x = wx0; x <= wx1; x++) {
-        const p = (y * width + x) * channels;
-        const value = 0.299 * data[p]! + 0.587 * data[p + 1]! + 0.114 * data[p + 2]!;
-        luma[(y - wy0) * windowWidth + (x - wx0)] = value;
-        const c = coverage[y * width + x]!;
-        lumaSum += c * value;
-        coverageSum += c;
-      }
-    }
-    const faceLuma = Math.max(1, lumaSum / Math.max(coverageSum, 1e-6));
-    boxBlur(luma, windowWidth, wy1 - wy0 + 1, radius);
+    const { luma, wx0, wy0, windowWidth, faceLuma } = measureFaceLuma(data, width, height, channels, coverage, bounds, radius);
     const exposure = Math.min(1.1, Math.max(0.3, faceLuma / 150));
     const [red, green, blue] = colour.rgb;
     const pleatSpan = chin[1] - topY;
+    const { a, b, tx, ty } = face.toCanonical;
     for (let y = bounds.y0; y <= bounds.y1; y++) {
       for (let x = bounds.x0; x <= bounds.x1; x++) {
         const index = y * width + x;

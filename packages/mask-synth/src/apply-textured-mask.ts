@@ -1,12 +1,13 @@
 import { assertArgument } from '@bigface/backend/errors';
 import { Rng } from '@bigface/backend/random';
-import { eyeGuard, TEMPLATE_ANCHORS, faceAnchors } from './face-anchors';
+import { TEMPLATE_ANCHORS, faceAnchors } from './face-anchors';
 import { resolveFaceGeometry, type Landmarks } from './face-geometry';
 import { applyHomography, applySimilarity, fitHomography, invertHomography, type Homography, type Point } from './geometry';
 import { MEAN_FACE_68 } from './mean-face-68';
 import { MASK_TEMPLATES, MASK_TYPES, type MaskType } from './mask-types';
 import type { MaskMetadata, MaskResult } from './mask-result';
-import { accumulatePolygonCoverage, boxBlur, polygonsBounds } from './raster';
+import { cutCoverageBelowEyes, measureFaceLuma } from './face-shading';
+import { accumulatePolygonCoverage, polygonsBounds } from './raster';
 import { assertRawImage, type RawImage } from './raw-image';
 import { MASK_TEXTURES, makeTexture, textureColourCount, type MaskTexture } from './textures';
 
@@ -165,45 +166,12 @@ export function applyTexturedMask(image: RawImage, options: TexturedMaskOptions)
   if (box === null) return { image: { data: out, width, height, channels }, alpha, metadata: metadataOf() };
 
   // Never over the eyes, whatever the pose or the landmarks: cut the mask under the lower eyelids.
-  const guard = eyeGuard(face.canonicalPoints);
-  {
-    const { a, b, tx, ty } = face.toCanonical;
-    for (let y = box.y0; y <= box.y1; y++) {
-      for (let x = box.x0; x <= box.x1; x++) {
-        const index = y * width + x;
-        const c = coverage[index]!;
-        if (c <= 0) continue;
-        const px = x + 0.5;
-        const py = y + 0.5;
-        coverage[index] = Math.min(1, c) * guard(a * px - b * py + tx, b * px + a * py + ty);
-      }
-    }
-  }
+  cutCoverageBelowEyes(coverage, width, box, face);
 
   // The face's luminance only matters under the mask: measure and blur it in a window around the
   // mask (the blur radius wide), which gives the same values as blurring the whole image there.
   const radius = Math.max(1, Math.round(4 * face.scale));
-  const wx0 = Math.max(0, box.x0 - radius);
-  const wy0 = Math.max(0, box.y0 - radius);
-  const wx1 = Math.min(width - 1, box.x1 + radius);
-  const wy1 = Math.min(height - 1, box.y1 + radius);
-  const windowWidth = wx1 - wx0 + 1;
-  const windowHeight = wy1 - wy0 + 1;
-  const luma = new Float32Array(windowWidth * windowHeight);
-  let lumaSum = 0;
-  let coverageSum = 0;
-  for (let y = wy0; y <= wy1; y++) {
-    for (let x = wx0; x <= wx1; x++) {
-      const p = (y * width + x) * channels;
-      const value = 0.299 * data[p]! + 0.587 * data[p + 1]! + 0.114 * data[p + 2]!;
-      luma[(y - wy0) * windowWidth + (x - wx0)] = value;
-      const c = coverage[y * width + x]!;
-      lumaSum += c * value;
-      coverageSum += c;
-    }
-  }
-  const faceLuma = Math.max(1, lumaSum / Math.max(coverageSum, 1e-6));
-  boxBlur(luma, windowWidth, windowHeight, radius);
+  const { luma, wx0, wy0, windowWidth, faceLuma } = measureFaceLuma(data, width, height, channels, coverage, box, radius);
   const brightness = Math.min(1.15, Math.max(0.4, faceLuma / 140));
   const inverseLeft = invertHomography(left!);
   const inverseRight = invertHomography(right!);
