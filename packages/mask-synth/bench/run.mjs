@@ -1,31 +1,30 @@
 // Throughput of the two synthesizers on aligned 112x112 crops, one JSON line per case:
 //   raw-112-in-out:         raw pixels in → raw pixels out (what the data loader uses);
-//   jpeg-112-in-out:        JPEG in → decodeImage (sharp) → mask (JS) → encodeImage JPEG q90 (sharp) out;
-//   jpeg-112-in-out-wasm-decode: the same with the JPEG decoded by libjpeg-turbo in WebAssembly
-//                           (bench/wasm-jpeg-decoder.mjs) instead of sharp; the encode stays on sharp;
-// each on 1 thread and on `threads` worker threads (`inFlight` requests per thread for the JPEG paths).
+//   jpeg-112-in-out:        JPEG in → decodeImage → mask (JS) → encodeImage JPEG q90 out, the library's
+//                           defaults: small JPEGs go through libjpeg-turbo in WebAssembly;
+//   jpeg-112-in-out-sharp:  the same with sharp forced for decode and encode ({decoder/encoder: 'sharp'});
+// each on 1 thread and on `threads` worker threads (`inFlight` requests per thread for the JPEG paths:
+// sharp works on libuv's thread pool, so it needs several in flight to keep a core busy).
 // Usage: pnpm build && pnpm bench [seconds] [threads]
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { decodeImage } from '@bigface/mask-synth';
 import { alignedJpegs } from './inputs.mjs';
-import { makeWasmJpegDecoder } from './wasm-jpeg-decoder.mjs';
 
 const seconds = Number(process.argv[2] ?? 3);
 const threads = Number(process.argv[3] ?? os.availableParallelism());
 const jpegs = await alignedJpegs();
 
-// The wasm decoder must give the same pixels as sharp, or its numbers would not be comparable.
-const wasmDecode = await makeWasmJpegDecoder();
+// Both paths must give the same pixels, or their numbers would not be comparable.
 for (const jpeg of jpegs) {
-  const a = wasmDecode(jpeg);
-  const b = await decodeImage(Buffer.from(jpeg));
+  const a = await decodeImage(Buffer.from(jpeg));
+  const b = await decodeImage(Buffer.from(jpeg), { decoder: 'sharp' });
   if (a.width !== b.width || a.height !== b.height || !Buffer.from(a.data).equals(Buffer.from(b.data))) {
-    throw new Error('bench: the wasm JPEG decoder and sharp disagree on an input');
+    throw new Error('bench: the WebAssembly JPEG decoder and sharp disagree on an input');
   }
 }
 
-const paths = { raw: 'raw-112-in-out', jpeg: 'jpeg-112-in-out', 'jpeg-wasm-decode': 'jpeg-112-in-out-wasm-decode' };
+const paths = { raw: 'raw-112-in-out', jpeg: 'jpeg-112-in-out', 'jpeg-sharp': 'jpeg-112-in-out-sharp' };
 
 async function run(synthesizer, mode, workers, inFlight) {
   // Workers load, decode their inputs and report ready; the clocks start when all are, so that
@@ -59,8 +58,8 @@ async function run(synthesizer, mode, workers, inFlight) {
 for (const synthesizer of ['textured', 'natural']) {
   await run(synthesizer, 'raw', 1, 1);
   await run(synthesizer, 'raw', threads, 1);
-  for (const mode of ['jpeg', 'jpeg-wasm-decode']) {
-    await run(synthesizer, mode, 1, 4);
-    await run(synthesizer, mode, threads, 4);
+  for (const mode of ['jpeg', 'jpeg-sharp']) {
+    await run(synthesizer, mode, 1, mode === 'jpeg' ? 1 : 4);
+    await run(synthesizer, mode, threads, mode === 'jpeg' ? 1 : 4);
   }
 }

@@ -2,7 +2,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import sharp from 'sharp';
 import { applyNaturalMask, applyTexturedMask, decodeImage, encodeImage } from '@bigface/mask-synth';
-import { makeWasmJpegDecoder } from './wasm-jpeg-decoder.mjs';
 
 const { jpegs, synthesizer, mode, seconds, inFlight, workerIndex } = workerData;
 // One libvips thread per operation: the parallelism comes from the worker threads, and more threads
@@ -12,7 +11,7 @@ const apply = synthesizer === 'textured' ? applyTexturedMask : applyNaturalMask;
 const buffers = jpegs.map((bytes) => Buffer.from(bytes));
 let count = 0;
 const raws = await Promise.all(buffers.map((jpeg) => decodeImage(jpeg)));
-const decode = mode === 'jpeg-wasm-decode' ? await makeWasmJpegDecoder() : decodeImage;
+const codec = mode === 'jpeg-sharp' ? 'sharp' : 'auto';
 // Tell the main thread we are set up, and start on its word.
 await new Promise((resolve) => {
   parentPort.once('message', resolve);
@@ -27,8 +26,8 @@ if (mode === 'raw') {
   const one = async () => {
     while (performance.now() < end) {
       const index = count++;
-      const raw = await decode(buffers[index % buffers.length]);
-      await encodeImage(apply(raw, { seed: workerIndex * 1e6 + index }).image, 'jpeg', 90);
+      const raw = await decodeImage(buffers[index % buffers.length], { decoder: codec });
+      await encodeImage(apply(raw, { seed: workerIndex * 1e6 + index }).image, { format: 'jpeg', quality: 90, encoder: codec });
     }
   };
   await Promise.all(Array.from({ length: inFlight }, one));

@@ -173,12 +173,49 @@ export function applyTexturedMask(image: RawImage, options: TexturedMaskOptions)
   const radius = Math.max(1, Math.round(4 * face.scale));
   const { luma, wx0, wy0, windowWidth, faceLuma } = measureFaceLuma(data, width, height, channels, coverage, box, radius);
   const brightness = Math.min(1.15, Math.max(0.4, faceLuma / 140));
-  const inverseLeft = invertHomography(left!);
-  const inverseRight = invertHomography(right!);
-  const [l0, l1, l2, l3, l4, l5, l6, l7, l8] = inverseLeft as unknown as number[];
-  const [r0, r1, r2, r3, r4, r5, r6, r7, r8] = inverseRight as unknown as number[];
+  paintMask({
+    data, out, alpha, coverage, width, channels, box, luma, wx0, wy0, windowWidth, faceLuma, brightness,
+    inverseLeft: invertHomography(left!), inverseRight: invertHomography(right!),
+    decoration: template.decoration, variant, textureAt, colours, partRgb,
+  });
+  return { image: { data: out, width, height, channels }, alpha, metadata: metadataOf() };
+}
+
+/** Everything {@link paintMask} needs, gathered so that its loop runs in a small, monomorphic function. */
+interface PaintJob {
+  data: Uint8Array;
+  out: Uint8Array;
+  alpha: Uint8Array;
+  coverage: Float32Array;
+  width: number;
+  channels: number;
+  box: { x0: number; y0: number; x1: number; y1: number };
+  luma: Float32Array;
+  wx0: number;
+  wy0: number;
+  windowWidth: number;
+  faceLuma: number;
+  brightness: number;
+  inverseLeft: Homography;
+  inverseRight: Homography;
+  decoration: (u: number, v: number, variant: number) => number;
+  variant: number;
+  textureAt: (u: number, v: number) => number;
+  colours: readonly (readonly [number, number, number])[];
+  partRgb: readonly number[];
+}
+
+/**
+ * Paints the mask over every covered pixel of the box: template coordinates by the two inverse
+ * homographies blended across the middle, decoration (folds, seams, parts), texture colour, light.
+ */
+function paintMask(job: PaintJob): void {
+  const { data, out, alpha, coverage, width, channels, box, luma, wx0, wy0, windowWidth, faceLuma, brightness, decoration, variant, textureAt, colours } = job;
+  const [l0, l1, l2, l3, l4, l5, l6, l7, l8] = job.inverseLeft as unknown as number[];
+  const [r0, r1, r2, r3, r4, r5, r6, r7, r8] = job.inverseRight as unknown as number[];
   const colourCount = colours.length;
   const [baseRed, baseGreen, baseBlue] = colours[0]!;
+  const [partRed, partGreen, partBlue] = job.partRgb as [number, number, number];
   for (let y = box.y0; y <= box.y1; y++) {
     const py = y + 0.5;
     for (let x = box.x0; x <= box.x1; x++) {
@@ -195,15 +232,15 @@ export function applyTexturedMask(image: RawImage, options: TexturedMaskOptions)
       const w = leftWeight((uL + uR) / 2);
       const u = w * uL + (1 - w) * uR;
       const v = w * vL + (1 - w) * vR;
-      const decoration = template.decoration(u, v, variant);
-      const shade = Math.abs(decoration);
+      const decorationValue = decoration(u, v, variant);
+      const shade = Math.abs(decorationValue);
       let r: number;
       let g: number;
       let b: number;
-      if (decoration < 0) {
-        r = partRgb[0]!;
-        g = partRgb[1]!;
-        b = partRgb[2]!;
+      if (decorationValue < 0) {
+        r = partRed;
+        g = partGreen;
+        b = partBlue;
       } else if (colourCount === 1) {
         r = baseRed;
         g = baseGreen;
@@ -228,5 +265,4 @@ export function applyTexturedMask(image: RawImage, options: TexturedMaskOptions)
       alpha[index] = Math.round(c * 255);
     }
   }
-  return { image: { data: out, width, height, channels }, alpha, metadata: metadataOf() };
 }

@@ -46,12 +46,13 @@ export const TEMPLATE_ANCHORS: readonly Point[] = (() => {
 })();
 
 /**
- * A guard that keeps masks off the eyes whatever the head pose: a factor in [0, 1] per canonical
- * point, 0 above a line just under each lower eyelid (2 canonical px below the lowest eye contour
- * point, 3 px wider than the eye on each side), ramping to 1 over one canonical pixel.
+ * The eye guard that keeps masks off the eyes whatever the head pose, as one box per eye (left, right):
+ * at a canonical point inside an eye's x range the mask's factor is 0 above a line just under that
+ * lower eyelid (2 canonical px below the lowest eye contour point; the range is 3 px wider than the eye
+ * on each side), ramping to 1 over one canonical pixel.
  */
-export function eyeGuard(points: readonly Point[]): (x: number, y: number) => number {
-  const eyes = [36, 42].map((first) => {
+export function eyeGuardBoxes(points: readonly Point[]): [EyeGuardBox, EyeGuardBox] {
+  const box = (first: number): EyeGuardBox => {
     let minX = Infinity;
     let maxX = -Infinity;
     let maxY = -Infinity;
@@ -61,12 +62,13 @@ export function eyeGuard(points: readonly Point[]): (x: number, y: number) => nu
       maxY = Math.max(maxY, points[i]![1]);
     }
     return { minX: minX - 3, maxX: maxX + 3, guardY: maxY + 2 };
-  });
-  return (x, y) => {
-    let factor = 1;
-    for (const eye of eyes) {
-      if (x >= eye.minX && x <= eye.maxX) factor = Math.min(factor, Math.max(0, Math.min(1, y - eye.guardY + 0.5)));
-    }
-    return factor;
   };
+  return [box(36), box(42)];
+}
+
+/** One eye's guard box in canonical pixels. */
+export interface EyeGuardBox {
+  minX: number;
+  maxX: number;
+  guardY: number;
 }

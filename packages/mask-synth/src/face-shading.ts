@@ -1,4 +1,4 @@
-import { eyeGuard } from './face-anchors';
+import { eyeGuardBoxes } from './face-anchors';
 import type { FaceGeometry } from './face-geometry';
 import { boxBlur } from './raster';
 
@@ -10,7 +10,8 @@ type PixelBox = { x0: number; y0: number; x1: number; y1: number };
  * eye guard (cut under the lower eyelids), clamping it to 1. Shared by both synthesizers.
  */
 export function cutCoverageBelowEyes(coverage: Float32Array, width: number, box: PixelBox, face: FaceGeometry): void {
-  const guard = eyeGuard(face.canonicalPoints);
+  // The guard's factor, written out for the two eyes (this runs for every covered pixel).
+  const [left, right] = eyeGuardBoxes(face.canonicalPoints);
   const { a, b, tx, ty } = face.toCanonical;
   for (let y = box.y0; y <= box.y1; y++) {
     for (let x = box.x0; x <= box.x1; x++) {
@@ -19,7 +20,12 @@ export function cutCoverageBelowEyes(coverage: Float32Array, width: number, box:
       if (c <= 0) continue;
       const px = x + 0.5;
       const py = y + 0.5;
-      coverage[index] = Math.min(1, c) * guard(a * px - b * py + tx, b * px + a * py + ty);
+      const cx = a * px - b * py + tx;
+      const cy = b * px + a * py + ty;
+      let factor = 1;
+      if (cx >= left.minX && cx <= left.maxX) factor = Math.min(factor, Math.max(0, Math.min(1, cy - left.guardY + 0.5)));
+      if (cx >= right.minX && cx <= right.maxX) factor = Math.min(factor, Math.max(0, Math.min(1, cy - right.guardY + 0.5)));
+      coverage[index] = Math.min(1, c) * factor;
     }
   }
 }

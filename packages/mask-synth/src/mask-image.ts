@@ -21,6 +21,11 @@ export interface MaskImageOptions extends MaskAugmentOptions {
   quality?: number;
   /** Names the input in error messages (default: its path, or "buffer (N bytes)"). */
   inputName?: string;
+  /**
+   * JPEG codec: 'auto' (default) decodes and encodes small JPEGs (up to 256x256) with libjpeg-turbo in
+   * WebAssembly and everything else with sharp; 'sharp' always uses sharp. See {@link decodeImage}.
+   */
+  codec?: 'auto' | 'sharp';
 }
 
 /** An encoded masked image and its mask. */
@@ -36,7 +41,8 @@ export interface EncodedMaskResult {
 }
 
 /**
- * Masks one image file or encoded buffer: decode (sharp), synthesize on raw pixels, encode (sharp).
+ * Masks one image file or encoded buffer: decode, synthesize on raw pixels, encode (sharp, or
+ * libjpeg-turbo in WebAssembly for small JPEGs: see `codec`).
  * For training throughput prefer the raw-pixel functions ({@link maskAugment}, {@link applyTexturedMask},
  * {@link applyNaturalMask}), which skip the encode.
  *
@@ -52,7 +58,7 @@ export async function maskImage(input: ImageInput, options: MaskImageOptions): P
     'INVALID_ARGUMENT',
     () => `maskImage(${inputName}): unknown synthesizer '${synthesizer}': choose augment, textured, natural`,
   );
-  const raw = await decodeImage(input, inputName);
+  const raw = await decodeImage(input, { inputName, decoder: options.codec });
   const perImage = { seed: options.seed, landmarks: options.landmarks, inputName };
   const result =
     synthesizer === 'textured'
@@ -60,6 +66,6 @@ export async function maskImage(input: ImageInput, options: MaskImageOptions): P
       : synthesizer === 'natural'
         ? applyNaturalMask(raw, perImage)
         : maskAugment({ ratio: options.ratio, mix: options.mix })(raw, perImage);
-  const encoded = await encodeImage(result.image, options.format ?? 'jpeg', options.quality ?? 92);
+  const encoded = await encodeImage(result.image, { format: options.format, quality: options.quality, encoder: options.codec });
   return { encoded, width: raw.width, height: raw.height, alpha: result.alpha, metadata: result.metadata };
 }

@@ -23,25 +23,44 @@ export function accumulatePolygonCoverage(
   const rowStart = Math.max(0, Math.floor(minY));
   const rowEnd = Math.min(height - 1, Math.ceil(maxY));
   const crossings = new Float64Array(n + 1);
+  // The edges that reach into the current pixel row (end points j → i, as the even-odd test walks them).
+  const rowEdges = new Int32Array(n);
   const weight = 1 / SUBSCANLINES;
   for (let row = rowStart; row <= rowEnd; row++) {
     const base = row * width;
+    const rowTop = row + 0.5 * weight;
+    const rowBottom = row + (SUBSCANLINES - 0.5) * weight;
+    let edgeCount = 0;
+    for (let i = 0, j = n - 1; i < n; j = i++) {
+      const low = Math.min(ys[i]!, ys[j]!);
+      const high = Math.max(ys[i]!, ys[j]!);
+      if (high > rowTop && low <= rowBottom) rowEdges[edgeCount++] = i;
+    }
+    if (edgeCount < 2) continue;
     for (let sub = 0; sub < SUBSCANLINES; sub++) {
       const y = row + (sub + 0.5) * weight;
       let count = 0;
-      for (let i = 0, j = n - 1; i < n; j = i++) {
+      for (let e = 0; e < edgeCount; e++) {
+        const i = rowEdges[e]!;
+        const j = i === 0 ? n - 1 : i - 1;
         const y0 = ys[j]!;
         const y1 = ys[i]!;
         if ((y0 <= y && y < y1) || (y1 <= y && y < y0)) {
           const x0 = xs[j]!;
-          crossings[count++] = x0 + ((y - y0) / (y1 - y0)) * (xs[i]! - x0);
+          const crossing = x0 + ((y - y0) / (y1 - y0)) * (xs[i]! - x0);
+          // Insertion sort: a handful of crossings per line.
+          let k = count++;
+          while (k > 0 && crossings[k - 1]! > crossing) {
+            crossings[k] = crossings[k - 1]!;
+            k--;
+          }
+          crossings[k] = crossing;
         }
       }
       if (count < 2) continue;
-      const sorted = crossings.subarray(0, count).sort();
       for (let k = 0; k + 1 < count; k += 2) {
-        const left = Math.max(0, sorted[k]!);
-        const right = Math.min(width, sorted[k + 1]!);
+        const left = Math.max(0, crossings[k]!);
+        const right = Math.min(width, crossings[k + 1]!);
         if (right <= left) continue;
         const first = Math.floor(left);
         const last = Math.min(width - 1, Math.floor(right));
