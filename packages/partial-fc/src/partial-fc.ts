@@ -1,7 +1,9 @@
 import { BigFaceError, Rng, SingleCommunicator, assertArgument, tf, type Communicator } from '@bigface/backend';
-import { cosFace, normalizedCosine, type MarginFunction } from '@bigface/margin-losses';
+import { cosFace, type MarginFunction } from '@bigface/margin-losses';
 import { allGatherRows } from './all-gather-rows';
-import { distributedCrossEntropy, type CrossEntropyStatistics } from './distributed-cross-entropy';
+import { type CrossEntropyStatistics } from './distributed-cross-entropy';
+import { distributedMarginCrossEntropy } from './distributed-margin-cross-entropy';
+import { shardCosine } from './shard-cosine';
 import { shardRange, type ShardRange } from './shard-range';
 
 export interface PartialFCOptions {
@@ -11,7 +13,11 @@ export interface PartialFCOptions {
   embeddingSize: number;
   /** Collectives between the ranks; default a single rank. */
   communicator?: Communicator;
-  /** Margin applied to the cosine logits of this shard; default CosFace s = 64, m = 0.4. */
+  /**
+   * Margin applied to the cosine logits of this shard; default CosFace s = 64, m = 0.4. As the
+   * {@link MarginFunction} contract says, it may change each row's target logit only and scale the
+   * others by s: PartialFC evaluates it on the target cosines alone ({@link distributedMarginCrossEntropy}).
+   */
   margin?: MarginFunction;
   /**
    * Fraction of this shard's centres used per step (PartialFC sampling, An et al. 2021): all
@@ -40,6 +46,10 @@ export interface PartialFCOutput extends CrossEntropyStatistics {
  * The loss is differentiable (tfjs autodiff) w.r.t. this rank's embeddings and its centre shard
  * `weight`, so a backbone's gradients flow through it; every rank must call `forward` with its own
  * part of the global batch at the same step.
+ *
+ * Memory: one forward + backward step peaks near 3× the shard's bytes (the centres, the gradient
+ * built in row chunks, the concatenated gradient; {@link shardCosine}) plus about five
+ * [B_global, C_r] logit-sized tensors ({@link distributedMarginCrossEntropy}).
  *
  * @example
  * const head = new PartialFC({ numClasses: 1000, embeddingSize: 512, communicator });
@@ -115,9 +125,8 @@ export class PartialFC {
     const loss = tf.tidy(() => {
       const gathered = allGatherRows(this.communicator, embeddings);
       const centres = columns === undefined ? this.weight : tf.gather(this.weight, tf.tensor1d(columns, 'int32'));
-      const cosine = normalizedCosine(gathered, centres as tf.Tensor2D);
-      const logits = this.margin(cosine, tf.tensor1d(shardLabels, 'int32'));
-      return distributedCrossEntropy(this.communicator, logits, shardLabels, labelled, statistics);
+      const cosine = shardCosine(gathered, centres as tf.Tensor2D);
+      return distributedMarginCrossEntropy(this.communicator, cosine, this.margin, shardLabels, labelled, statistics);
     });
     this.step++;
     return {
