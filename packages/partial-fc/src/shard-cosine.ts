@@ -77,8 +77,8 @@ export function shardCosine(embeddings: tf.Tensor2D, centres: tf.Tensor2D, optio
   const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const [e, w] = args as [tf.Tensor2D, tf.Tensor2D];
     const squaredNorm = squaredRowNorms(w, rowsPerChunk); // [C, 1]
-    // (W · Êᵀ) ⊙ 1/‖w‖ as [C, B], then → [B, C]: only the small operand is transposed.
-    const cosine = tf.transpose(tf.mul(tf.matMul(w, tf.transpose(normalizeRows(e).unit)), inverseNorm(squaredNorm))) as tf.Tensor2D;
+    // (Ê · Wᵀ) ⊙ 1/‖w‖ as a [1, C] row: the matMul reads W transposed in place (no Transpose kernel).
+    const cosine = tf.mul(tf.matMul(normalizeRows(e).unit, w, false, true), tf.reshape(inverseNorm(squaredNorm), [1, classes])) as tf.Tensor2D;
     (args[2] as tf.GradSaveFunc)(variable === undefined ? [e, squaredNorm, cosine, w] : [e, squaredNorm, cosine]);
     return {
       value: tf.clipByValue(cosine, -1, 1),
@@ -106,7 +106,7 @@ export function shardCosine(embeddings: tf.Tensor2D, centres: tf.Tensor2D, optio
             };
           });
           const rowsE = normalizeRows(savedE);
-          const gradientE = tf.tidy(() => normalizeRowsBackward(rowsE, tf.matMul(tf.transpose(scaledTransposed), weight) as tf.Tensor2D));
+          const gradientE = tf.tidy(() => normalizeRowsBackward(rowsE, tf.matMul(scaledTransposed, weight, true, false) as tf.Tensor2D));
           const gradientW = chunked(classes, rowsPerChunk, (start, count) => {
             const whole = classes <= rowsPerChunk;
             const part = (x: tf.Tensor2D, width: number) => (whole ? x : tf.slice(x, [start, 0], [count, width]));
