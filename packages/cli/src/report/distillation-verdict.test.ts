@@ -14,6 +14,15 @@ describe('distillationVerdict', () => {
     expect(helped).toContain('The teacher is stronger than the plain student');
   });
 
+  it('names the protocol when only one improved beyond noise, and calls opposite moves mixed', () => {
+    // The demo's run of 2026-11-29: masked 0.3833 → 0.2300 is beyond noise (±0.074), standard
+    // 0.2067 → 0.1567 is not (±0.063).
+    const masked = distillationVerdict({ teacher, plain: { masked: 0.3833, standard: 0.2067 }, distilled: { masked: 0.23, standard: 0.1567 } }, { falseMatchRate: 0.01, genuinePairs: 300 });
+    expect(masked).toMatch(/^Distillation helped the student on masked faces only on this run: masked FNMR@FMR=0\.01 0\.3833 → 0\.2300 \(better; noise ±0\.074\); standard FNMR@FMR=0\.01 0\.2067 → 0\.1567 \(within noise; noise ±0\.063\)/);
+    const mixed = distillationVerdict({ teacher, plain: { masked: 0.5, standard: 0.1 }, distilled: { masked: 0.3, standard: 0.3 } }, { falseMatchRate: 0.01, genuinePairs: 300 });
+    expect(mixed).toMatch(/^Distillation gave mixed results on this run \(better on masked, worse on standard\)/);
+  });
+
   it('says "within noise" for small differences and handles unmeasurable cells', () => {
     const text = distillationVerdict({ teacher, plain: { masked: 0.35, standard: null }, distilled: { masked: 0.36, standard: null } }, { falseMatchRate: 0.1, genuinePairs: 300 });
     expect(text).toMatch(/^Distillation did not clearly help at this scale: masked .* \(within noise; .*standard FNMR@FMR=0\.1 n\/a → n\/a \(not measurable\)/);

@@ -43,8 +43,14 @@ export function distillationVerdict(
   let headline: string;
   if (measured.length === 0) headline = 'Distillation could not be judged (FNMR not measurable)';
   else if (measured.every(({ comparison }) => comparison === 'better')) headline = 'Distillation helped the student on this run';
-  else if (measured.some(({ comparison }) => comparison === 'worse') && !measured.some(({ comparison }) => comparison === 'better')) headline = 'Distillation made the student worse on this run';
-  else headline = 'Distillation did not clearly help at this scale';
+  else {
+    const better = measured.filter(({ comparison }) => comparison === 'better').map(({ protocol }) => protocol);
+    const worse = measured.filter(({ comparison }) => comparison === 'worse').map(({ protocol }) => protocol);
+    if (better.length > 0 && worse.length > 0) headline = `Distillation gave mixed results on this run (better on ${better.join(', ')}, worse on ${worse.join(', ')})`;
+    else if (better.length > 0) headline = `Distillation helped the student on ${better.join(', ')} faces only on this run`;
+    else if (worse.length > 0) headline = 'Distillation made the student worse on this run';
+    else headline = 'Distillation did not clearly help at this scale';
+  }
   const teacherMeasured = teacher.filter(({ comparison }) => comparison !== 'not measurable');
   const teacherWeaker = teacherMeasured.length > 0 && teacherMeasured.every(({ comparison }) => comparison === 'worse');
   const teacherStronger = teacherMeasured.length > 0 && teacherMeasured.every(({ comparison }) => comparison === 'better');
