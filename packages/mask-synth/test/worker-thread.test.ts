@@ -5,12 +5,14 @@
 import { createHash } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
+import { encodeImage } from '../src/encode-image';
 import { maskAugment } from '../src/mask-augment';
+import { maskImage } from '../src/mask-image';
 import { syntheticFace } from './helpers';
 
-function inWorker(seeds: number[], pixels: Uint8Array): Promise<Record<number, { metadata: unknown; digest: string }>> {
+function inWorker(seeds: number[], pixels: Uint8Array, fixture = 'augment-worker.mjs'): Promise<Record<number, { metadata: unknown; digest: string }>> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL('./fixtures/augment-worker.mjs', import.meta.url), { workerData: { seeds, pixels } });
+    const worker = new Worker(new URL(`./fixtures/${fixture}`, import.meta.url), { workerData: { seeds, pixels, jpeg: pixels } });
     worker.once('message', (message) => {
       resolve(message);
       void worker.terminate();
@@ -39,5 +41,22 @@ describe('maskAugment in worker threads', () => {
     // Both outcomes occur, so the comparison covers masked and unmasked images.
     expect(masked).toBeGreaterThan(0);
     expect(masked).toBeLessThan(seeds.length);
+  });
+});
+
+describe('maskImage on JPEG bytes in worker threads', () => {
+  it('gives the same encoded bytes per seed as the main thread (each thread has its own WebAssembly codec)', async () => {
+    const jpeg = await encodeImage(syntheticFace(), 'jpeg', 95);
+    const seeds = Array.from({ length: 12 }, (_, i) => 500 + i);
+    const [even, odd] = await Promise.all([
+      inWorker(seeds.filter((_, i) => i % 2 === 0), jpeg, 'mask-image-worker.mjs'),
+      inWorker(seeds.filter((_, i) => i % 2 === 1), jpeg, 'mask-image-worker.mjs'),
+    ]);
+    const fromWorkers = { ...even, ...odd };
+    for (const seed of seeds.slice().reverse()) {
+      const result = await maskImage(jpeg, { seed, synthesizer: seed % 2 === 0 ? 'textured' : 'natural' });
+      const digest = createHash('sha256').update(result.encoded).update(result.alpha).digest('hex');
+      expect(fromWorkers[seed], `seed ${seed}`).toEqual({ metadata: result.metadata, digest });
+    }
   });
 });
