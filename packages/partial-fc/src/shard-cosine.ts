@@ -1,4 +1,5 @@
 import { BigFaceError, assertArgument, tf } from '@bigface/backend';
+import { normalizeRows, normalizeRowsBackward } from '@bigface/margin-losses';
 
 /** Options of {@link shardCosine}. */
 export interface ShardCosineOptions {
@@ -124,25 +125,4 @@ export function shardCosine(embeddings: tf.Tensor2D, centres: tf.Tensor2D, optio
 
 function inverseNorm(squaredNorm: tf.Tensor2D): tf.Tensor2D {
   return tf.div(1, tf.sqrt(tf.maximum(squaredNorm, 1e-24))) as tf.Tensor2D;
-}
-
-interface NormalizedRows {
-  unit: tf.Tensor2D;
-  /** max(|x|, 1e-12) per row, [N, 1]. */
-  norm: tf.Tensor2D;
-  /** 1 where |x| > 1e-12 (the norm depends on x), else 0, [N, 1]. */
-  live: tf.Tensor2D;
-}
-
-/** Rows of the (small) embedding matrix divided by max(|x|, 1e-12), as PyTorch's `F.normalize`. */
-function normalizeRows(x: tf.Tensor2D): NormalizedRows {
-  const squared = tf.sum(tf.square(x), 1, true);
-  const norm = tf.sqrt(tf.maximum(squared, 1e-24)) as tf.Tensor2D;
-  return { unit: tf.div(x, norm) as tf.Tensor2D, norm, live: tf.cast(tf.greater(squared, 1e-24), 'float32') as tf.Tensor2D };
-}
-
-/** Backward of x ↦ x/|x| given the gradient g of the unit rows: (g − x̂·⟨g, x̂⟩·live)/|x|. */
-function normalizeRowsBackward(rows: NormalizedRows, gradient: tf.Tensor2D): tf.Tensor2D {
-  const radial = tf.mul(tf.sum(tf.mul(gradient, rows.unit), 1, true), rows.live);
-  return tf.div(tf.sub(gradient, tf.mul(rows.unit, radial)), rows.norm) as tf.Tensor2D;
 }
