@@ -1,4 +1,5 @@
 import type { Communicator, GatheredArrays, NumericArray, ReduceOp } from '@bigface/backend';
+import { allocateLike, assertRoot, dataTypeCode, evenCounts, reduceOpCode, reduceOpName, resolveCounts } from '@bigface/backend/communicator';
 import { BigFaceError, assertArgument } from '@bigface/backend/errors';
 import { loadMpiAddon, type MpiAddon } from './load-mpi-addon';
 
@@ -26,7 +27,6 @@ export const DEFAULT_MPI_TIMEOUT_MS = 10 * 60 * 1000;
 export const DEFAULT_CHUNK_ELEMENTS = 2 ** 26;
 
 const INT_MAX = 2 ** 31 - 1;
-const REDUCE_OPS: readonly ReduceOp[] = ['sum', 'max', 'min', 'mean'];
 const TYPE_NAMES = ['float32', 'int32', 'float64'] as const;
 const KIND_NAMES = ['', 'barrier', 'allReduce', 'allGather', 'reduceScatter', 'broadcast'] as const;
 const BARRIER = 1;
@@ -48,34 +48,6 @@ const F_ROOT = 5;
 const F_COUNT = 6;
 
 let instance: MpiCommunicator | undefined;
-
-function typeCode(data: unknown, where: string): number {
-  if (data instanceof Float32Array) return 0;
-  if (data instanceof Int32Array) return 1;
-  if (data instanceof Float64Array) return 2;
-  const got = data === null || typeof data !== 'object' ? String(data) : ((data as object).constructor?.name ?? 'object');
-  throw new BigFaceError(
-    'UNSUPPORTED_DATA_TYPE',
-    `${where}: data must be a Float32Array, Int32Array or Float64Array, got ${got}; convert it first (for a tensor: tensor.dataSync() of a float32 or int32 tensor)`,
-  );
-}
-
-function opCode(op: unknown, where: string): number {
-  const code = REDUCE_OPS.indexOf(op as ReduceOp);
-  if (code < 0) throw new BigFaceError('UNKNOWN_REDUCE_OP', `${where}: unknown reduce op '${String(op)}': choose one of ${REDUCE_OPS.join(', ')}`);
-  return code;
-}
-
-function allocateLike<T extends NumericArray>(like: T, length: number): T {
-  return new (like.constructor as new (length: number) => T)(length);
-}
-
-/** PartialFC's shard rule: the first `total % parts` parts get one element more. */
-function evenCounts(total: number, parts: number): number[] {
-  const base = Math.floor(total / parts);
-  const extra = total % parts;
-  return Array.from({ length: parts }, (_, index) => base + (index < extra ? 1 : 0));
-}
 
 function prefixSums(counts: readonly number[]): number[] {
   const offsets: number[] = [];
@@ -181,8 +153,8 @@ export class MpiCommunicator implements Communicator {
   allReduce<T extends NumericArray>(data: T, op: ReduceOp = 'sum'): T {
     const name = 'allReduce';
     this.assertAlive(name);
-    const type = typeCode(data, name);
-    const code = opCode(op, name);
+    const type = dataTypeCode(data, name);
+    const code = reduceOpCode(op, name);
     this.exchangeDescriptors(name, ALL_REDUCE, type, data.length, code, 0, 0, true, false);
     const output = allocateLike(data, data.length);
     const W = this.worldSize;
@@ -223,8 +195,8 @@ export class MpiCommunicator implements Communicator {
   reduceScatter<T extends NumericArray>(data: T, op: ReduceOp = 'sum', counts?: readonly number[]): T {
     const name = 'reduceScatter';
     this.assertAlive(name);
-    const type = typeCode(data, name);
-    const code = opCode(op, name);
+    const type = dataTypeCode(data, name);
+    const code = reduceOpCode(op, name);
     const W = this.worldSize;
     const resolved = resolveCounts(counts, data.length, W, name);
     const starts = prefixSums(resolved);
@@ -273,12 +245,8 @@ export class MpiCommunicator implements Communicator {
   broadcast<T extends NumericArray>(data: T, root = 0): T {
     const name = 'broadcast';
     this.assertAlive(name);
-    const type = typeCode(data, name);
-    assertArgument(
-      Number.isInteger(root) && root >= 0 && root < this.worldSize,
-      'INVALID_ROOT',
-      () => `broadcast: root must be an integer rank in 0..${this.worldSize - 1}, got ${String(root)}`,
-    );
+    const type = dataTypeCode(data, name);
+    assertRoot(root, this.worldSize, name);
     this.exchangeDescriptors(name, BROADCAST, type, data.length, 0, root, 0, true, true);
     const output = allocateLike(data, data.length);
     if (this.rank === root) output.set(data);
@@ -302,7 +270,7 @@ export class MpiCommunicator implements Communicator {
 
   private gather<T extends NumericArray>(data: T, name: 'allGather' | 'allGatherV'): GatheredArrays<T> {
     this.assertAlive(name);
-    const type = typeCode(data, name);
+    const type = dataTypeCode(data, name);
     const descriptors = this.exchangeDescriptors(name, ALL_GATHER, type, data.length, 0, 0, 0, false, false);
     const counts = descriptors.map((d) => d[F_LENGTH] as number);
     const offsets = prefixSums(counts);
@@ -336,7 +304,7 @@ export class MpiCommunicator implements Communicator {
 
   /** A reusable scratch array of `data`'s type with at least `length` elements (a view of exactly `length`). */
   private scratch<T extends NumericArray>(data: T, length: number): T {
-    const type = typeCode(data, 'scratch');
+    const type = dataTypeCode(data, 'scratch');
     let buffer = this.scratchBuffers[type] as NumericArray;
     if (buffer.length < length) {
       buffer = allocateLike(data, length);
@@ -418,28 +386,8 @@ export class MpiCommunicator implements Communicator {
     }
     if (differs(F_TYPE)) throw mismatch('data types', column(F_TYPE, (t) => TYPE_NAMES[t] ?? '?'));
     if (sameLength && differs(F_LENGTH)) throw mismatch('lengths', column(F_LENGTH));
-    if ((kind === ALL_REDUCE || kind === REDUCE_SCATTER) && differs(F_OP)) throw mismatch('reduce ops', column(F_OP, (o) => REDUCE_OPS[o] ?? '?'));
+    if ((kind === ALL_REDUCE || kind === REDUCE_SCATTER) && differs(F_OP)) throw mismatch('reduce ops', column(F_OP, (o) => reduceOpName(o)));
     if (sameRoot && differs(F_ROOT)) throw mismatch('roots', column(F_ROOT));
     return all;
   }
-}
-
-function resolveCounts(counts: readonly number[] | undefined, length: number, worldSize: number, where: string): number[] {
-  if (counts === undefined) return evenCounts(length, worldSize);
-  assertArgument(
-    Array.isArray(counts) && counts.length === worldSize,
-    'INVALID_COUNTS',
-    () => `${where}: counts must be an array of one count per rank (${worldSize}), got ${Array.isArray(counts) ? `${counts.length} entries` : String(counts)}`,
-  );
-  let sum = 0;
-  for (const count of counts) {
-    assertArgument(Number.isInteger(count) && count >= 0, 'INVALID_COUNTS', () => `${where}: counts must be non-negative integers, got [${counts.join(', ')}]`);
-    sum += count;
-  }
-  assertArgument(
-    sum === length,
-    'INVALID_COUNTS',
-    () => `${where}: counts [${counts.join(', ')}] sum to ${sum} but the data has ${length} elements; make them sum to the data length`,
-  );
-  return [...counts];
 }
