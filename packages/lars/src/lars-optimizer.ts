@@ -152,13 +152,16 @@ export class LARSOptimizer extends tf.Optimizer {
         const update: tf.Tensor = excluded ? g : tf.tidy(() => {
           const squaredWeight = squaredNorm(w);
           const squaredGradient = squaredNorm(g);
-          let weightNorm: tf.Tensor = tf.sqrt(squaredWeight);
-          let gradientNorm: tf.Tensor = tf.sqrt(squaredGradient);
+          let weightNorm: tf.Tensor;
+          let gradientNorm: tf.Tensor;
           if (this.reduceSquaredNorms) {
             const local = new Float32Array([squaredWeight.dataSync()[0] as number, squaredGradient.dataSync()[0] as number]);
             const global = this.reduceSquaredNorms(value, local);
             weightNorm = tf.scalar(Math.sqrt(global[0] as number));
             gradientNorm = tf.scalar(Math.sqrt(global[1] as number));
+          } else {
+            weightNorm = tf.sqrt(squaredWeight);
+            gradientNorm = tf.sqrt(squaredGradient);
           }
           const ratio = tf.div(
             tf.mul(this.eta, weightNorm),
