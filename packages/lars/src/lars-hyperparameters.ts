@@ -1,4 +1,4 @@
-import { assertArgument } from '@bigface/backend';
+import { assertArgument, tf } from '@bigface/backend';
 import type { LARSExcludePredicate, LARSOptimizerOptions } from './lars-optimizer';
 
 /** LARS's validated hyperparameters (shared by LARSOptimizer and ZeroLARSOptimizer). @internal */
@@ -40,4 +40,45 @@ export function resolveLARSHyperparameters(owner: string, options: Partial<LARSO
     epsilon: checkNumber(owner, 'epsilon', options.epsilon ?? 1e-8, 0),
     exclude: options.exclude,
   };
+}
+
+/** The default `exclude`: variables of rank ≤ 1. */
+export const excludeRankAtMostOne: LARSExcludePredicate = (variable) => variable.rank <= 1;
+
+/**
+ * What LARSOptimizer and ZeroLARSOptimizer share: the validated hyperparameters, `exclude`
+ * (default {@link excludeRankAtMostOne}), `setLearningRate` and the hyperparameter part of
+ * `getConfig`. @internal
+ */
+export abstract class LARSHyperparameterOptimizer extends tf.Optimizer {
+  learningRate: number;
+  readonly momentum: number;
+  readonly weightDecay: number;
+  readonly eta: number;
+  readonly epsilon: number;
+  readonly exclude: LARSExcludePredicate;
+  /** The class name in error messages. */
+  private readonly owner: string;
+
+  protected constructor(owner: string, options: Partial<LARSOptimizerOptions> | undefined, example: string) {
+    super();
+    const hyperparameters = resolveLARSHyperparameters(owner, options, example);
+    this.owner = owner;
+    this.learningRate = hyperparameters.learningRate;
+    this.momentum = hyperparameters.momentum;
+    this.weightDecay = hyperparameters.weightDecay;
+    this.eta = hyperparameters.eta;
+    this.epsilon = hyperparameters.epsilon;
+    this.exclude = hyperparameters.exclude ?? excludeRankAtMostOne;
+  }
+
+  /** Sets the learning rate of the next steps, e.g. `setLearningRate(schedule(step))`. */
+  setLearningRate(learningRate: number): void {
+    this.learningRate = checkNumber(this.owner, 'learningRate', learningRate, 0);
+  }
+
+  /** learningRate, momentum, weightDecay, eta, epsilon: the serialisable hyperparameters. */
+  protected hyperparameterConfig(): tf.serialization.ConfigDict {
+    return { learningRate: this.learningRate, momentum: this.momentum, weightDecay: this.weightDecay, eta: this.eta, epsilon: this.epsilon };
+  }
 }

@@ -1,6 +1,8 @@
 import { BigFaceError, assertArgument, tf } from '@bigface/backend';
-import { checkNumber, resolveLARSHyperparameters } from './lars-hyperparameters';
+import { LARSHyperparameterOptimizer, excludeRankAtMostOne } from './lars-hyperparameters';
 import { squaredNorm } from './squared-norm';
+
+export { excludeRankAtMostOne };
 
 /** Decides which variables get plain momentum SGD (no weight decay, no trust ratio). */
 export type LARSExcludePredicate = (variable: tf.Variable) => boolean;
@@ -44,9 +46,6 @@ export interface LARSOptimizerOptions {
   updateRows?: (variable: tf.Variable) => Int32Array | readonly number[] | undefined;
 }
 
-/** The default `exclude`: variables of rank ≤ 1. */
-export const excludeRankAtMostOne: LARSExcludePredicate = (variable) => variable.rank <= 1;
-
 /** A tensor with the name it is saved under (tfjs-core's NamedTensor, which its index does not export). */
 export interface NamedTensor {
   name: string;
@@ -85,39 +84,21 @@ const MOMENTUM_SUFFIX = '/momentum';
  *   optimizer.minimize(() => loss(model, batch(step)));
  * }
  */
-export class LARSOptimizer extends tf.Optimizer {
+export class LARSOptimizer extends LARSHyperparameterOptimizer {
   /** @nocollapse */
   static get className(): string {
     // The name in the serialization registry, like tfjs's 'SGD', 'Momentum', 'Adam'.
     return 'LARS';
   }
 
-  learningRate: number;
-  readonly momentum: number;
-  readonly weightDecay: number;
-  readonly eta: number;
-  readonly epsilon: number;
-  readonly exclude: LARSExcludePredicate;
   readonly reduceSquaredNorms: LARSOptimizerOptions['reduceSquaredNorms'];
   readonly updateRows: LARSOptimizerOptions['updateRows'];
   private readonly accumulations = new Map<string, StateVariable>();
 
   constructor(options: LARSOptimizerOptions) {
-    super();
-    const hyperparameters = resolveLARSHyperparameters('LARSOptimizer', options, 'new LARSOptimizer({ learningRate: 0.1 })');
-    this.learningRate = hyperparameters.learningRate;
-    this.momentum = hyperparameters.momentum;
-    this.weightDecay = hyperparameters.weightDecay;
-    this.eta = hyperparameters.eta;
-    this.epsilon = hyperparameters.epsilon;
-    this.exclude = hyperparameters.exclude ?? excludeRankAtMostOne;
+    super('LARSOptimizer', options, 'new LARSOptimizer({ learningRate: 0.1 })');
     this.reduceSquaredNorms = options.reduceSquaredNorms;
     this.updateRows = options.updateRows;
-  }
-
-  /** Sets the learning rate of the next steps, e.g. `setLearningRate(schedule(step))`. */
-  setLearningRate(learningRate: number): void {
-    this.learningRate = checkNumber('LARSOptimizer', 'learningRate', learningRate, 0);
   }
 
   override applyGradients(variableGradients: tf.NamedTensorMap | NamedTensor[]): void {
@@ -242,13 +223,7 @@ export class LARSOptimizer extends tf.Optimizer {
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    return {
-      learningRate: this.learningRate,
-      momentum: this.momentum,
-      weightDecay: this.weightDecay,
-      eta: this.eta,
-      epsilon: this.epsilon,
-    };
+    return this.hyperparameterConfig();
   }
 
   /** @nocollapse */

@@ -1,6 +1,6 @@
 import { BigFaceError, assertArgument, tf, type Communicator } from '@bigface/backend';
-import { excludeRankAtMostOne, type LARSExcludePredicate, type LARSOptimizerOptions, type NamedTensor } from './lars-optimizer';
-import { checkNumber, resolveLARSHyperparameters } from './lars-hyperparameters';
+import type { LARSExcludePredicate, LARSOptimizerOptions, NamedTensor } from './lars-optimizer';
+import { LARSHyperparameterOptimizer, excludeRankAtMostOne } from './lars-hyperparameters';
 
 /** Options of {@link ZeroLARSOptimizer}: LARS's hyperparameters plus what ZeRO shards. */
 export interface ZeroLARSOptimizerOptions extends Omit<LARSOptimizerOptions, 'reduceSquaredNorms' | 'updateRows'> {
@@ -67,18 +67,12 @@ const MOMENTUM_SUFFIX = '/momentum';
  * backbone.applyGradients(grads); // reduce-scatter → LARS on 1/W → all-gather
  * console.log(backbone.stateBytes); // momentum bytes on this rank ≈ 4·parameters/W
  */
-export class ZeroLARSOptimizer extends tf.Optimizer {
+export class ZeroLARSOptimizer extends LARSHyperparameterOptimizer {
   /** @nocollapse */
   static get className(): string {
     return 'ZeroLARS';
   }
 
-  learningRate: number;
-  readonly momentum: number;
-  readonly weightDecay: number;
-  readonly eta: number;
-  readonly epsilon: number;
-  readonly exclude: LARSExcludePredicate;
   readonly communicator: Communicator;
   readonly gradientReduction: 'sum' | 'mean';
   readonly layout: ZeroShardLayout;
@@ -87,14 +81,7 @@ export class ZeroLARSOptimizer extends tf.Optimizer {
   private momentumSlice: Float32Array;
 
   constructor(options: ZeroLARSOptimizerOptions) {
-    super();
-    const hyperparameters = resolveLARSHyperparameters('ZeroLARSOptimizer', options, 'new ZeroLARSOptimizer({ variables, communicator, learningRate: 0.1 })');
-    this.learningRate = hyperparameters.learningRate;
-    this.momentum = hyperparameters.momentum;
-    this.weightDecay = hyperparameters.weightDecay;
-    this.eta = hyperparameters.eta;
-    this.epsilon = hyperparameters.epsilon;
-    this.exclude = hyperparameters.exclude ?? excludeRankAtMostOne;
+    super('ZeroLARSOptimizer', options, 'new ZeroLARSOptimizer({ variables, communicator, learningRate: 0.1 })');
     const { communicator, variables } = options;
     assertArgument(
       communicator !== undefined && typeof communicator.reduceScatter === 'function' && Number.isInteger(communicator.worldSize),
@@ -123,11 +110,6 @@ export class ZeroLARSOptimizer extends tf.Optimizer {
     this.variables = [...variables];
     this.layout = zeroShardLayout(this.variables, communicator.worldSize, communicator.rank, this.exclude);
     this.momentumSlice = new Float32Array(this.layout.count);
-  }
-
-  /** Sets the learning rate of the next steps, e.g. `setLearningRate(schedule(step))`. */
-  setLearningRate(learningRate: number): void {
-    this.learningRate = checkNumber('ZeroLARSOptimizer', 'learningRate', learningRate, 0);
   }
 
   /** Bytes of optimizer state on this rank (the momentum slice): ≈ 4·parameters/W. */
@@ -278,14 +260,7 @@ export class ZeroLARSOptimizer extends tf.Optimizer {
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    return {
-      learningRate: this.learningRate,
-      momentum: this.momentum,
-      weightDecay: this.weightDecay,
-      eta: this.eta,
-      epsilon: this.epsilon,
-      gradientReduction: this.gradientReduction,
-    };
+    return { ...this.hyperparameterConfig(), gradientReduction: this.gradientReduction };
   }
 
   /**
