@@ -1,5 +1,8 @@
 import { assertArgument, tf } from '@bigface/backend';
-import type { LARSExcludePredicate, LARSOptimizerOptions } from './lars-optimizer';
+import type { LARSExcludePredicate, LARSOptimizerOptions, NamedTensor } from './lars-optimizer';
+
+/** The saved name of variable `name`'s momentum is `${name}${MOMENTUM_SUFFIX}`. @internal */
+export const MOMENTUM_SUFFIX = '/momentum';
 
 /** LARS's validated hyperparameters (shared by LARSOptimizer and ZeroLARSOptimizer). @internal */
 export interface LARSHyperparameters {
@@ -75,6 +78,20 @@ export abstract class LARSHyperparameterOptimizer extends tf.Optimizer {
   /** Sets the learning rate of the next steps, e.g. `setLearningRate(schedule(step))`. */
   setLearningRate(learningRate: number): void {
     this.learningRate = checkNumber(this.owner, 'learningRate', learningRate, 0);
+  }
+
+  /**
+   * The momentum entries of `weightValues` after restoring the iteration count from its first
+   * entry, which must be `iter` (the format of getWeights), else INVALID_ARGUMENT.
+   */
+  protected async restoreIterations(weightValues: NamedTensor[]): Promise<NamedTensor[]> {
+    const [first] = weightValues;
+    assertArgument(
+      first !== undefined && first.name === 'iter',
+      'INVALID_ARGUMENT',
+      () => `${this.owner}.setWeights: the first entry must be the iteration count 'iter', got '${first?.name}'`,
+    );
+    return this.extractIterations(weightValues);
   }
 
   /** learningRate, momentum, weightDecay, eta, epsilon: the serialisable hyperparameters. */

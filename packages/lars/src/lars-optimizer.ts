@@ -1,5 +1,5 @@
 import { BigFaceError, assertArgument, tf } from '@bigface/backend';
-import { LARSHyperparameterOptimizer, excludeRankAtMostOne } from './lars-hyperparameters';
+import { LARSHyperparameterOptimizer, MOMENTUM_SUFFIX, excludeRankAtMostOne } from './lars-hyperparameters';
 import { squaredNorm } from './squared-norm';
 
 export { excludeRankAtMostOne };
@@ -56,8 +56,6 @@ interface StateVariable {
   originalName: string;
   variable: tf.Variable;
 }
-
-const MOMENTUM_SUFFIX = '/momentum';
 
 /**
  * LARS, layer-wise adaptive rate scaling ([You, Gitman & Ginsburg 2017](https://arxiv.org/abs/1708.03888)),
@@ -202,13 +200,7 @@ export class LARSOptimizer extends LARSHyperparameterOptimizer {
 
   /** Restores what {@link getWeights} returned (copies the tensors; the caller keeps its own). */
   override async setWeights(weightValues: NamedTensor[]): Promise<void> {
-    const [first] = weightValues;
-    assertArgument(
-      first !== undefined && first.name === 'iter',
-      'INVALID_ARGUMENT',
-      () => `LARSOptimizer.setWeights: the first entry must be the iteration count 'iter', got '${first?.name}'`,
-    );
-    const states = await this.extractIterations(weightValues);
+    const states = await this.restoreIterations(weightValues);
     for (const state of this.accumulations.values()) state.variable.dispose();
     this.accumulations.clear();
     for (const { name, tensor } of states) {

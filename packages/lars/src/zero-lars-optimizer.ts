@@ -1,6 +1,6 @@
 import { BigFaceError, assertArgument, tf, type Communicator } from '@bigface/backend';
 import type { LARSExcludePredicate, LARSOptimizerOptions, NamedTensor } from './lars-optimizer';
-import { LARSHyperparameterOptimizer, excludeRankAtMostOne } from './lars-hyperparameters';
+import { LARSHyperparameterOptimizer, MOMENTUM_SUFFIX, excludeRankAtMostOne } from './lars-hyperparameters';
 
 /** Options of {@link ZeroLARSOptimizer}: LARS's hyperparameters plus what ZeRO shards. */
 export interface ZeroLARSOptimizerOptions extends Omit<LARSOptimizerOptions, 'reduceSquaredNorms' | 'updateRows'> {
@@ -36,8 +36,6 @@ export interface ZeroShardLayout {
   count: number;
   slots: ZeroVariableSlot[];
 }
-
-const MOMENTUM_SUFFIX = '/momentum';
 
 /**
  * LARS with ZeRO stage 1 (Rajbhandari et al. 2020, https://arxiv.org/abs/1910.02054): the optimizer
@@ -228,13 +226,7 @@ export class ZeroLARSOptimizer extends LARSHyperparameterOptimizer {
 
   /** Restores what `getWeights` of this optimizer or of {@link LARSOptimizer} returned, keeping this rank's slice (not collective). */
   override async setWeights(weightValues: NamedTensor[]): Promise<void> {
-    const [first] = weightValues;
-    assertArgument(
-      first !== undefined && first.name === 'iter',
-      'INVALID_ARGUMENT',
-      () => `ZeroLARSOptimizer.setWeights: the first entry must be the iteration count 'iter', got '${first?.name}'`,
-    );
-    const states = await this.extractIterations(weightValues);
+    const states = await this.restoreIterations(weightValues);
     const slots = new Map(this.layout.slots.map((slot) => [`${slot.name}${MOMENTUM_SUFFIX}`, slot]));
     const momentum = new Float32Array(this.layout.count);
     const start = this.layout.start;
