@@ -130,14 +130,9 @@ struct BackwardDataEntry {
   convolution_backward_data::primitive_desc pd;
   convolution_backward_data prim;
 };
-struct BackwardWeightsEntry {
-  convolution_backward_weights::primitive_desc pd;
-  convolution_backward_weights prim;
-};
 
 std::map<std::string, std::shared_ptr<ForwardEntry>> forwardCache;
 std::map<std::string, std::shared_ptr<BackwardDataEntry>> backwardDataCache;
-std::map<std::string, std::shared_ptr<BackwardWeightsEntry>> backwardWeightsCache;
 // Reordered weights are rebuilt on each call (filters change every step), but their buffers are kept.
 std::map<std::string, std::shared_ptr<memory>> weightScratch;
 
@@ -213,54 +208,6 @@ napi_value Conv2dBackwardData(napi_env env, napi_callback_info info) {
     memory diffDst(g.dst(), cpuEngine(), dy.data), diffSrc(g.src(), cpuEngine(), dx.data);
     memory weights = weightsFor("d" + key, e->pd.weights_desc(), w.data, g);
     e->prim.execute(cpuStream(), {{DNNL_ARG_DIFF_DST, diffDst}, {DNNL_ARG_WEIGHTS, weights}, {DNNL_ARG_DIFF_SRC, diffSrc}});
-    cpuStream().wait();
-    napi_value r;
-    std::string name = implName(e->pd);
-    napi_create_string_utf8(env, name.c_str(), name.size(), &r);
-    return r;
-  } catch (const dnnl::error& err) {
-    napi_throw_error(env, "NATIVE_CPU_ONEDNN", (std::string(err.what()) + " [geometry " + g.key() + "]").c_str());
-    return nullptr;
-  }
-}
-
-// conv2dBackwardWeights(x, dy, dw, geometry[17])
-napi_value Conv2dBackwardWeights(napi_env env, napi_callback_info info) {
-  auto a = getArgs(env, info, 4);
-  Arg x, dy, dw;
-  std::vector<int64_t> p;
-  ConvGeometry g;
-  if (a.empty() || !getFloat32(env, a[0], &x, false) || !getFloat32(env, a[1], &dy, false) ||
-      !getFloat32(env, a[2], &dw, false) || !getInts(env, a[3], &p) || !g.parse(p) || x.length < g.srcSize() ||
-      dy.length < g.dstSize() || dw.length < g.weightsSize()) {
-    napi_throw_type_error(env, "NATIVE_CPU_ARGUMENTS", "conv2dBackwardWeights(x, dy, dw, geometry): bad arguments");
-    return nullptr;
-  }
-  try {
-    std::string key = g.key();
-    auto& e = backwardWeightsCache[key];
-    if (!e) {
-      auto hint = forwardDesc(g, false, prop_kind::forward_training);
-      auto d = convolution_backward_weights::desc(algorithm::convolution_direct, g.src(), g.weightsAny(), g.dst(),
-                                                  g.strides(), g.dilations(), g.padL(), g.padR());
-      auto pd = convolution_backward_weights::primitive_desc(d, cpuEngine(), hint);
-      e = std::make_shared<BackwardWeightsEntry>(BackwardWeightsEntry{pd, convolution_backward_weights(pd)});
-    }
-    memory src(g.src(), cpuEngine(), x.data), diffDst(g.dst(), cpuEngine(), dy.data);
-    memory user(g.weightsUser(), cpuEngine(), dw.data);
-    // Always through a oneDNN-owned buffer and a reorder: writing straight into the user's plain HWIO
-    // array corrupted the heap on some small shapes (oneDNN 2.6.3).
-    bool direct = e->pd.diff_weights_desc() == g.weightsUser();
-    std::shared_ptr<memory> scratch;
-    if (!direct) {
-      auto& slot = weightScratch["w" + key];
-      if (!slot || slot->get_desc() != e->pd.diff_weights_desc())
-        slot = std::make_shared<memory>(e->pd.diff_weights_desc(), cpuEngine());
-      scratch = slot;
-    }
-    memory target = direct ? user : *scratch;
-    e->prim.execute(cpuStream(), {{DNNL_ARG_SRC, src}, {DNNL_ARG_DIFF_DST, diffDst}, {DNNL_ARG_DIFF_WEIGHTS, target}});
-    if (!direct) reorder(target, user).execute(cpuStream(), target, user);
     cpuStream().wait();
     napi_value r;
     std::string name = implName(e->pd);
@@ -673,7 +620,6 @@ napi_value Init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"conv2dForward", nullptr, Conv2dForward, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"conv2dBackwardData", nullptr, Conv2dBackwardData, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"conv2dBackwardWeights", nullptr, Conv2dBackwardWeights, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"conv2dBackwardWeightsGemm", nullptr, Conv2dBackwardWeightsGemm, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"conv2dForwardIm2col", nullptr, Conv2dForwardIm2col, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"matmul", nullptr, Matmul, nullptr, nullptr, nullptr, napi_default, nullptr},
