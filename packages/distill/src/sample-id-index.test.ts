@@ -1,16 +1,8 @@
-import { Rng, isBigFaceError } from '@bigface/backend';
+import { Rng } from '@bigface/backend';
 import { describe, expect, it } from 'vitest';
+import { code } from '../test/error-code';
 import { idsFingerprint } from './ids-fingerprint';
 import { SampleIdIndex } from './sample-id-index';
-
-function code(f: () => unknown): string | undefined {
-  try {
-    f();
-  } catch (error) {
-    return isBigFaceError(error) ? `${error.code}: ${error.message}` : String(error);
-  }
-  return undefined;
-}
 
 /** Checks `index` against a plain Map (fine at these sizes) on every id and on absent ones. */
 function expectMatchesMap(index: SampleIdIndex, ids: Float64Array, absent: number[]): void {

@@ -2,8 +2,9 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Rng, initBackend, isBigFaceError, readSafetensors, saveSafetensors, tf, writeSafetensors } from '@bigface/backend';
+import { Rng, initBackend, readSafetensors, saveSafetensors, tf, writeSafetensors } from '@bigface/backend';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { code } from '../test/error-code';
 import { TeacherEmbeddingCache, type TeacherCacheBatch } from './teacher-embedding-cache';
 
 beforeAll(async () => {
@@ -46,15 +47,6 @@ function randomDataset(ids: ArrayLike<number>, size: number, batchSize: number, 
     }
   }
   return { batches, reference };
-}
-
-function code(f: () => unknown): string | undefined {
-  try {
-    f();
-  } catch (error) {
-    return isBigFaceError(error) ? `${error.code}: ${error.message}` : String(error);
-  }
-  return undefined;
 }
 
 /** Open file descriptors of this process (Linux), to check that caches close theirs. */
