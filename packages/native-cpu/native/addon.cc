@@ -19,13 +19,16 @@ using dt = memory::data_type;
 
 namespace {
 
+// Thread safety: tfjs ranks run in worker threads of one process and each calls this addon from its
+// own thread, concurrently (W worker-thread ranks = W callers). Everything mutable therefore lives in
+// one ThreadState per calling thread (thread_local): the primitive caches, the reordered-weights
+// buffers, the im2col scratch and the stream. A shared `static std::vector` scratch here was resized
+// (freed) by one rank while another's OpenMP team still wrote into it: "double free or corruption"
+// with W >= 2 (issue 16). The engine is immutable after creation and oneDNN documents it, the
+// primitive cache and the (thread_local) library scratchpad as safe to use from several threads.
 engine& cpuEngine() {
   static engine e(engine::kind::cpu, 0);
   return e;
-}
-stream& cpuStream() {
-  static stream s(cpuEngine());
-  return s;
 }
 
 struct Arg {
@@ -131,15 +134,27 @@ struct BackwardDataEntry {
   convolution_backward_data prim;
 };
 
-std::map<std::string, std::shared_ptr<ForwardEntry>> forwardCache;
-std::map<std::string, std::shared_ptr<BackwardDataEntry>> backwardDataCache;
-// Reordered weights are rebuilt on each call (filters change every step), but their buffers are kept.
-std::map<std::string, std::shared_ptr<memory>> weightScratch;
+// The mutable state of one calling thread (see the note on thread safety above).
+struct ThreadState {
+  stream cpuStream{cpuEngine()};
+  std::map<std::string, std::shared_ptr<ForwardEntry>> forwardCache;
+  std::map<std::string, std::shared_ptr<BackwardDataEntry>> backwardDataCache;
+  // Reordered weights are rebuilt on each call (filters change every step), but their buffers are kept.
+  std::map<std::string, std::shared_ptr<memory>> weightScratch;
+  // im2col columns of the filter gradient and of the im2col forward (grown, never shrunk).
+  std::vector<float> columns;
+};
+
+ThreadState& threadState() {
+  thread_local ThreadState state;
+  return state;
+}
+stream& cpuStream() { return threadState().cpuStream; }
 
 memory weightsFor(const std::string& key, const memory::desc& wanted, float* userData, const ConvGeometry& g) {
   memory user(g.weightsUser(), cpuEngine(), userData);
   if (wanted == g.weightsUser()) return user;
-  auto& slot = weightScratch[key];
+  auto& slot = threadState().weightScratch[key];
   if (!slot || slot->get_desc() != wanted) slot = std::make_shared<memory>(wanted, cpuEngine());
   reorder(user, *slot).execute(cpuStream(), user, *slot);
   return *slot;
@@ -162,7 +177,7 @@ napi_value Conv2dForward(napi_env env, napi_callback_info info) {
   }
   try {
     std::string key = g.key() + (b.data ? "b" : "");
-    auto& e = forwardCache[key];
+    auto& e = threadState().forwardCache[key];
     if (!e) {
       auto pd = forwardDesc(g, b.data != nullptr, prop_kind::forward_inference);
       e = std::make_shared<ForwardEntry>(ForwardEntry{pd, convolution_forward(pd)});
@@ -197,7 +212,7 @@ napi_value Conv2dBackwardData(napi_env env, napi_callback_info info) {
   }
   try {
     std::string key = g.key();
-    auto& e = backwardDataCache[key];
+    auto& e = threadState().backwardDataCache[key];
     if (!e) {
       auto hint = forwardDesc(g, false, prop_kind::forward_training);
       auto d = convolution_backward_data::desc(algorithm::convolution_direct, g.src(), g.weightsAny(), g.dst(), g.strides(),
@@ -257,7 +272,7 @@ napi_value Conv2dBackwardWeightsGemm(napi_env env, napi_callback_info info) {
   const int64_t perImage = g.oh * g.ow;
   // Whole images per chunk, at most ~64 MB of columns.
   int64_t imagesPerChunk = std::max<int64_t>(1, (int64_t(16) << 20) / std::max<int64_t>(1, perImage * cols));
-  static std::vector<float> columns;
+  std::vector<float>& columns = threadState().columns;
   for (int64_t start = 0; start < g.n; start += imagesPerChunk) {
     ConvGeometry chunk = g;
     chunk.n = std::min(imagesPerChunk, g.n - start);
@@ -289,7 +304,7 @@ napi_value Conv2dForwardIm2col(napi_env env, napi_callback_info info) {
     return nullptr;
   }
   const int64_t rows = g.n * g.oh * g.ow, cols = g.kh * g.kw * g.c;
-  static std::vector<float> columns;
+  std::vector<float>& columns = threadState().columns;
   columns.resize(size_t(rows) * cols);
   float* col = columns.data();
 #pragma omp parallel for
