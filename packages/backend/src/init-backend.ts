@@ -21,6 +21,13 @@ export interface InitBackendOptions {
    * kernels comes after tfjs-node and before wasm.
    */
   native?: boolean;
+  /**
+   * Threads one tensor op may use on the native cpu kernels (oneDNN/OpenMP), for the calling
+   * thread only: each worker-thread rank sets its own. Default: `OMP_NUM_THREADS`, else every core.
+   * W ranks on one machine should take `cores / W` each (train does): more threads than cores
+   * make OpenMP's teams wait on each other.
+   */
+  threads?: number;
 }
 
 export interface BackendInfo {
@@ -36,6 +43,8 @@ export interface BackendInfo {
   addedKernels: string[];
   /** cpu kernels running natively (oneDNN, @bigface/native-cpu); `[]` when none. */
   nativeKernels: string[];
+  /** One line for logs and reports, e.g. `cpu + native oneDNN kernels, 2 threads` or `wasm (1 thread)`. */
+  description: string;
 }
 
 interface Candidate {
@@ -74,7 +83,7 @@ async function tryImport(packageName: string): Promise<{ ok: true } | { ok: fals
 
 /** The part of @bigface/native-cpu's API initBackend uses (it is an optional dependency). */
 interface NativeCpuModule {
-  registerNativeCpuKernels(): string[];
+  registerNativeCpuKernels(options?: { threads?: number }): string[];
   unregisterNativeCpuKernels(): string[];
   nativeCpuStatus(): { available: true; threads: number } | { available: false; reason: string };
 }
@@ -90,11 +99,11 @@ async function importNative(): Promise<NativeCpuModule | undefined> {
 }
 
 /** Registers the native kernels into tfjs's cpu backend; `[]` when the package or its addon is missing. */
-async function enableNative(): Promise<{ kernels: string[]; threads: number }> {
+async function enableNative(threads: number | undefined): Promise<{ kernels: string[]; threads: number }> {
   const native = await importNative();
   if (!native) return { kernels: [], threads: 1 };
   await import('@tensorflow/tfjs-backend-cpu');
-  const kernels = native.registerNativeCpuKernels();
+  const kernels = native.registerNativeCpuKernels(threads === undefined ? {} : { threads });
   const status = native.nativeCpuStatus();
   return { kernels, threads: status.available ? status.threads : 1 };
 }
@@ -120,6 +129,7 @@ function installHint(candidates: readonly Candidate[]): string {
  * console.log(info.name, info.threads, info.gpu, info.nativeKernels);
  * await initBackend({ backend: 'cpu' });       // or BIGFACE_BACKEND=cpu (native kernels when built)
  * await initBackend({ backend: 'cpu', native: false }); // or BIGFACE_NATIVE=0: tfjs's JS kernels
+ * await initBackend({ threads: 1 });          // one core per op (e.g. one of two ranks on 2 cores)
  */
 export async function initBackend(options: InitBackendOptions = {}): Promise<BackendInfo> {
   const fromEnvironment = process.env.BIGFACE_BACKEND?.trim() || undefined;
@@ -132,13 +142,16 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
     );
   }
   const useNative = options.native ?? process.env.BIGFACE_NATIVE?.trim() !== '0';
+  if (options.threads !== undefined && (!Number.isInteger(options.threads) || options.threads < 1)) {
+    throw new BigFaceError('INVALID_THREADS', `initBackend({threads}): threads must be a positive integer, got ${String(options.threads)}`);
+  }
   const candidates = (requested === 'auto' ? CANDIDATES : CANDIDATES.filter((c) => c.name === requested)).filter(
     (c) => useNative || !c.native,
   );
   const failures: string[] = [];
   for (const candidate of candidates) {
     if (candidate.native) {
-      const native = await enableNative();
+      const native = await enableNative(options.threads);
       if (native.kernels.length === 0) continue; // not installed or not built: wasm / plain cpu next
       if (!(await tf.setBackend('cpu'))) {
         failures.push(`backend 'cpu' failed to initialise`);
@@ -153,6 +166,7 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
         gpu: false,
         addedKernels: [],
         nativeKernels: native.kernels,
+        description: `cpu + native oneDNN kernels, ${native.threads} thread${native.threads === 1 ? '' : 's'}`,
       };
     }
     const loaded = await tryImport(candidate.package);
@@ -174,6 +188,11 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
       // The stock cpu backend prints a banner recommending tfjs-node on first use; BigFace says so in its docs.
       (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
     }
+    const descriptions: Record<BackendName, string> = {
+      tensorflow: `tensorflow (${candidate.package}${candidate.gpu ? ', GPU' : ''})`,
+      wasm: 'wasm (1 thread)',
+      cpu: `cpu (tfjs's JS kernels, slow: native kernels ${useNative ? 'unavailable' : 'turned off'})`,
+    };
     return {
       name: candidate.name,
       package: candidate.package,
@@ -181,6 +200,7 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
       gpu: candidate.gpu,
       addedKernels: candidate.name === 'wasm' ? registerWasmTrainingKernels() : [],
       nativeKernels: [],
+      description: descriptions[candidate.name],
     };
   }
   const details = failures.length > 0 ? ` (${failures.join('; ')})` : '';

@@ -1,4 +1,5 @@
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { BigFaceError, hashSeed, initBackend, Rng, tf, type Communicator } from '@bigface/backend';
 import { DataPipeline } from '@bigface/data';
@@ -25,6 +26,8 @@ export interface RankArguments {
   outputDir: string;
   /** Checkpoint directory to resume from, or null. */
   resumeFrom: string | null;
+  /** Ranks of this run on this machine (worker threads or local MPI processes): they share its cores. */
+  localRanks: number;
   /** W > 1: name of the BroadcastChannel rank 0 posts events on. */
   eventChannel?: string;
   /** W > 1: Int32Array over it; the main thread stores 1 to stop at the next step. */
@@ -57,6 +60,15 @@ export function totalStepsOf(config: TrainConfig, stepsPerEpoch: number): number
   return config.schedule.steps ?? Math.max(1, Math.ceil(config.schedule.epochs * stepsPerEpoch));
 }
 
+/**
+ * Native-kernel threads of one rank: the machine's cores shared by its ranks, unless the user set
+ * OMP_NUM_THREADS. W ranks × all cores each oversubscribes the CPU (OpenMP teams spin-wait on each other).
+ */
+export function threadsPerRank(localRanks: number): number | undefined {
+  if (process.env.OMP_NUM_THREADS?.trim()) return undefined;
+  return Math.max(1, Math.floor(availableParallelism() / Math.max(1, localRanks)));
+}
+
 function memoryUsage() {
   const memory = tf.memory();
   return { tensors: memory.numTensors, tensorBytes: memory.numBytes, residentBytes: process.memoryUsage().rss };
@@ -78,7 +90,7 @@ export async function runRank(communicator: Communicator, args: RankArguments, h
     if (channel) channel.postMessage(event);
   };
   const stopFlag = args.stopFlag ? new Int32Array(args.stopFlag) : null;
-  const info = await initBackend({ backend: config.backend });
+  const info = await initBackend({ backend: config.backend, threads: threadsPerRank(args.localRanks) });
   const imageSize = config.data.imageSize;
   const metricsPath = path.join(outputDir, 'metrics.jsonl');
   const evaluationsPath = path.join(outputDir, 'evaluations.jsonl');
@@ -204,6 +216,7 @@ export async function runRank(communicator: Communicator, args: RankArguments, h
       scaledLearningRate: scaledRate,
       resumedFrom: args.resumeFrom,
       backend: info.name,
+      backendDescription: info.description,
     });
 
     const evaluation = config.evaluation;
@@ -384,6 +397,7 @@ export async function runRank(communicator: Communicator, args: RankArguments, h
       completed: !stopped,
       evaluations,
       finalMetrics,
+      backend: info.description,
     };
   } finally {
     if (pipeline) await pipeline.close();

@@ -47,7 +47,10 @@ export type TrainEvent =
       /** The learning rate after linear scaling (before warm-up and decay). */
       scaledLearningRate: number;
       resumedFrom: string | null;
+      /** The tfjs backend's name (`cpu`, `wasm`, `tensorflow`). */
       backend: string;
+      /** One line naming the backend, native kernels and threads per rank (BackendInfo.description). */
+      backendDescription: string;
     }
   | {
       type: 'step';
@@ -89,6 +92,8 @@ export interface TrainResult {
   evaluations: EvaluationResult[];
   /** The last logged step's metrics. */
   finalMetrics: { loss: number; accuracy: number; lr: number } | null;
+  /** The backend the ranks trained on (BackendInfo.description, e.g. `cpu + native oneDNN kernels, 1 thread`). */
+  backend: string;
 }
 
 /** Options of {@link train}. */

@@ -99,7 +99,9 @@ export async function train(input: TrainConfigInput, options: TrainOptions = {})
     mpi.barrier(); // rank 0 has generated (or found) the data; the others read it
     prepared ??= await prepareDataset(config);
   }
-  const args: RankArguments = { config, prepared: prepared!, outputDir, resumeFrom };
+  // Ranks on this machine share its cores: worker threads, or the MPI processes mpirun put here.
+  const localRanks = mpi !== null ? Number(process.env.OMPI_COMM_WORLD_LOCAL_SIZE ?? process.env.MPI_LOCALNRANKS ?? 1) || 1 : config.distributed.worldSize;
+  const args: RankArguments = { config, prepared: prepared!, outputDir, resumeFrom, localRanks };
   const onEvent = leader ? (options.onEvent ?? (() => {})) : () => {};
   let result: TrainResult;
   if (mpi !== null) {

@@ -98,7 +98,7 @@ export const demoCommand: CommandDefinition = {
     quick: { type: 'boolean', description: 'a ~1 minute version (tiny data, a few steps): checks the wiring, not the numbers' },
     output: { type: 'string', short: 'o', value: '<dir>', description: 'where the data cache, the runs and report/ go', default: 'bigface-demo' },
     seed: { type: 'string', value: '<n>', description: 'the one seed', default: '0' },
-    backend: { type: 'string', value: '<auto|cpu|wasm>', description: 'tensor backend', default: 'wasm' },
+    backend: { type: 'string', value: '<auto|cpu|wasm>', description: 'tensor backend (auto: native kernels when built, else wasm)', default: 'auto' },
     epochs: { type: 'string', value: '<n>', description: 'override the epochs of each run' },
   },
   details: `Generates SynthFaces (cached under <output>/cache), trains a teacher IResNet and two smaller students
@@ -218,7 +218,7 @@ contact sheet of masked samples. The numbers are reported as they come out.`,
     const verdict = distillationVerdict({ teacher: fnmr('teacher'), plain: fnmr('student'), distilled: fnmr('student-distilled') }, { falseMatchRate, genuinePairs: Math.max(1, genuinePairs) });
     const totalSeconds = (performance.now() - started) / 1000;
     const load = os.loadavg().map((value) => value.toFixed(2)).join(' ');
-    const machine = `${os.cpus().length} CPU cores (${os.cpus()[0]?.model ?? 'unknown'}), load average ${load}, Node ${process.version}, backend ${values.backend}`;
+    const machine = `${os.cpus().length} CPU cores (${os.cpus()[0]?.model ?? 'unknown'}), load average ${load}, Node ${process.version}, backend ${[...new Set(runs.map((run) => run.result.backend))].join(' / ')} per rank`;
     const metricsRows = runs.map((run) => {
       const standard = summaryOf(run, 'standard');
       const masked = summaryOf(run, 'masked');

@@ -48,7 +48,7 @@ export function trainEventPrinter(reporter: Reporter, label: string): (event: Tr
         total = event.totalSteps;
         if (!reporter.json) {
           reporter.line(
-            `${label || event.config.name}: ${event.totalSteps} steps (${event.stepsPerEpoch}/epoch), ${event.numClasses} classes, ${event.trainImages} images, global batch ${event.globalBatch}, lr ${event.scaledLearningRate.toPrecision(3)}, backend ${event.backend}${event.resumedFrom ? `, resumed from ${event.resumedFrom}` : ''}`,
+            `${label || event.config.name}: ${event.totalSteps} steps (${event.stepsPerEpoch}/epoch), ${event.numClasses} classes, ${event.trainImages} images, global batch ${event.globalBatch}, lr ${event.scaledLearningRate.toPrecision(3)}, backend ${event.backendDescription}${event.resumedFrom ? `, resumed from ${event.resumedFrom}` : ''}`,
           );
         }
         progress = reporter.json ? null : reporter.progress(label || 'train', total - startStep);

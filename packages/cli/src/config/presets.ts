@@ -44,7 +44,7 @@ const deckRecipe = {
 // images, trust coefficient 0.02) is far above the deck's 0.01 / 0.001: tried on SynthFaces, it is
 // what lowers the loss within a few dozen steps; larger rates made BatchNorm (plain SGD) diverge.
 const synthRecipe = {
-  backend: 'wasm',
+  backend: 'auto',
   data: { source: 'synth', identities: 96, imagesPerIdentity: 8, cacheDir: '.cache/bigface-synth', imageSize: 56, flip: true, mask: { ratio: 0.35 } },
   loss: { margin: 'cosface', m: 0.4, s: 64, sampleRate: 1 },
   optimizer: { lr: 2, referenceBatch: 256, momentum: 0.9, weightDecay: 5e-4, trustCoefficient: 0.02 },
