@@ -8,6 +8,7 @@ export { Rng, hashSeed, type RngState } from './random';
 export { initBackend, type BackendInfo, type BackendName, type InitBackendOptions } from './init-backend';
 export { registerWasmTrainingKernels } from './wasm-kernels';
 export type { Communicator, GatheredArrays, NumericArray, ReduceOp } from './communicator';
+export type { ParameterGroup } from './parameter-group';
 export { SingleCommunicator } from './single-communicator';
 export { ThreadCommunicator, type ThreadCommunicatorMemory, type ThreadCommunicatorOptions } from './thread-communicator';
 export { launchRanks, type LaunchRanksOptions, type RankFunction } from './launch-ranks';

@@ -1,4 +1,4 @@
-import { BigFaceError, Rng, SingleCommunicator, assertArgument, tf, type Communicator } from '@bigface/backend';
+import { BigFaceError, Rng, SingleCommunicator, assertArgument, tf, type Communicator, type ParameterGroup } from '@bigface/backend';
 import { cosFace, type MarginFunction } from '@bigface/margin-losses';
 import { allGatherRows } from './all-gather-rows';
 import { type CrossEntropyStatistics } from './distributed-cross-entropy';
@@ -188,6 +188,19 @@ export class PartialFC {
    */
   get sampledRows(): Int32Array | undefined {
     return this.lastSampledRows;
+  }
+
+  /**
+   * The centres as a model-parallel group: `sharded` (this rank's rows of the C×D matrix; LARS's
+   * norms are summed over the ranks), updating only {@link sampledRows} when sampling.
+   */
+  parameterGroup(): ParameterGroup {
+    return {
+      name: this.name,
+      variables: [this.weight],
+      placement: 'sharded',
+      updateRows: (variable) => (variable === this.weight ? this.lastSampledRows : undefined),
+    };
   }
 
   /** Step counter used to seed negative sampling (saved in checkpoints for exact resume). */

@@ -1,4 +1,4 @@
-import { Rng, assertArgument, tf } from '@bigface/backend';
+import { Rng, assertArgument, tf, type ParameterGroup } from '@bigface/backend';
 import { batchNormTraining } from './batch-norm-training';
 import { checkpoint } from './checkpoint';
 import { tfjsShape, tfjsToTorch, torchToTfjs } from './layout';
@@ -111,6 +111,14 @@ export class IResNet {
     return this.spec.filter((e) => e.trainable).map((e) => this.variables.get(e.name)!);
   }
 
+  /**
+   * The trainable variables as one data-parallel group (`replicated`: every rank holds the same
+   * backbone and sums its gradient contributions with the others').
+   */
+  parameterGroup(): ParameterGroup {
+    return { name: 'backbone', variables: this.trainableVariables(), placement: 'replicated' };
+  }
+
   /** `sum(p.numel() for p in model.parameters())` of this instance. */
   parameterCount(): number {
     return this.spec.filter((e) => e.kind === 'parameter').reduce((n, e) => n + this.variables.get(e.name)!.size, 0);
@@ -203,9 +211,35 @@ export class IResNet {
     }
   }
 
+  /**
+   * A tensor shaped like state-dict entry `name` (its value, or an optimizer state of it such as
+   * LARS momentum), given in PyTorch's layout, as a tensor in this model's tfjs layout.
+   */
+  fromTorchLayout(name: string, tensor: { shape: readonly number[]; data: ArrayLike<number> }): tf.Tensor {
+    const entry = this.entry(name);
+    assertArgument(
+      tensor.shape.length === entry.shape.length && tensor.shape.every((d, i) => d === entry.shape[i]),
+      'STATE_DICT_MISMATCH',
+      () => `IResNet.fromTorchLayout: '${name}' has shape [${tensor.shape.join(', ')}], the model expects [${entry.shape.join(', ')}]`,
+    );
+    return tf.tensor(torchToTfjs(entry, Float32Array.from(tensor.data), this.config), tfjsShape(entry));
+  }
+
+  /** The inverse of {@link IResNet.fromTorchLayout}: a tensor of entry `name` in PyTorch's layout and shape. */
+  toTorchLayout(name: string, tensor: tf.Tensor): StateDictTensor {
+    const entry = this.entry(name);
+    return { dtype: 'F32', shape: [...entry.shape], data: tfjsToTorch(entry, Float32Array.from(tensor.dataSync() as Float32Array), this.config) };
+  }
+
   /** Frees every variable. */
   dispose(): void {
     for (const variable of this.variables.values()) variable.dispose();
+  }
+
+  private entry(name: string): StateDictEntry {
+    const entry = this.spec.find((e) => e.name === name);
+    assertArgument(entry !== undefined, 'STATE_DICT_MISMATCH', () => `IResNet: no state-dict entry '${name}' in this architecture`);
+    return entry;
   }
 
   private v(name: string): tf.Variable {

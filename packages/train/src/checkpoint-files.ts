@@ -85,14 +85,31 @@ function stateDictNames(model: IResNet): Map<string, string> {
  * so a run killed at any moment leaves the previous checkpoint intact and reachable.
  */
 export async function saveCheckpoint(outputDir: string, parts: TrainingParts, state: Omit<CheckpointState, 'format' | 'savedAt'>, keepLast: number): Promise<string> {
-  const { model, head, optimizer, communicator } = parts;
+  const { optimizer, communicator } = parts;
   const directory = checkpointDirectory(outputDir, state.step);
   if (communicator.rank === 0) mkdirSync(directory, { recursive: true });
   communicator.barrier();
   const weights = await optimizer.getWeights();
-  const [iterations, ...momenta] = weights;
-  iterations!.tensor.dispose();
-  const byName = new Map(momenta.map((entry) => [entry.name, entry.tensor]));
+  try {
+    writeShardAndBackbone(directory, parts, weights, state);
+  } finally {
+    tf.dispose(weights.map((entry) => entry.tensor));
+  }
+  communicator.barrier();
+  if (communicator.rank === 0) {
+    writeFileAtomic(path.join(outputDir, CHECKPOINTS, LATEST), new TextEncoder().encode(`${JSON.stringify({ step: state.step, directory: path.basename(directory) })}\n`));
+    const all = readdirSync(path.join(outputDir, CHECKPOINTS))
+      .filter((name) => /^step-\d+$/.test(name))
+      .sort();
+    for (const old of all.slice(0, Math.max(0, all.length - keepLast))) rmSync(path.join(outputDir, CHECKPOINTS, old), { recursive: true, force: true });
+  }
+  return directory;
+}
+
+/** This rank's PartialFC shard (+ momentum); on rank 0 also the backbone, its momentum and, last, state.json. */
+function writeShardAndBackbone(directory: string, parts: TrainingParts, weights: { name: string; tensor: tf.Tensor }[], state: Omit<CheckpointState, 'format' | 'savedAt'>): void {
+  const { model, head, communicator } = parts;
+  const byName = new Map(weights.slice(1).map((entry) => [entry.name, entry.tensor]));
   const headMomentum = byName.get(`${head.weight.name}/momentum`);
   savePartialFCShard(head, directory, headMomentum ? { momentum: headMomentum } : {});
   if (communicator.rank === 0) {
@@ -107,15 +124,6 @@ export async function saveCheckpoint(outputDir: string, parts: TrainingParts, st
     const full: CheckpointState = { format: 'bigface-train-checkpoint/1', ...state, savedAt: new Date().toISOString() };
     writeFileAtomic(path.join(directory, 'state.json'), new TextEncoder().encode(`${JSON.stringify(full, null, 2)}\n`));
   }
-  communicator.barrier();
-  if (communicator.rank === 0) {
-    writeFileAtomic(path.join(outputDir, CHECKPOINTS, LATEST), new TextEncoder().encode(`${JSON.stringify({ step: state.step, directory: path.basename(directory) })}\n`));
-    const all = readdirSync(path.join(outputDir, CHECKPOINTS))
-      .filter((name) => /^step-\d+$/.test(name))
-      .sort();
-    for (const old of all.slice(0, Math.max(0, all.length - keepLast))) rmSync(path.join(outputDir, CHECKPOINTS, old), { recursive: true, force: true });
-  }
-  return directory;
 }
 
 /** Restores backbone, PartialFC shard and optimizer state from a checkpoint (collective). */

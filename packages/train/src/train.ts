@@ -6,6 +6,7 @@ import { BigFaceError, type Communicator, launchRanks, SingleCommunicator, write
 import { latestCheckpoint, readCheckpointState } from './checkpoint-files';
 import { resolveTrainConfig, type TrainConfigInput } from './config';
 import { prepareDataset } from './prepare-dataset';
+import { inProcessLink, ThreadController } from './rank-events';
 import { runRank, type RankArguments } from './run-rank';
 import type { TrainEvent, TrainOptions, TrainResult } from './train-events';
 
@@ -104,34 +105,22 @@ export async function train(input: TrainConfigInput, options: TrainOptions = {})
   const args: RankArguments = { config, prepared: prepared!, outputDir, resumeFrom, localRanks };
   const onEvent = leader ? (options.onEvent ?? (() => {})) : () => {};
   let result: TrainResult;
-  if (mpi !== null) {
-    result = await runRank(mpi, args, { onEvent, signal: options.signal });
-  } else if (config.distributed.worldSize === 1) {
-    result = await runRank(new SingleCommunicator(), args, { onEvent, signal: options.signal });
+  if (mpi !== null || config.distributed.worldSize === 1) {
+    result = await runRank(mpi ?? new SingleCommunicator(), args, inProcessLink({ onEvent, signal: options.signal, leader }));
   } else {
-    const eventChannel = `bigface-train-${process.pid}-${randomBytes(6).toString('hex')}`;
-    const stopFlag = new SharedArrayBuffer(4);
-    const channel = new BroadcastChannel(eventChannel);
-    const onAbort = () => Atomics.store(new Int32Array(stopFlag), 0, 1);
+    const controller = new ThreadController(`bigface-train-${process.pid}-${randomBytes(6).toString('hex')}`, onEvent);
+    const onAbort = () => controller.stop();
     options.signal?.addEventListener('abort', onAbort);
     if (options.signal?.aborted) onAbort();
-    // Events of rank 0 arrive over the channel; 'end' is emitted here once the ranks have returned.
-    let drained: () => void = () => {};
-    const allDelivered = new Promise<void>((resolve) => (drained = resolve));
-    channel.onmessage = (message) => {
-      const event = (message as { data: TrainEvent | { type: '__done' } }).data;
-      if (event.type === '__done') drained();
-      else onEvent(event);
-    };
     try {
       const results = await launchRanks<TrainResult, RankArguments>({
         worldSize: config.distributed.worldSize,
         module: rankModule(),
-        args: { ...args, eventChannel, stopFlag },
+        args: { ...args, link: controller.args },
       });
       result = results[0]!;
-      // Rank 0's last message marks the end of its events: deliver them all before 'end'.
-      await Promise.race([allDelivered, new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
+      // Rank 0 posted 'done' before it returned: wait until every event before it has arrived.
+      await controller.allDelivered();
     } catch (error) {
       const cause = (error as { code?: string; cause?: unknown }).cause;
       if ((error as { code?: string }).code === 'RANK_FAILED' && cause instanceof Error && (cause as { code?: string }).code !== undefined) {
@@ -140,7 +129,7 @@ export async function train(input: TrainConfigInput, options: TrainOptions = {})
       throw error;
     } finally {
       options.signal?.removeEventListener('abort', onAbort);
-      channel.close();
+      controller.close();
     }
   }
   onEvent({ type: 'end', step: result.steps, seconds: (performance.now() - started) / 1000, result });
