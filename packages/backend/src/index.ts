@@ -5,7 +5,7 @@ import './register-gradients';
 export { tf };
 export { BigFaceError, assertArgument, isBigFaceError } from './errors';
 export { Rng, hashSeed, type RngState } from './random';
-export { initBackend, type BackendInfo, type BackendName, type InitBackendOptions } from './init-backend';
+export { initBackend, installedTensorflowPackage, type BackendInfo, type BackendName, type InitBackendOptions } from './init-backend';
 export { registerWasmTrainingKernels } from './wasm-kernels';
 export type { Communicator, GatheredArrays, NumericArray, ReduceOp } from './communicator';
 export type { ParameterGroup } from './parameter-group';

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
 import { BigFaceError } from './errors';
 import { registerWasmTrainingKernels } from './wasm-kernels';
@@ -64,6 +65,28 @@ const CANDIDATES: readonly Candidate[] = [
 ];
 
 const VALID_CHOICES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
+
+/**
+ * The libtensorflow package `initBackend({ backend: 'auto' | 'tensorflow' })` would load
+ * (`@tensorflow/tfjs-node-gpu`, else `@tensorflow/tfjs-node`), or undefined when neither is
+ * installed — found without loading it. Such a backend cannot run in more than one worker thread
+ * of a process (tensorflow/tfjs#8388), so its ranks must be processes.
+ *
+ * @example
+ * if (installedTensorflowPackage()) console.log('ranks run as processes');
+ */
+export function installedTensorflowPackage(): '@tensorflow/tfjs-node-gpu' | '@tensorflow/tfjs-node' | undefined {
+  const require = createRequire(import.meta.url);
+  for (const candidate of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const) {
+    try {
+      require.resolve(candidate);
+      return candidate;
+    } catch {
+      // not installed
+    }
+  }
+  return undefined;
+}
 
 /** Loads a package by name; `undefined` when it is not installed, an error when it is installed but broken. */
 async function tryImport(packageName: string): Promise<{ ok: true } | { ok: false; missing: boolean; error: unknown }> {

@@ -83,7 +83,7 @@ function reviveError(serialized: SerializedError): Error {
  *
  * Failures never hang: when a rank throws, every other rank's blocked collective throws
  * COLLECTIVE_ABORTED at once, the workers are terminated, and the promise rejects with
- * BigFaceError `RANK_FAILED` naming the rank, with its original error (message, stack, code) as
+ * BigFaceError `RANK_FAILED` naming the rank (also as its `rank` property), with its original error (message, stack, code) as
  * `cause`. A worker that exits or crashes without returning does the same, and a collective that
  * waits more than `timeoutMs` throws COLLECTIVE_TIMEOUT naming the ranks that did not arrive.
  *
@@ -146,7 +146,7 @@ export async function launchRanks<Result = unknown, Args = unknown>(options: Lau
       if (originTimer) clearTimeout(originTimer);
       abortGroup(memory, rank);
       terminateAll();
-      reject(new BigFaceError('RANK_FAILED', `launchRanks: rank ${rank} of ${worldSize} ${what}: ${cause.message}`, { cause }));
+      reject(Object.assign(new BigFaceError('RANK_FAILED', `launchRanks: rank ${rank} of ${worldSize} ${what}: ${cause.message}`, { cause }), { rank }));
     };
 
     for (let rank = 0; rank < worldSize; rank++) {

@@ -23,7 +23,7 @@ describe('resolveTrainConfig', () => {
     expect(config.optimizer).toMatchObject({ lr: 0.01, referenceBatch: 256, weightDecay: 5e-4 });
     expect(config.data.mask.ratio).toBe(0.35);
     expect(config.batch).toEqual({ perRank: 256, microBatches: 1 });
-    expect(config.distributed).toEqual({ worldSize: 1, communicator: 'threads', zero: 0 });
+    expect(config.distributed).toEqual({ worldSize: 1, communicator: 'threads', launcher: 'auto', zero: 0 });
     expect(config.schedule.epochs).toBe(30);
     expect(config.distill).toBeUndefined();
     expect(trainConfigSchema.parse({ data: { source: 'recordio', path: 'a.rec' } }).data).toMatchObject({ source: 'recordio', path: 'a.rec', imageSize: 112 });
@@ -61,7 +61,7 @@ describe('resolveTrainConfig', () => {
 
   it('accepts the MPI communicator and ZeRO stage 1, and nothing else there', () => {
     const config = resolveTrainConfig({ data: { source: 'synth' }, distributed: { communicator: 'mpi', zero: 1 } });
-    expect(config.distributed).toEqual({ worldSize: 1, communicator: 'mpi', zero: 1 });
+    expect(config.distributed).toEqual({ worldSize: 1, communicator: 'mpi', launcher: 'auto', zero: 1 });
     expect(problems({ data: { source: 'synth' }, distributed: { communicator: 'nccl', zero: 2 } })).toEqual([
       "distributed.communicator: got 'nccl'; expected one of 'threads', 'mpi'",
       expect.stringMatching(/^distributed\.zero: got 2; expected /),

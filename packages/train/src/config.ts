@@ -129,12 +129,22 @@ const distributedSchema = z
      * world size is MPI's (`mpirun -np W`); a value other than 1 here must equal it.
      */
     worldSize: positiveInteger().default(1),
-    /** `'threads'`: ranks as worker threads of this process; `'mpi'`: one process per rank via @bigface/mpi (run under mpirun/srun). */
+    /**
+     * `'threads'` (default): `train` starts the W ranks itself (see `launcher`); `'mpi'`: this process
+     * is one rank of a job someone else started (`mpirun -np W`, srun, Kubernetes), via @bigface/mpi.
+     */
     communicator: z.enum(['threads', 'mpi']).default('threads'),
+    /**
+     * How `train` starts W > 1 ranks: `'threads'` (worker threads of this process), `'processes'`
+     * (W Node processes on this machine under OpenMPI's mpirun, talking over @bigface/mpi — as
+     * torchrun does), or `'auto'` (default): processes for backends that cannot share a process
+     * (tfjs-node, tfjs-node-gpu: tensorflow/tfjs#8388), threads otherwise.
+     */
+    launcher: z.enum(['auto', 'threads', 'processes']).default('auto'),
     /** ZeRO stage: 0 (every rank holds the backbone's whole optimizer state) or 1 (sharded across ranks, ≈ 1/W each). */
     zero: z.union([z.literal(0), z.literal(1)]).default(0),
   })
-  .default({ worldSize: 1, communicator: 'threads', zero: 0 });
+  .default({ worldSize: 1, communicator: 'threads', launcher: 'auto', zero: 0 });
 
 const teacherSchema = z.strictObject({
   /** A teacher checkpoint: a run directory of @bigface/train or a safetensors file in PyTorch names. */
@@ -195,6 +205,12 @@ const testingSchema = z
     /** Test-only fault injection: make the loss NaN at this (1-based) step. */
     injectNonFiniteAtStep: positiveInteger().optional(),
     /**
+     * Test-only fault injection: rank `rank` fails when step `step` begins — `throw`s an error, or
+     * `exit`s abruptly (a worker thread ends; a process exits without a word), to check that the
+     * whole job comes down naming the rank.
+     */
+    failRank: z.strictObject({ rank: nonNegativeInteger(), step: positiveInteger(), how: z.enum(['throw', 'exit']) }).optional(),
+    /**
      * Test-only: BatchNorm in eval mode (running statistics) while training, so that results do not
      * depend on how the global batch is split over ranks or micro-batches (checks W = 1 ≡ W = 2).
      */
@@ -212,7 +228,7 @@ export const trainConfigSchema = z
     /** The one seed of every random choice (init, sampler, augmentation, held-out pairs). */
     seed: z.number().int().min(0).max(2 ** 32 - 1).default(0),
     /** Tensor backend of every rank. */
-    backend: z.enum(['auto', 'cpu', 'wasm']).default('auto'),
+    backend: z.enum(['auto', 'cpu', 'wasm', 'tensorflow']).default('auto'),
     data: z.discriminatedUnion('source', [synthDataSchema, recordDataSchema, folderDataSchema]),
     model: modelSchema,
     loss: lossSchema,

@@ -1,8 +1,11 @@
 // The protocol between a training run's ranks and the process that started them (the controller):
 // rank 0's TrainEvents and its end-of-stream marker go up; stop requests go down. One module for both
-// sides and every transport (in process, worker threads), so the two sides cannot drift apart.
+// sides and every transport (in process, worker threads, rank processes over a local socket), so the
+// two sides cannot drift apart.
+import type { Socket } from 'node:net';
+import { deserialize, serialize } from 'node:v8';
 import { BroadcastChannel } from 'node:worker_threads';
-import type { TrainEvent } from './train-events';
+import type { TrainEvent, TrainResult } from './train-events';
 
 /** Rank → controller. */
 export type RankMessage =
@@ -93,4 +96,77 @@ export class ThreadController {
   close(): void {
     this.channel.close();
   }
+}
+
+/** An error as it crosses a thread or process boundary (name, message, stack and BigFaceError code). */
+export interface SerializedError {
+  name: string;
+  message: string;
+  stack?: string;
+  code?: string;
+}
+
+export function serializeError(error: unknown): SerializedError {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    return { name: error.name, message: error.message, stack: error.stack, ...(typeof code === 'string' ? { code } : {}) };
+  }
+  return { name: 'Error', message: `non-Error value thrown: ${String(error)}` };
+}
+
+/** Rank process → controller, over the control socket: the rank messages plus the process's life. */
+export type ProcessRankMessage =
+  | RankMessage
+  /** The first message of every rank process. */
+  | { type: 'hello'; rank: number; pid: number }
+  /** A rank's return value (rank 0's is the run's result), sent by every rank that ends normally. */
+  | { type: 'result'; rank: number; result: TrainResult }
+  /** The error a rank process is about to exit with. */
+  | { type: 'error'; rank: number; error: SerializedError };
+
+/**
+ * Writes one message as a frame: a 4-byte big-endian length, then the message in V8's structured-clone
+ * format (typed arrays in events and results survive, unlike JSON).
+ */
+export function writeFrame(socket: Socket, message: ProcessRankMessage | ControlMessage): void {
+  const body = serialize(message);
+  const header = Buffer.alloc(4);
+  header.writeUInt32BE(body.length, 0);
+  socket.write(Buffer.concat([header, body]));
+}
+
+/** Reassembles frames from a socket's chunks; calls `onMessage` once per complete message. */
+export function frameReader<T>(onMessage: (message: T) => void): (chunk: Buffer) => void {
+  let pending: Buffer = Buffer.alloc(0);
+  return (chunk) => {
+    pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+    while (pending.length >= 4) {
+      const length = pending.readUInt32BE(0);
+      if (pending.length < 4 + length) break;
+      const body = pending.subarray(4, 4 + length);
+      pending = pending.subarray(4 + length);
+      onMessage(deserialize(body) as T);
+    }
+  };
+}
+
+/**
+ * The link of a rank process (see launch-process-ranks): rank 0's events go up the control socket;
+ * a `stop` from the controller, or the controller going away (the socket closes), requests a stop.
+ */
+export function socketRankLink(socket: Socket, rank: number): RankLink {
+  let stop = false;
+  socket.on('data', frameReader<ControlMessage>((message) => {
+    if (message.type === 'stop') stop = true;
+  }));
+  socket.on('close', () => (stop = true));
+  return {
+    emit: (event) => {
+      if (rank === 0 && !socket.destroyed) writeFrame(socket, { type: 'event', event });
+    },
+    stopRequested: () => stop,
+    close: () => {
+      if (rank === 0 && !socket.destroyed) writeFrame(socket, { type: 'done' });
+    },
+  };
 }

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
-import { hashSeed, initBackend, Rng, type BackendInfo, type Communicator } from '@bigface/backend';
+import { BigFaceError, hashSeed, initBackend, Rng, type BackendInfo, type Communicator } from '@bigface/backend';
 import { batchToTensors, DataPipeline, type Batch } from '@bigface/data';
 import { checkpointer, type Checkpointer } from './checkpointer';
 import { loadCheckpoint } from './checkpoint-files';
@@ -47,6 +47,15 @@ function truncateLogs(files: string[], step: number): void {
       .filter((line) => line.trim() !== '' && (JSON.parse(line) as { step: number }).step <= step);
     writeFileSync(file, kept.map((line) => `${line}\n`).join(''));
   }
+}
+
+/** Test-only fault injection (`testing.failRank`): this rank fails as step `step` begins. */
+function failIfInjected(config: TrainConfig, rank: number, step: number): void {
+  const fail = config.testing?.failRank;
+  if (fail === undefined || fail.rank !== rank || fail.step !== step) return;
+  // In a worker thread this ends the thread; in a rank process, the process (without a word).
+  if (fail.how === 'exit') process.exit(3);
+  throw new BigFaceError('INJECTED_FAILURE', `testing.failRank: rank ${rank} fails at step ${step} (injected)`);
 }
 
 /** The trainer's input for a batch: its tensors, labels (a seeded `unlabeledRatio` of them −1) and dataset indices. */
@@ -171,6 +180,7 @@ export async function runRank(communicator: Communicator, args: RankArguments, l
           stopped = true;
           break;
         }
+        failIfInjected(config, communicator.rank, trainer.stepsDone + 1);
         const input = stepInput(batch, config, trainer.stepsDone + 1);
         // A checkpoint written at the end of this step resumes after this batch.
         session.cursor.position = plan.sampler.next({ epoch: batch.epoch, step: batch.step });

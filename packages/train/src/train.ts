@@ -1,12 +1,12 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { BigFaceError, type Communicator, launchRanks, SingleCommunicator, writeFileAtomic } from '@bigface/backend';
+import { BigFaceError, type Communicator, SingleCommunicator, writeFileAtomic } from '@bigface/backend';
 import { latestCheckpoint, readCheckpointState } from './checkpoint-files';
 import { resolveTrainConfig, type TrainConfigInput } from './config';
 import { prepareDataset } from './prepare-dataset';
-import { inProcessLink, ThreadController } from './rank-events';
+import { launchProcessRanks, resolveLauncher } from './launch-process-ranks';
+import { launchThreadRanks } from './launch-thread-ranks';
+import { inProcessLink } from './rank-events';
 import { runRank, type RankArguments } from './run-rank';
 import type { TrainEvent, TrainOptions, TrainResult } from './train-events';
 
@@ -23,14 +23,6 @@ async function mpiCommunicator(): Promise<Communicator> {
     );
   }
   return module.MpiCommunicator.create();
-}
-
-function rankModule(): URL {
-  for (const candidate of ['./rank-entry.js', '../dist/rank-entry.js']) {
-    const url = new URL(candidate, import.meta.url);
-    if (existsSync(fileURLToPath(url))) return url;
-  }
-  throw new BigFaceError('TRAIN_NOT_BUILT', `train: the rank entry rank-entry.js is neither next to ${import.meta.url} nor in ../dist; build @bigface/train (pnpm build)`);
 }
 
 /**
@@ -67,6 +59,8 @@ export async function train(input: TrainConfigInput, options: TrainOptions = {})
     }
     config = { ...config, distributed: { ...config.distributed, worldSize: mpi.worldSize } };
   }
+  // Before any work: refuses worker-thread ranks on a backend that cannot share a process.
+  const launcher = mpi === null ? resolveLauncher(config) : 'processes';
   const leader = mpi === null || mpi.rank === 0;
   const outputDir = path.resolve(config.outputDir);
   if (leader) mkdirSync(outputDir, { recursive: true });
@@ -82,9 +76,13 @@ export async function train(input: TrainConfigInput, options: TrainOptions = {})
   const resumeFrom = resume === false ? null : latest;
   if (resumeFrom !== null) {
     const saved = readCheckpointState(resumeFrom).config;
-    const { outputDir: _a, testing: _b, schedule: savedSchedule, ...savedRest } = saved;
-    const { outputDir: _c, testing: _d, schedule: schedule, ...rest } = config;
-    if (JSON.stringify(savedRest) !== JSON.stringify(rest) || JSON.stringify({ ...savedSchedule, steps: 0 }) !== JSON.stringify({ ...schedule, steps: 0 })) {
+    // How the ranks are started does not change the run: distributed.launcher may differ.
+    const comparable = (c: typeof config) => {
+      const { outputDir: _o, testing: _t, schedule, distributed, ...rest } = c;
+      const { launcher: _l, ...placement } = distributed;
+      return JSON.stringify({ ...rest, distributed: placement, schedule: { ...schedule, steps: 0 } });
+    };
+    if (comparable(saved) !== comparable(config)) {
       throw new BigFaceError(
         'RESUME_CONFIG_CHANGED',
         `train: the configuration differs from the one saved in ${resumeFrom}/state.json (only outputDir, schedule.steps and testing may change on resume); use another outputDir for a new run`,
@@ -108,28 +106,16 @@ export async function train(input: TrainConfigInput, options: TrainOptions = {})
   if (mpi !== null || config.distributed.worldSize === 1) {
     result = await runRank(mpi ?? new SingleCommunicator(), args, inProcessLink({ onEvent, signal: options.signal, leader }));
   } else {
-    const controller = new ThreadController(`bigface-train-${process.pid}-${randomBytes(6).toString('hex')}`, onEvent);
-    const onAbort = () => controller.stop();
-    options.signal?.addEventListener('abort', onAbort);
-    if (options.signal?.aborted) onAbort();
+    const launch = launcher === 'processes' ? launchProcessRanks : launchThreadRanks;
     try {
-      const results = await launchRanks<TrainResult, RankArguments>({
-        worldSize: config.distributed.worldSize,
-        module: rankModule(),
-        args: { ...args, link: controller.args },
-      });
-      result = results[0]!;
-      // Rank 0 posted 'done' before it returned: wait until every event before it has arrived.
-      await controller.allDelivered();
+      result = await launch(args, { worldSize: config.distributed.worldSize, onEvent, signal: options.signal });
     } catch (error) {
-      const cause = (error as { code?: string; cause?: unknown }).cause;
-      if ((error as { code?: string }).code === 'RANK_FAILED' && cause instanceof Error && (cause as { code?: string }).code !== undefined) {
-        throw new BigFaceError((cause as BigFaceError).code, cause.message, { cause: error });
+      // A rank's own typed error (NON_FINITE_LOSS, DATA_NOT_FOUND, ...) is the run's error, named by its rank.
+      const { code, cause, rank } = error as { code?: string; cause?: unknown; rank?: number };
+      if (code === 'RANK_FAILED' && cause instanceof Error && (cause as { code?: string }).code !== undefined) {
+        throw new BigFaceError((cause as BigFaceError).code, `rank ${rank ?? '?'} of ${config.distributed.worldSize}: ${cause.message}`, { cause: error });
       }
       throw error;
-    } finally {
-      options.signal?.removeEventListener('abort', onAbort);
-      controller.close();
     }
   }
   onEvent({ type: 'end', step: result.steps, seconds: (performance.now() - started) / 1000, result });

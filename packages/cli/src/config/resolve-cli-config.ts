@@ -14,7 +14,7 @@ export interface CliConfigSources {
   /** `--set key.path=value` assignments, applied in order. */
   sets?: readonly string[];
   /** First-class flags (highest precedence). */
-  flags?: { output?: string; worldSize?: number; seed?: number; backend?: string; steps?: number; epochs?: number; batch?: number; name?: string };
+  flags?: { output?: string; worldSize?: number; launcher?: string; seed?: number; backend?: string; steps?: number; epochs?: number; batch?: number; name?: string };
   /** Directory relative paths (and the config file) resolve against. */
   cwd: string;
 }
@@ -46,6 +46,7 @@ export function resolveCliConfig(sources: CliConfigSources): { input: Record<str
   };
   set(['outputDir'], flags.output);
   set(['distributed', 'worldSize'], flags.worldSize);
+  set(['distributed', 'launcher'], flags.launcher);
   set(['seed'], flags.seed);
   set(['backend'], flags.backend);
   set(['schedule', 'steps'], flags.steps);
