@@ -14,6 +14,8 @@ import { openSampleReader } from './sample-reader';
 export interface Batch {
   epoch: number;
   step: number;
+  /** The sampler position's offset (a run resumed at another global batch), when not 0. */
+  offset?: number;
   /** `[size, height, width, 3]` row-major. */
   images: Float32Array;
   labels: Int32Array;
@@ -127,20 +129,20 @@ export class DataPipeline {
   /** Batches from `start` (default epoch 0, step 0) up to, not including, `endEpoch` (default: forever). */
   async *batches(start: SamplerPosition = { epoch: 0, step: 0 }, endEpoch = Infinity): AsyncGenerator<Batch> {
     const positions = this.options.sampler.batches(start, endEpoch);
-    const queue: { epoch: number; step: number; result: Promise<ProcessedBatch> }[] = [];
+    const queue: { epoch: number; step: number; offset?: number; result: Promise<ProcessedBatch> }[] = [];
     const fill = () => {
       while (queue.length < this.prefetch) {
         const next = positions.next();
         if (next.done) return;
-        const { epoch, step, indices } = next.value;
+        const { epoch, step, offset, indices } = next.value;
         const result = this.process(epoch, indices);
         result.catch(() => {}); // observed when its turn comes
-        queue.push({ epoch, step, result });
+        queue.push({ epoch, step, ...(offset ? { offset } : {}), result });
       }
     };
     fill();
     while (queue.length > 0) {
-      const { epoch, step, result } = queue.shift()!;
+      const { epoch, step, offset, result } = queue.shift()!;
       const processed = await result;
       fill();
       if (processed.skipped.length > 0) {
@@ -148,7 +150,7 @@ export class DataPipeline {
         this.skippedSamples.push(...processed.skipped);
         this.skippedSamples.splice(0, Math.max(0, this.skippedSamples.length - 100));
       }
-      yield { epoch, step, ...processed, size: processed.labels.length, height: this.height, width: this.width };
+      yield { epoch, step, ...(offset ? { offset } : {}), ...processed, size: processed.labels.length, height: this.height, width: this.width };
     }
   }
 

@@ -11,12 +11,16 @@ export interface CheckpointState {
   format: 'bigface-train-checkpoint/1';
   /** Optimizer steps done. */
   step: number;
-  /** Where the sampler continues. */
-  position: { epoch: number; step: number };
+  /** Where the sampler continues (`offset`: samples of the epoch consumed before `step`, after a resume at another global batch). */
+  position: { epoch: number; step: number; offset?: number };
   rng: RngState;
   partialFCStep: number;
   optimizerIterations: number;
   worldSize: number;
+  /** Images per step over all ranks when written (absent before 0.1: batch.perRank × worldSize). */
+  globalBatch?: number;
+  /** Classes of the PartialFC head (absent in older checkpoints). */
+  numClasses?: number;
   config: TrainConfig;
   savedAt: string;
 }
@@ -63,8 +67,9 @@ export function readCheckpointState(directory: string): CheckpointState {
   return JSON.parse(readFileSync(file, 'utf8')) as CheckpointState;
 }
 
-interface TrainingParts {
-  model: IResNet;
+/** What a checkpoint holds the state of (a {@link Trainer}'s parts). */
+export interface CheckpointParts {
+  backbone: IResNet;
   head: PartialFC;
   optimizer: TrainingOptimizer;
   communicator: Communicator;
@@ -84,7 +89,7 @@ function stateDictNames(model: IResNet): Map<string, string> {
  * all but the newest `keepLast`. Every file is written atomically (temporary file, fsync, rename),
  * so a run killed at any moment leaves the previous checkpoint intact and reachable.
  */
-export async function saveCheckpoint(outputDir: string, parts: TrainingParts, state: Omit<CheckpointState, 'format' | 'savedAt'>, keepLast: number): Promise<string> {
+export async function saveCheckpoint(outputDir: string, parts: CheckpointParts, state: Omit<CheckpointState, 'format' | 'savedAt'>, keepLast: number): Promise<string> {
   const { optimizer, communicator } = parts;
   const directory = checkpointDirectory(outputDir, state.step);
   if (communicator.rank === 0) mkdirSync(directory, { recursive: true });
@@ -107,8 +112,8 @@ export async function saveCheckpoint(outputDir: string, parts: TrainingParts, st
 }
 
 /** This rank's PartialFC shard (+ momentum); on rank 0 also the backbone, its momentum and, last, state.json. */
-function writeShardAndBackbone(directory: string, parts: TrainingParts, weights: { name: string; tensor: tf.Tensor }[], state: Omit<CheckpointState, 'format' | 'savedAt'>): void {
-  const { model, head, communicator } = parts;
+function writeShardAndBackbone(directory: string, parts: CheckpointParts, weights: { name: string; tensor: tf.Tensor }[], state: Omit<CheckpointState, 'format' | 'savedAt'>): void {
+  const { backbone: model, head, communicator } = parts;
   const byName = new Map(weights.slice(1).map((entry) => [entry.name, entry.tensor]));
   const headMomentum = byName.get(`${head.weight.name}/momentum`);
   savePartialFCShard(head, directory, headMomentum ? { momentum: headMomentum } : {});
@@ -127,8 +132,8 @@ function writeShardAndBackbone(directory: string, parts: TrainingParts, weights:
 }
 
 /** Restores backbone, PartialFC shard and optimizer state from a checkpoint (collective). */
-export async function loadCheckpoint(directory: string, parts: TrainingParts): Promise<CheckpointState> {
-  const { model, head, optimizer } = parts;
+export async function loadCheckpoint(directory: string, parts: CheckpointParts): Promise<CheckpointState> {
+  const { backbone: model, head, optimizer } = parts;
   const state = readCheckpointState(directory);
   model.loadStateDict(loadSafetensors(path.join(directory, 'backbone.safetensors')).tensors);
   const companions = loadPartialFCShard(head, directory);

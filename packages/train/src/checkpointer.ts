@@ -24,7 +24,7 @@ export function checkpointer(options: {
   keepLast: number;
   totalSteps: number;
   config: TrainConfig;
-  position: () => { epoch: number; step: number };
+  position: () => { epoch: number; step: number; offset?: number };
   emit: (event: TrainEvent) => void;
   /** The checkpoint a resumed run started from (counts as saved at its step). */
   resumedFrom: string | null;
@@ -42,9 +42,11 @@ export function checkpointer(options: {
       partialFCStep: trainer.head.currentStep,
       optimizerIterations: trainer.optimizer.iterations,
       worldSize: trainer.communicator.worldSize,
+      globalBatch: options.config.batch.perRank * trainer.communicator.worldSize,
+      numClasses: trainer.head.numClasses,
       config: options.config,
     };
-    last = await saveCheckpoint(options.outputDir, { model: trainer.backbone, head: trainer.head, optimizer: trainer.optimizer, communicator: trainer.communicator }, state, options.keepLast);
+    last = await saveCheckpoint(options.outputDir, trainer, state, options.keepLast);
     savedStep = step;
     options.emit({ type: 'checkpoint', step, path: last, seconds: (performance.now() - started) / 1000 });
   };

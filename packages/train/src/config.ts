@@ -210,6 +210,8 @@ const testingSchema = z
      * whole job comes down naming the rank.
      */
     failRank: z.strictObject({ rank: nonNegativeInteger(), step: positiveInteger(), how: z.enum(['throw', 'exit']) }).optional(),
+    /** Test-only: every rank appends the dataset indices of each step's batch to `samples.rank-R.jsonl` in the run directory. */
+    logSamples: z.boolean().optional(),
     /**
      * Test-only: BatchNorm in eval mode (running statistics) while training, so that results do not
      * depend on how the global batch is split over ranks or micro-batches (checks W = 1 ≡ W = 2).

@@ -15,14 +15,15 @@ export interface HeldOutEvaluator extends TrainerCallback {
  * run; appends each result to `evaluationsPath` and emits an `evaluation` event.
  *
  * @example
- * const evaluator = heldOutEvaluator({ heldOut, everySteps: 0, batchSize: 64, stepsPerEpoch, totalSteps, evaluationsPath, emit });
+ * const evaluator = heldOutEvaluator({ heldOut, everySteps: 0, batchSize: 64, epochOf: (step) => step / stepsPerEpoch, totalSteps, evaluationsPath, emit });
  */
 export function heldOutEvaluator(options: {
   /** Null on the ranks that do not evaluate (or when evaluation is off). */
   heldOut: HeldOutPairs | null;
   everySteps: number;
   batchSize: number;
-  stepsPerEpoch: number;
+  /** The fractional epoch after `step` steps. */
+  epochOf: (step: number) => number;
   totalSteps: number;
   evaluationsPath: string;
   emit: (event: TrainEvent) => void;
@@ -30,7 +31,7 @@ export function heldOutEvaluator(options: {
   const evaluations: EvaluationResult[] = [];
   const evaluate = (step: number, forward: Parameters<typeof evaluateHeldOut>[0]) => {
     if (options.heldOut === null) return;
-    const result = evaluateHeldOut(forward, options.heldOut, { step, epoch: step / options.stepsPerEpoch, batchSize: options.batchSize });
+    const result = evaluateHeldOut(forward, options.heldOut, { step, epoch: options.epochOf(step), batchSize: options.batchSize });
     evaluations.push(result);
     appendFileSync(options.evaluationsPath, `${JSON.stringify({ step, epoch: result.epoch, pairs: result.pairs, summaries: result.summaries })}\n`);
     options.emit({ type: 'evaluation', step, result });

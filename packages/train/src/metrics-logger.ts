@@ -15,13 +15,14 @@ function memoryUsage(): MemoryUsage {
  * included) and memory.
  *
  * @example
- * createTrainer({ ..., callbacks: [metricsLogger({ metricsPath: 'runs/a/metrics.jsonl', everySteps: 10, totalSteps, stepsPerEpoch, leader: rank === 0, emit: console.log })] });
+ * createTrainer({ ..., callbacks: [metricsLogger({ metricsPath: 'runs/a/metrics.jsonl', everySteps: 10, totalSteps, epochOf: (step) => step / stepsPerEpoch, leader: rank === 0, emit: console.log })] });
  */
 export function metricsLogger(options: {
   metricsPath: string;
   everySteps: number;
   totalSteps: number;
-  stepsPerEpoch: number;
+  /** The fractional epoch after `step` steps (e.g. `step / stepsPerEpoch`). */
+  epochOf: (step: number) => number;
   leader: boolean;
   emit: (event: TrainEvent) => void;
 }): TrainerCallback {
@@ -37,7 +38,7 @@ export function metricsLogger(options: {
         type: 'step' as const,
         step,
         totalSteps: options.totalSteps,
-        epoch: step / options.stepsPerEpoch,
+        epoch: options.epochOf(step),
         loss: result.loss,
         classificationLoss: result.classificationLoss,
         distillationLoss: result.distillationLoss,

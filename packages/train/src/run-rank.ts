@@ -1,10 +1,10 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { BigFaceError, hashSeed, initBackend, Rng, type BackendInfo, type Communicator } from '@bigface/backend';
 import { batchToTensors, DataPipeline, type Batch } from '@bigface/data';
 import { checkpointer, type Checkpointer } from './checkpointer';
-import { loadCheckpoint } from './checkpoint-files';
+import { loadCheckpoint, readCheckpointState } from './checkpoint-files';
 import type { TrainConfig } from './config';
 import { heldOutEvaluator, type HeldOutEvaluator } from './held-out-evaluator';
 import { buildHeldOutPairs, type HeldOutPairs } from './held-out-pairs';
@@ -87,15 +87,22 @@ interface RankSession {
 async function openSession(communicator: Communicator, args: RankArguments, link: RankLink, info: BackendInfo, resources: { dispose(): void }[]): Promise<RankSession> {
   const { config, prepared, outputDir } = args;
   const leader = communicator.rank === 0;
-  const plan = planRun(config, prepared, communicator);
+  const resumedState = args.resumeFrom === null ? null : readCheckpointState(args.resumeFrom);
+  if (resumedState?.numClasses !== undefined && resumedState.numClasses !== prepared.numClasses) {
+    throw new BigFaceError(
+      'RESUME_CLASSES_CHANGED',
+      `cannot resume ${args.resumeFrom}: its PartialFC head has ${resumedState.numClasses} classes, the data now has ${prepared.numClasses}; a run continues on the same identities (use another outputDir for a new run)`,
+    );
+  }
+  const plan = planRun(config, prepared, communicator, resumedState);
   const parts = buildTrainingParts(config, prepared.numClasses, communicator);
   resources.push(parts.backbone, parts.head, parts.optimizer);
   const distillation = buildDistillation(config, prepared, resources);
   const metricsPath = path.join(outputDir, 'metrics.jsonl');
   const evaluationsPath = path.join(outputDir, 'evaluations.jsonl');
   const emit = link.emit;
-  const resumed = args.resumeFrom === null ? null : await loadCheckpoint(args.resumeFrom, { model: parts.backbone, head: parts.head, optimizer: parts.optimizer, communicator });
-  const startStep = resumed?.step ?? 0;
+  const resumed = args.resumeFrom === null ? null : await loadCheckpoint(args.resumeFrom, { ...parts, communicator });
+  const startStep = plan.start.step;
   if (leader) truncateLogs([metricsPath, evaluationsPath], startStep);
   emit({
     type: 'start',
@@ -108,6 +115,7 @@ async function openSession(communicator: Communicator, args: RankArguments, link
     globalBatch: plan.globalBatch,
     scaledLearningRate: plan.scaledRate,
     resumedFrom: args.resumeFrom,
+    resumeChange: plan.resumeChange,
     backend: info.name,
     backendDescription: info.description,
   });
@@ -118,7 +126,7 @@ async function openSession(communicator: Communicator, args: RankArguments, link
     if (heldOut === null) emit({ type: 'warning', step: startStep, message: 'evaluation: the held-out identities cannot form genuine and impostor pairs; evaluation is off' });
     else resources.push({ dispose: () => Object.values(heldOut!.images).forEach((images) => images.dispose()) });
   }
-  const cursor = { position: resumed?.position ?? { epoch: 0, step: 0 } };
+  const cursor = { position: plan.start.position };
   const saver = checkpointer({
     outputDir,
     everySteps: config.checkpoint.everySteps,
@@ -130,7 +138,7 @@ async function openSession(communicator: Communicator, args: RankArguments, link
     resumedFrom: args.resumeFrom,
     resumedStep: startStep,
   });
-  const evaluator = heldOutEvaluator({ heldOut, everySteps: evaluation.everySteps, batchSize: evaluation.batchSize, stepsPerEpoch: plan.stepsPerEpoch, totalSteps: plan.totalSteps, evaluationsPath, emit });
+  const evaluator = heldOutEvaluator({ heldOut, everySteps: evaluation.everySteps, batchSize: evaluation.batchSize, epochOf: plan.epochOf, totalSteps: plan.totalSteps, evaluationsPath, emit });
   const trainer = createTrainer({
     ...parts,
     communicator,
@@ -141,7 +149,7 @@ async function openSession(communicator: Communicator, args: RankArguments, link
     batchNorm: config.testing?.frozenBatchNorm === true ? 'frozen' : 'train',
     seed: hashSeed(config.seed, 6),
     callbacks: [
-      metricsLogger({ metricsPath, everySteps: config.log.everySteps, totalSteps: plan.totalSteps, stepsPerEpoch: plan.stepsPerEpoch, leader, emit }),
+      metricsLogger({ metricsPath, everySteps: config.log.everySteps, totalSteps: plan.totalSteps, epochOf: plan.epochOf, leader, emit }),
       saver,
       evaluator,
     ],
@@ -183,11 +191,14 @@ export async function runRank(communicator: Communicator, args: RankArguments, l
         failIfInjected(config, communicator.rank, trainer.stepsDone + 1);
         const input = stepInput(batch, config, trainer.stepsDone + 1);
         // A checkpoint written at the end of this step resumes after this batch.
-        session.cursor.position = plan.sampler.next({ epoch: batch.epoch, step: batch.step });
+        session.cursor.position = plan.sampler.next({ epoch: batch.epoch, step: batch.step, offset: batch.offset });
         try {
           last = await trainer.step(input);
         } finally {
           input.images.dispose();
+        }
+        if (config.testing?.logSamples) {
+          appendFileSync(path.join(outputDir, `samples.rank-${communicator.rank}.jsonl`), `${JSON.stringify({ step: last.step, epoch: batch.epoch, ids: Array.from(batch.indices) })}\n`);
         }
         if (trainer.stepsDone >= plan.totalSteps) break;
       }

@@ -20,9 +20,9 @@ export class SubsetSampler extends DistributedSampler {
     this.subset = subset;
   }
 
-  override epochIndices(epoch: number): Int32Array {
+  override epochOrder(epoch: number): Int32Array {
     if (epoch !== this.mappedEpoch) {
-      const positions = super.epochIndices(epoch);
+      const positions = super.epochOrder(epoch);
       this.mapped = positions.map((position) => this.subset[position]!);
       this.mappedEpoch = epoch;
     }

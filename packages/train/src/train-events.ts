@@ -1,5 +1,6 @@
 import type { VerificationPairsReport } from '@bigface/eval';
 import type { TrainConfig } from './config';
+import type { ResumeChange } from './training-setup';
 
 /** Memory in use when a step ended: tfjs tensors (count and bytes) and the process's resident set. */
 export interface MemoryUsage {
@@ -47,6 +48,8 @@ export type TrainEvent =
       /** The learning rate after linear scaling (before warm-up and decay). */
       scaledLearningRate: number;
       resumedFrom: string | null;
+      /** Set when the resumed checkpoint was written at another world size or global batch. */
+      resumeChange: ResumeChange | null;
       /** The tfjs backend's name (`cpu`, `wasm`, `tensorflow`). */
       backend: string;
       /** One line naming the backend, native kernels and threads per rank (BackendInfo.description). */

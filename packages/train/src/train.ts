@@ -3,6 +3,7 @@ import path from 'node:path';
 import { BigFaceError, type Communicator, SingleCommunicator, writeFileAtomic } from '@bigface/backend';
 import { latestCheckpoint, readCheckpointState } from './checkpoint-files';
 import { resolveTrainConfig, type TrainConfigInput } from './config';
+import { resumeIncompatibilities } from './resume-changes';
 import { prepareDataset } from './prepare-dataset';
 import { launchProcessRanks, resolveLauncher } from './launch-process-ranks';
 import { launchThreadRanks } from './launch-thread-ranks';
@@ -75,17 +76,12 @@ export async function train(input: TrainConfigInput, options: TrainOptions = {})
   }
   const resumeFrom = resume === false ? null : latest;
   if (resumeFrom !== null) {
-    const saved = readCheckpointState(resumeFrom).config;
-    // How the ranks are started does not change the run: distributed.launcher may differ.
-    const comparable = (c: typeof config) => {
-      const { outputDir: _o, testing: _t, schedule, distributed, ...rest } = c;
-      const { launcher: _l, ...placement } = distributed;
-      return JSON.stringify({ ...rest, distributed: placement, schedule: { ...schedule, steps: 0 } });
-    };
-    if (comparable(saved) !== comparable(config)) {
+    const changed = resumeIncompatibilities(readCheckpointState(resumeFrom).config, config);
+    if (changed.length > 0) {
       throw new BigFaceError(
         'RESUME_CONFIG_CHANGED',
-        `train: the configuration differs from the one saved in ${resumeFrom}/state.json (only outputDir, schedule.steps and testing may change on resume); use another outputDir for a new run`,
+        `train: cannot resume ${resumeFrom}: ${changed.length === 1 ? 'a setting that a checkpoint cannot carry over changed' : `${changed.length} settings that a checkpoint cannot carry over changed`}:\n  ${changed.join('\n  ')}\n` +
+          'The world size, launcher, batch per rank, micro-batches, ZeRO stage, backend, schedule.steps, logging, checkpoint and evaluation settings may change on resume; use another outputDir for a new run',
       );
     }
   }

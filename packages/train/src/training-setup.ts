@@ -5,10 +5,12 @@ import { linearScalingRule, linearWarmup, multiStepSchedule, type LearningRateSc
 import { arcFace, combinedMargin, cosFace, type MarginFunction } from '@bigface/margin-losses';
 import { PartialFC } from '@bigface/partial-fc';
 import { IResNet } from '@bigface/resnet-zoo';
+import type { CheckpointState } from './checkpoint-files';
 import type { TrainConfig } from './config';
 import { loadTrainedBackbone } from './load-trained-backbone';
 import type { PreparedDataset } from './prepare-dataset';
 import { SubsetSampler } from './subset-sampler';
+import type { SamplerPosition } from '@bigface/data';
 import type { TrainerOptions } from './trainer';
 import { createTrainingOptimizer, type TrainingOptimizer } from './training-optimizer';
 
@@ -27,19 +29,48 @@ export function learningRateSchedule(config: TrainConfig, stepsPerEpoch: number,
   return warmupSteps > 0 ? linearWarmup(decay, { warmupSteps }) : decay;
 }
 
+/** How a resumed run differs from the run that wrote its checkpoint (null when nothing that matters changed). */
+export interface ResumeChange {
+  fromWorldSize: number;
+  fromGlobalBatch: number;
+  worldSize: number;
+  globalBatch: number;
+  /** The resumed epoch and how many of its images were already used (of `epochImages`). */
+  epoch: number;
+  consumed: number;
+  epochImages: number;
+}
+
 /** The sizes and rates of a run on `worldSize` ranks. */
 export interface RunPlan {
   sampler: SubsetSampler;
   stepsPerEpoch: number;
+  /** The optimizer step at which the run ends (the step counter goes on across resumes). */
   totalSteps: number;
   globalBatch: number;
   /** lr × globalBatch / referenceBatch. */
   scaledRate: number;
+  /** The learning rate of the 0-based optimizer step (warm-up and milestones in epochs). */
   schedule: LearningRateSchedule;
+  /** Fractional epoch reached after `step` optimizer steps. */
+  epochOf: (step: number) => number;
+  /** Where this run starts: the step counter and the sampler position. */
+  start: { step: number; position: SamplerPosition };
+  /** Set when the run resumes a checkpoint written with another global batch or world size. */
+  resumeChange: ResumeChange | null;
 }
 
-/** This rank's sampler and the run's step counts and learning-rate schedule. */
-export function planRun(config: TrainConfig, prepared: PreparedDataset, communicator: Communicator): RunPlan {
+/** What {@link planRun} needs of the checkpoint a run resumes from. */
+export type ResumePoint = Pick<CheckpointState, 'step' | 'position' | 'worldSize' | 'globalBatch' | 'config'>;
+
+/**
+ * This rank's sampler and the run's step counts and learning-rate schedule. A run resumed at
+ * another world size or batch per rank continues its epoch from the same sample of the same
+ * permutation (the sampler's global position), and its schedule from the same point in epochs: the
+ * optimizer-step counter goes on, while the learning rate, the end and the reported epoch follow the
+ * new steps per epoch (and the linear scaling rule the new global batch).
+ */
+export function planRun(config: TrainConfig, prepared: PreparedDataset, communicator: Communicator, resumed: ResumePoint | null = null): RunPlan {
   const { rank, worldSize } = communicator;
   const perRank = config.batch.perRank;
   const sampler = new SubsetSampler(prepared.trainIndices, { batchSize: perRank, seed: config.seed, rank, worldSize });
@@ -52,13 +83,40 @@ export function planRun(config: TrainConfig, prepared: PreparedDataset, communic
   }
   const globalBatch = perRank * worldSize;
   const scaledRate = linearScalingRule({ base: config.optimizer.lr, globalBatchSize: globalBatch, referenceBatchSize: config.optimizer.referenceBatch });
+  let start = { step: 0, position: { epoch: 0, step: 0 } as SamplerPosition };
+  let resumeChange: ResumeChange | null = null;
+  // Steps at this global batch that the run's progress (epochs and images) amounts to, minus the counter.
+  let shift = 0;
+  if (resumed !== null) {
+    const savedGlobalBatch = resumed.globalBatch ?? resumed.config.batch.perRank * resumed.worldSize;
+    const consumed = (resumed.position.offset ?? 0) + resumed.position.step * savedGlobalBatch;
+    const position = sampler.positionAfter(resumed.position.epoch, consumed);
+    start = { step: resumed.step, position };
+    shift = Math.round(position.epoch * stepsPerEpoch + sampler.consumed(position) / globalBatch) - resumed.step;
+    if (savedGlobalBatch !== globalBatch || resumed.worldSize !== worldSize) {
+      resumeChange = {
+        fromWorldSize: resumed.worldSize,
+        fromGlobalBatch: savedGlobalBatch,
+        worldSize,
+        globalBatch,
+        epoch: resumed.position.epoch,
+        consumed,
+        epochImages: prepared.trainIndices.length,
+      };
+    }
+  }
+  const schedule = learningRateSchedule(config, stepsPerEpoch, scaledRate);
+  const epochSteps = Math.max(1, Math.ceil(config.schedule.epochs * stepsPerEpoch));
   return {
     sampler,
     stepsPerEpoch,
-    totalSteps: config.schedule.steps ?? Math.max(1, Math.ceil(config.schedule.epochs * stepsPerEpoch)),
+    totalSteps: config.schedule.steps ?? epochSteps - shift,
     globalBatch,
     scaledRate,
-    schedule: learningRateSchedule(config, stepsPerEpoch, scaledRate),
+    schedule: shift === 0 ? schedule : (step) => schedule(Math.max(0, step + shift)),
+    epochOf: (step) => (step + shift) / stepsPerEpoch,
+    start,
+    resumeChange,
   };
 }
 

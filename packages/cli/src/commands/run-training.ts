@@ -35,6 +35,20 @@ export function evaluationLines(result: { step: number; pairs: number; summaries
   });
 }
 
+/** The line that announces a resume at another world size or global batch. */
+export function resumeChangeLine(change: NonNullable<Extract<TrainEvent, { type: 'start' }>['resumeChange']>, scaledLearningRate: number): string {
+  const pin = change.fromGlobalBatch % change.worldSize === 0
+    ? ` (to keep ${change.fromGlobalBatch}, use --batch ${change.fromGlobalBatch / change.worldSize})`
+    : ` (${change.fromGlobalBatch} images are not a multiple of ${change.worldSize} ranks)`;
+  return (
+    `moving the run: written by ${change.fromWorldSize} rank(s) with ${change.fromGlobalBatch} images per step, continuing on ${change.worldSize} with ${change.globalBatch}; ` +
+    `epoch ${change.epoch} continues after image ${change.consumed} of ${change.epochImages}; ` +
+    (change.globalBatch === change.fromGlobalBatch
+      ? `the global batch and learning rate are unchanged`
+      : `the learning rate follows the new global batch (linear scaling: ${scaledLearningRate.toPrecision(3)})${pin}`)
+  );
+}
+
 /** The onEvent handler of a training run: progress bar / lines / JSON. */
 export function trainEventPrinter(reporter: Reporter, label: string): (event: TrainEvent) => void {
   let progress: Progress | null = null;
@@ -51,6 +65,7 @@ export function trainEventPrinter(reporter: Reporter, label: string): (event: Tr
             `${label || event.config.name}: ${event.totalSteps} steps (${event.stepsPerEpoch}/epoch), ${event.numClasses} classes, ${event.trainImages} images, global batch ${event.globalBatch}, lr ${event.scaledLearningRate.toPrecision(3)}, backend ${event.backendDescription}${event.resumedFrom ? `, resumed from ${event.resumedFrom}` : ''}`,
           );
         }
+        if (!reporter.json && event.resumeChange) reporter.line(resumeChangeLine(event.resumeChange, event.scaledLearningRate));
         progress = reporter.json ? null : reporter.progress(label || 'train', total - startStep);
         break;
       case 'step':
