@@ -4,7 +4,7 @@ import path from 'node:path';
 import { initBackend, tf } from '@bigface/backend';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { REFERENCE, temporaryDirectory, tinyRecReference } from '../test/reference';
+import { referenceFile, temporaryDirectory, tinyRecReference } from '../test/reference';
 import { batchToTensors } from './batch-to-tensors';
 import { type Batch, DataPipeline, type DataPipelineOptions } from './data-pipeline';
 import { DistributedSampler } from './distributed-sampler';
@@ -12,7 +12,7 @@ import { packRecord } from './pack-record';
 import { RecordDataset } from './record-dataset';
 import { RecordIoWriter } from './record-io-writer';
 
-const tiny = { format: 'recordio', recordPath: path.join(REFERENCE, 'tiny.rec') } as const;
+const tiny = { format: 'recordio', recordPath: referenceFile('tiny.rec') } as const;
 
 async function collect(options: DataPipelineOptions, start = { epoch: 0, step: 0 }, endEpoch = 2): Promise<Batch[]> {
   const pipeline = new DataPipeline(options);
@@ -201,6 +201,6 @@ describe('DataPipeline', () => {
     expect(images.dataSync()[5]).toBe(batch!.images[5]);
     tf.dispose([images, labels]);
     expect(tf.memory().numTensors).toBe(before);
-    expect(readFileSync(path.join(REFERENCE, 'property'), 'utf8').trim()).toBe('3,112,112');
+    expect(readFileSync(referenceFile('property'), 'utf8').trim()).toBe('3,112,112');
   });
 });

@@ -2,13 +2,13 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { REFERENCE, temporaryDirectory } from '../test/reference';
+import { referenceFile, temporaryDirectory } from '../test/reference';
 import { type Batch, DataPipeline, type DataPipelineOptions } from './data-pipeline';
 import { DistributedSampler } from './distributed-sampler';
 import type { MaskFunction } from './mask-function';
 import { RecordDataset } from './record-dataset';
 
-const tiny = { format: 'recordio', recordPath: path.join(REFERENCE, 'tiny.rec') } as const;
+const tiny = { format: 'recordio', recordPath: referenceFile('tiny.rec') } as const;
 const IMAGE = 112 * 112 * 3;
 const FIRST_MASKED_ROW = 75;
 

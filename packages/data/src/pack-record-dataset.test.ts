@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { REFERENCE, temporaryDirectory, tinyRecReference } from '../test/reference';
+import { referenceFile, temporaryDirectory, tinyRecReference } from '../test/reference';
 import { packImageFolder } from './pack-image-folder';
 import { RecordDataset } from './record-dataset';
 import { RecordIoReader } from './record-io-reader';
@@ -11,7 +11,7 @@ import { unpackRecord } from './unpack-record';
 describe('packImageFolder / packRecordDataset', () => {
   it('turns an image folder into the insightface layout of tiny.rec (meta and identity records byte-equal)', async () => {
     const reference = tinyRecReference();
-    const source = RecordDataset.open(path.join(REFERENCE, 'tiny.rec'));
+    const source = RecordDataset.open(referenceFile('tiny.rec'));
     const folder = temporaryDirectory();
     for (let i = 0; i < source.length; i++) {
       const { image, label } = source.read(i);
@@ -23,7 +23,7 @@ describe('packImageFolder / packRecordDataset', () => {
     expect(result).toMatchObject({ numImages: 12, numClasses: 3, classNames: ['person-0', 'person-1', 'person-2'] });
     expect(await readFile(path.join(out, 'property'), 'utf8')).toBe('3,112,112');
 
-    const original = RecordIoReader.open(path.join(REFERENCE, 'tiny.rec'));
+    const original = RecordIoReader.open(referenceFile('tiny.rec'));
     const packed = RecordIoReader.open(path.join(out, 'train.rec'));
     // Meta record (key 0) and the per-identity records (keys 13..15) as insightface writes them.
     for (const key of [0, 13, 14, 15]) expect(packed.read(key).equals(original.read(key))).toBe(true);

@@ -3,13 +3,13 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { REFERENCE, temporaryDirectory } from '../test/reference';
+import { referenceFile, temporaryDirectory } from '../test/reference';
 import { parsePickle } from './parse-pickle';
 import { readVerificationBin } from './read-verification-bin';
 
 describe('parsePickle / readVerificationBin', () => {
   it('reads tiny.bin as CPython does: 8 JPEGs (sizes and sha256 prefixes from pickle.load) and issame [T, F, T, F]', async () => {
-    const { images, issame } = await readVerificationBin(path.join(REFERENCE, 'tiny.bin'));
+    const { images, issame } = await readVerificationBin(referenceFile('tiny.bin'));
     expect(issame).toEqual([true, false, true, false]);
     expect(images.map((image) => image.length)).toEqual([5410, 5445, 5432, 5405, 5430, 5399, 5465, 5330]);
     expect(images.map((image) => createHash('sha256').update(image).digest('hex').slice(0, 12))).toEqual([

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { REFERENCE, temporaryDirectory, tinyRecReference } from '../test/reference';
+import { referenceFile, temporaryDirectory, tinyRecReference } from '../test/reference';
 import { packRecord } from './pack-record';
 import { RecordDataset } from './record-dataset';
 import { RecordIoWriter } from './record-io-writer';
@@ -10,7 +10,7 @@ import { RecordIoWriter } from './record-io-writer';
 describe('RecordDataset', () => {
   it('opens tiny.rec: 12 images of 3 identities, labels and JPEG sizes as in tiny-rec.json, decodable at 112x112', async () => {
     const reference = tinyRecReference();
-    const dataset = RecordDataset.open(path.join(REFERENCE, 'tiny.rec'));
+    const dataset = RecordDataset.open(referenceFile('tiny.rec'));
     expect(dataset.length).toBe(reference.images.length);
     expect(dataset.numClasses).toBe(reference.num_classes);
     expect(dataset.imageSize).toEqual([112, 112]);

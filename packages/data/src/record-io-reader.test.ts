@@ -1,11 +1,11 @@
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { REFERENCE, temporaryDirectory, tinyRecReference } from '../test/reference';
+import { referenceFile, temporaryDirectory, tinyRecReference } from '../test/reference';
 import { RecordIoReader } from './record-io-reader';
 import { unpackRecord } from './unpack-record';
 
-const recordPath = path.join(REFERENCE, 'tiny.rec');
+const recordPath = referenceFile('tiny.rec');
 
 describe('RecordIoReader', () => {
   it('reads every image of tiny.rec with the labels and JPEG sizes of tiny-rec.json', () => {
@@ -43,14 +43,14 @@ describe('RecordIoReader', () => {
     const bytes = Buffer.from(readFileSync(recordPath));
     bytes.writeUInt32LE(0xdeadbeef, 40);
     writeFileSync(bad, bytes);
-    copyFileSync(path.join(REFERENCE, 'tiny.idx'), path.join(directory, 'bad.idx'));
+    copyFileSync(referenceFile('tiny.idx'), path.join(directory, 'bad.idx'));
     const reader = RecordIoReader.open(bad);
     expect(() => reader.read(1)).toThrow(expect.objectContaining({ code: 'RECORD_BAD_MAGIC', message: expect.stringMatching(/bad\.rec.*offset 40/) }));
     reader.close();
 
     const cut = path.join(directory, 'cut.rec');
     writeFileSync(cut, readFileSync(recordPath).subarray(0, 5600));
-    copyFileSync(path.join(REFERENCE, 'tiny.idx'), path.join(directory, 'cut.idx'));
+    copyFileSync(referenceFile('tiny.idx'), path.join(directory, 'cut.idx'));
     const cutReader = RecordIoReader.open(cut);
     expect(cutReader.read(1).length).toBe(5472);
     expect(() => cutReader.read(2)).toThrow(expect.objectContaining({ code: 'RECORD_TRUNCATED', message: expect.stringMatching(/cut\.rec.*offset 5520/) }));

@@ -1,19 +1,18 @@
-import { readFileSync } from 'node:fs';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readReferenceJson } from '../../../test-support/reference';
 
-/** The shared reference folder (computed with MXNet-layout writers / CPython). */
-export const REFERENCE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../shared/reference');
+export { referenceFile } from '../../../test-support/reference';
 
+/** tiny-rec.json: what the reference RecordIO writer (CPython struct, insightface layout) put in tiny.rec. */
 export interface TinyRecReference {
   num_classes: number;
   images: { key: number; label: number; jpeg_bytes: number }[];
 }
 
 export function tinyRecReference(): TinyRecReference {
-  return JSON.parse(readFileSync(path.join(REFERENCE, 'tiny-rec.json'), 'utf8')) as TinyRecReference;
+  return readReferenceJson<TinyRecReference>('tiny-rec.json');
 }
 
 export function temporaryDirectory(): string {

@@ -1,4 +1,4 @@
-// Agreement with the 10-step LARS trajectories of /work/shared/reference/lars.json (PyTorch 1.13):
+// Agreement with the 10-step LARS trajectories of test-support/reference/lars.json (PyTorch 1.13):
 // trust = eta·|w| / (|g| + wd·|w| + eps); d = trust·(g + wd·w) (excluded: d = g); v = momentum·v + d; w −= lr·v.
 import { initBackend, tf } from '@bigface/backend';
 import { beforeAll, describe, expect, it } from 'vitest';

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, tf } from '@bigface/backend';
 import { IResNet } from './iresnet';
-import { REFERENCE_DIR, quarterInputNhwc, quarterReference, readReferenceSafetensors, relativeError } from '../test/reference';
+import { quarterInputNhwc, quarterReference, quarterStateDict, relativeError } from '../test/reference';
 import { foldBatchNorm } from './fold-batch-norm';
 
 describe('IResNet against the PyTorch reference (insightface IResNet, 1/4 width, [1,1,1,1], 64-d)', () => {
@@ -13,7 +13,7 @@ describe('IResNet against the PyTorch reference (insightface IResNet, 1/4 width,
     const reference = quarterReference();
     const model = IResNet.create({ layers: reference.layers, widthMultiplier: 0.25, embeddingSize: reference.embedding_size });
     expect(model.config.widths).toEqual(reference.widths);
-    model.loadStateDict(readReferenceSafetensors(`${REFERENCE_DIR}iresnet-quarter-1111.safetensors`));
+    model.loadStateDict(quarterStateDict());
     const before = tf.memory().numTensors;
     const input = quarterInputNhwc(reference);
     const output = model.forward(input);
