@@ -16,6 +16,18 @@ export function readReferenceJson<T>(name: string): T {
   }
 }
 
+/** tiny-bin.json: CPython's pickle.load of tiny.bin (scripts/reference/describe-verification-bin.py). */
+export interface TinyBinReference {
+  pairs: number;
+  issame: boolean[];
+  /** Image 2i and 2i + 1 are pair i; width and height from each JPEG's start-of-frame marker. */
+  images: { bytes: number; sha256: string; width: number; height: number }[];
+}
+
+export function tinyBinReference(): TinyBinReference {
+  return readReferenceJson<TinyBinReference>('tiny-bin.json');
+}
+
 /** One tensor of a safetensors file as the file stores it: little-endian bytes of `dtype`. */
 export interface ReferenceTensor {
   dtype: string;

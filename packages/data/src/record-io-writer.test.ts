@@ -6,7 +6,7 @@ import { RecordIoReader } from './record-io-reader';
 import { RecordIoWriter } from './record-io-writer';
 
 describe('RecordIoWriter', () => {
-  it('rewrites tiny.rec and tiny.idx byte for byte (including the split of key 2 where the magic occurs)', () => {
+  it('rewrites tiny.rec and tiny.idx byte for byte (including the records split where the magic occurs)', () => {
     const reader = RecordIoReader.open(referenceFile('tiny.rec'));
     const directory = temporaryDirectory();
     const writer = RecordIoWriter.create(path.join(directory, 'copy.rec'));
