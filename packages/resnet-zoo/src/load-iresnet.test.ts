@@ -19,7 +19,9 @@ describe('loadIResNet / saveIResNet', () => {
   it('loads the insightface reference checkpoint (architecture read off the tensors) and reproduces its output', () => {
     const reference = quarterReference();
     const model = loadIResNet(referenceFile(QUARTER_WEIGHTS));
-    expect(model.config).toMatchObject({ layers: [1, 1, 1, 1], stemWidth: 16, widths: [16, 32, 64, 128], embeddingSize: 64 });
+    // insightface's stem has the width of the first stage.
+    const [, , inputHeight, inputWidth] = reference.input_shape;
+    expect(model.config).toMatchObject({ layers: reference.layers, stemWidth: reference.widths[0], widths: reference.widths, embeddingSize: reference.embedding_size, inputHeight, inputWidth });
     const input = quarterInputNhwc(reference);
     const output = model.forward(input);
     expect(relativeError(output.dataSync(), reference.output)).toBeLessThan(1e-4);

@@ -6,7 +6,7 @@ import { foldBatchNorm } from './fold-batch-norm';
 import { importOnnx } from './import-onnx';
 import { IResNet } from './iresnet';
 import { decodeOnnxModel, encodeOnnxModel } from './onnx/onnx-proto';
-import { quarterInputNhwc, quarterOnnx, quarterReference, quarterStateDict, relativeError } from '../test/reference';
+import { quarterInputNhwc, quarterOnnx, quarterOptions, quarterReference, quarterStateDict, relativeError } from '../test/reference';
 import { randomImages, tinyModel } from '../test/tiny';
 
 beforeAll(async () => {
@@ -28,11 +28,11 @@ describe('importOnnx', () => {
   it("runs PyTorch's export of the reference IResNet and reproduces its output within 1e-4 relative", () => {
     const reference = quarterReference();
     const model = importOnnx(quarterOnnx());
-    expect(model.inputs[0]!.shape).toEqual(['batch', 3, 112, 112]);
+    expect(model.inputs[0]!.shape).toEqual(['batch', ...reference.input_shape.slice(1)]);
     const input = quarterInputNhwc(reference);
     const before = tf.memory().numTensors;
     const output = model.forward(input);
-    expect(output.shape).toEqual([2, 64]);
+    expect(output.shape).toEqual([reference.input_shape[0], reference.embedding_size]);
     expect(relativeError(output.dataSync(), reference.output)).toBeLessThan(1e-4);
     output.dispose();
     expect(tf.memory().numTensors).toBe(before);
@@ -85,7 +85,7 @@ describe('exportOnnx', () => {
   it('exports the reference weights so that onnxruntime and our ONNX import reproduce the PyTorch output', async () => {
     const reference = quarterReference();
     const imported = importOnnx(quarterOnnx());
-    const model = IResNet.create({ layers: reference.layers, widthMultiplier: 0.25, embeddingSize: reference.embedding_size });
+    const model = IResNet.create(quarterOptions(reference));
     const record = quarterStateDict();
     model.loadStateDict(record);
     const folded = foldBatchNorm(model);

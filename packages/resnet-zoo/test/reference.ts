@@ -21,6 +21,21 @@ export function quarterReference(): QuarterReference {
   return readReferenceJson<QuarterReference>('iresnet-quarter-1111.json');
 }
 
+/**
+ * IResNet options for the reference's architecture, all read from its JSON: insightface widths are
+ * 64/128/256/512 times one multiplier, so the multiplier is widths[0] / 64 (tests then check that
+ * all four widths come out as the file says); the input size is the JSON input's H × W.
+ */
+export function quarterOptions(reference: QuarterReference): { layers: number[]; widthMultiplier: number; embeddingSize: number; inputSize: [number, number] } {
+  const [, , height, width] = reference.input_shape;
+  return { layers: reference.layers, widthMultiplier: reference.widths[0]! / 64, embeddingSize: reference.embedding_size, inputSize: [height, width] };
+}
+
+/** "layers [1, 1, 1, 1], widths 16-128, 64-d" for test names. */
+export function describeQuarter(reference: QuarterReference): string {
+  return `layers [${reference.layers.join(', ')}], widths ${reference.widths[0]}-${reference.widths[3]}, ${reference.embedding_size}-d`;
+}
+
 /** The reference ONNX export's bytes. */
 export function quarterOnnx(): Uint8Array {
   return readFileSync(referenceFile('iresnet-quarter-1111.onnx'));
