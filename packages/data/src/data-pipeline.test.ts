@@ -46,6 +46,13 @@ function mirror(image: Float32Array, size = CROP): Float32Array {
   return out;
 }
 
+/** The fraction of values in image rows [first, end) that differ between a and b. */
+function changedFraction(a: Float32Array, b: Float32Array, first: number, end: number): number {
+  let changed = 0;
+  for (let i = first * ROW; i < end * ROW; i++) if (a[i] !== b[i]) changed++;
+  return changed / ((end - first) * ROW);
+}
+
 function maxDifference(a: Float32Array, b: Float32Array): number {
   let max = 0;
   for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i]! - b[i]!));
@@ -122,8 +129,11 @@ describe('DataPipeline', () => {
         const b = unmasked[epoch]!.subarray(k * PIXELS, (k + 1) * PIXELS);
         if (maxDifference(a, b) === 0) continue;
         maskedCount++;
-        // The eye band (rows 40-60) is untouched far more than the mouth band (rows 85-100).
-        expect(maxDifference(a.subarray(40 * ROW, 60 * ROW), b.subarray(40 * ROW, 60 * ROW))).toBeLessThan(maxDifference(a.subarray(85 * ROW, 100 * ROW), b.subarray(85 * ROW, 100 * ROW)));
+        // The eye band (rows 40-60) is untouched far more than the mouth band (rows 85-100): a mask
+        // reaches into the eye band's lowest rows at most (up to ~7% of its values changed, against
+        // 59-78% of the mouth band's in the draws seen). Counting changed values, not the largest
+        // change: one mask edge pixel in the eye band may change more than any mouth pixel.
+        expect(changedFraction(a, b, 40, 60)).toBeLessThan(changedFraction(a, b, 85, 100) / 4);
       }
     });
     // epochs · count draws at p = 0.35 (48 draws: mean 16.8, sd 3.3, band [6, 27]).
