@@ -136,7 +136,7 @@ describe('DataPipeline', () => {
         expect(changedFraction(a, b, 40, 60)).toBeLessThan(changedFraction(a, b, 85, 100) / 4);
       }
     });
-    // epochs · count draws at p = 0.35 (48 draws: mean 16.8, sd 3.3, band [6, 27]).
+    // epochs · count draws at p = 0.35 (48 draws: mean 16.8, sd 3.3, band [7, 26]).
     const [low, high] = threeSigmaBand(epochs * count, 0.35);
     expect(maskedCount).toBeGreaterThanOrEqual(low);
     expect(maskedCount).toBeLessThanOrEqual(high);

@@ -34,11 +34,11 @@ export function temporaryDirectory(): string {
 }
 
 /**
- * A 3-sigma band, rounded outwards, for how many of `draws` independent events of probability `p`
- * happen: a correct sampler falls outside it with probability < 0.3%.
+ * The counts within 3 standard deviations of the mean for how many of `draws` independent events of
+ * probability `p` happen (a correct sampler falls outside with probability ~0.3%).
  */
 export function threeSigmaBand(draws: number, p: number): [number, number] {
   const mean = draws * p;
   const sd = Math.sqrt(draws * p * (1 - p));
-  return [Math.max(0, Math.floor(mean - 3 * sd)), Math.min(draws, Math.ceil(mean + 3 * sd))];
+  return [Math.max(0, Math.ceil(mean - 3 * sd)), Math.min(draws, Math.floor(mean + 3 * sd))];
 }
