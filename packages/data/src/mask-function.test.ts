@@ -2,14 +2,18 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { REFERENCE, temporaryDirectory } from '../test/reference';
+import { referenceFile, temporaryDirectory, threeSigmaBand, tinyRecReference } from '../test/reference';
 import { type Batch, DataPipeline, type DataPipelineOptions } from './data-pipeline';
 import { DistributedSampler } from './distributed-sampler';
 import type { MaskFunction } from './mask-function';
 import { RecordDataset } from './record-dataset';
 
-const tiny = { format: 'recordio', recordPath: path.join(REFERENCE, 'tiny.rec') } as const;
-const IMAGE = 112 * 112 * 3;
+const tiny = { format: 'recordio', recordPath: referenceFile('tiny.rec') } as const;
+/** Images in tiny.rec: every sampler below is sized from it. */
+const count = tinyRecReference().images.length;
+/** The pipeline's crop (insightface's 112×112 aligned face), on which mask functions work. */
+const CROP = 112;
+const IMAGE = CROP * CROP * 3;
 const FIRST_MASKED_ROW = 75;
 
 // The same masking written twice: as a function here and as a module for the workers.
@@ -41,18 +45,19 @@ describe('DataPipeline mask seam (MaskFunction)', () => {
     const expected = await referencePixels();
     const seeds = new Set<number>();
     const apply: MaskFunction = (image, context) => {
-      expect([image.width, image.height, image.channels, image.data.length]).toEqual([112, 112, 3, IMAGE]);
+      expect([image.width, image.height, image.channels, image.data.length]).toEqual([CROP, CROP, 3, IMAGE]);
       expect(context.origin).toMatch(/tiny\.rec/);
       seeds.add(context.seed);
       return blackOutLowerFace(image, context);
     };
-    const sampler = new DistributedSampler({ size: 12, batchSize: 4, seed: 1 });
+    const batchSize = Math.min(4, count);
+    const sampler = new DistributedSampler({ size: count, batchSize, seed: 1 });
     const batches = await collect({ source: tiny, sampler, seed: 4, flip: false, mask: { apply, ratio: 1 }, workers: 0 });
-    expect(seeds.size).toBe(12); // one seed per sample
+    expect(seeds.size).toBe(Math.floor(count / batchSize) * batchSize); // one seed per sample of the epoch's whole batches
     for (const batch of batches) {
       batch.indices.forEach((index, k) => {
         const image = batch.images.subarray(k * IMAGE, (k + 1) * IMAGE);
-        const split = FIRST_MASKED_ROW * 112 * 3;
+        const split = FIRST_MASKED_ROW * CROP * 3;
         let upper = 0;
         for (let i = 0; i < split; i++) upper = Math.max(upper, Math.abs(image[i]! - expected[index]![i]!));
         expect(upper).toBeLessThan(1e-6);
@@ -65,23 +70,28 @@ describe('DataPipeline mask seam (MaskFunction)', () => {
     const directory = temporaryDirectory();
     const module = path.join(directory, 'black-out.mjs');
     writeFileSync(module, MODULE_SOURCE);
-    const sampler = new DistributedSampler({ size: 12, batchSize: 6, seed: 2 });
+    // Two batches an epoch, enough epochs for at least 48 draws.
+    const batchSize = Math.max(1, Math.floor(count / 2));
+    const steps = Math.floor(count / batchSize);
+    const epochs = Math.ceil(48 / (steps * batchSize));
+    const sampler = new DistributedSampler({ size: count, batchSize, seed: 2 });
     const base = { source: tiny, sampler, seed: 8 } as const;
-    const inProcess = await collect({ ...base, mask: { apply: blackOutLowerFace, ratio: 0.5 }, workers: 0 }, 4);
-    const inWorkers = await collect({ ...base, mask: { module, exportName: 'blackOut', ratio: 0.5 }, workers: 2 }, 4);
-    expect(inWorkers.length).toBe(8);
+    const inProcess = await collect({ ...base, mask: { apply: blackOutLowerFace, ratio: 0.5 }, workers: 0 }, epochs);
+    const inWorkers = await collect({ ...base, mask: { module, exportName: 'blackOut', ratio: 0.5 }, workers: 2 }, epochs);
+    expect(inWorkers.length).toBe(epochs * steps);
     let masked = 0;
     inWorkers.forEach((batch, i) => {
       expect(Buffer.from(batch.images.buffer).equals(Buffer.from(inProcess[i]!.images.buffer))).toBe(true);
-      for (let k = 0; k < batch.size; k++) if (batch.images.subarray(k * IMAGE, (k + 1) * IMAGE).subarray(FIRST_MASKED_ROW * 336).every((v) => v === -1)) masked++;
+      for (let k = 0; k < batch.size; k++) if (batch.images.subarray(k * IMAGE, (k + 1) * IMAGE).subarray(FIRST_MASKED_ROW * CROP * 3).every((v) => v === -1)) masked++;
     });
-    // 48 draws at p = 0.5: mean 24, sd 3.5; [13, 35] is a 3-sigma band.
-    expect(masked).toBeGreaterThanOrEqual(13);
-    expect(masked).toBeLessThanOrEqual(35);
+    // epochs · steps · batchSize draws at p = 0.5 (48 draws: mean 24, sd 3.5, band [14, 34]).
+    const [low, high] = threeSigmaBand(epochs * steps * batchSize, 0.5);
+    expect(masked).toBeGreaterThanOrEqual(low);
+    expect(masked).toBeLessThanOrEqual(high);
   });
 
   it('says how to fix a function sent to workers, a module without the export and a wrong-sized result', async () => {
-    const sampler = new DistributedSampler({ size: 12, batchSize: 4, seed: 1 });
+    const sampler = new DistributedSampler({ size: count, batchSize: Math.min(4, count), seed: 1 });
     expect(() => new DataPipeline({ source: tiny, sampler, seed: 1, mask: { apply: blackOutLowerFace }, workers: 2 })).toThrow(
       expect.objectContaining({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('mask: { module') }),
     );
@@ -95,7 +105,7 @@ describe('DataPipeline mask seam (MaskFunction)', () => {
     const tooSmall: MaskFunction = () => new Uint8Array(3);
     await expect(collect({ source: tiny, sampler, seed: 1, mask: { apply: tooSmall, ratio: 1 }, workers: 0 })).rejects.toMatchObject({
       code: 'MASK_FUNCTION_INVALID',
-      message: expect.stringMatching(/tiny\.rec.*returned 3 bytes.*37632/),
+      message: expect.stringMatching(new RegExp(`tiny\\.rec.*returned 3 bytes.*${IMAGE}`)),
     });
   });
 });

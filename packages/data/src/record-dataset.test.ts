@@ -2,27 +2,28 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { REFERENCE, temporaryDirectory, tinyRecReference } from '../test/reference';
+import { referenceFile, temporaryDirectory, tinyRecProperty, tinyRecReference } from '../test/reference';
 import { packRecord } from './pack-record';
 import { RecordDataset } from './record-dataset';
 import { RecordIoWriter } from './record-io-writer';
 
 describe('RecordDataset', () => {
-  it('opens tiny.rec: 12 images of 3 identities, labels and JPEG sizes as in tiny-rec.json, decodable at 112x112', async () => {
+  it('opens tiny.rec: the images, identities, labels and JPEG sizes of tiny-rec.json, decodable at the size of property', async () => {
     const reference = tinyRecReference();
-    const dataset = RecordDataset.open(path.join(REFERENCE, 'tiny.rec'));
+    const { width, height } = tinyRecProperty();
+    const dataset = RecordDataset.open(referenceFile('tiny.rec'));
     expect(dataset.length).toBe(reference.images.length);
     expect(dataset.numClasses).toBe(reference.num_classes);
-    expect(dataset.imageSize).toEqual([112, 112]);
+    expect(dataset.imageSize).toEqual([height, width]);
     expect(dataset.imageKeys).toEqual(reference.images.map((image) => image.key));
     for (let i = 0; i < dataset.length; i++) {
       const sample = dataset.read(i);
       expect(sample.label).toBe(reference.images[i]!.label);
       expect(sample.image.length).toBe(reference.images[i]!.jpeg_bytes);
     }
-    const metadata = await sharp(dataset.read(1).image).metadata();
-    expect([metadata.width, metadata.height, metadata.format]).toEqual([112, 112, 'jpeg']);
-    expect(() => dataset.read(12)).toThrow(expect.objectContaining({ code: 'INDEX_OUT_OF_RANGE' }));
+    const metadata = await sharp(dataset.read(dataset.length - 1).image).metadata();
+    expect([metadata.width, metadata.height, metadata.format]).toEqual([width, height, 'jpeg']);
+    expect(() => dataset.read(dataset.length)).toThrow(expect.objectContaining({ code: 'INDEX_OUT_OF_RANGE' }));
     dataset.close();
   });
 

@@ -1,20 +1,20 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { REFERENCE, temporaryDirectory } from '../test/reference';
+import { referenceFile, temporaryDirectory } from '../test/reference';
 import { RecordIoReader } from './record-io-reader';
 import { RecordIoWriter } from './record-io-writer';
 
 describe('RecordIoWriter', () => {
-  it('rewrites tiny.rec and tiny.idx byte for byte (including the split of key 2 where the magic occurs)', () => {
-    const reader = RecordIoReader.open(path.join(REFERENCE, 'tiny.rec'));
+  it('rewrites tiny.rec and tiny.idx byte for byte (including the records split where the magic occurs)', () => {
+    const reader = RecordIoReader.open(referenceFile('tiny.rec'));
     const directory = temporaryDirectory();
     const writer = RecordIoWriter.create(path.join(directory, 'copy.rec'));
     for (const key of reader.keys) writer.write(key, reader.read(key));
     writer.close();
     reader.close();
-    expect(readFileSync(path.join(directory, 'copy.rec')).equals(readFileSync(path.join(REFERENCE, 'tiny.rec')))).toBe(true);
-    expect(readFileSync(path.join(directory, 'copy.idx'), 'utf8')).toBe(readFileSync(path.join(REFERENCE, 'tiny.idx'), 'utf8'));
+    expect(readFileSync(path.join(directory, 'copy.rec')).equals(readFileSync(referenceFile('tiny.rec')))).toBe(true);
+    expect(readFileSync(path.join(directory, 'copy.idx'), 'utf8')).toBe(readFileSync(referenceFile('tiny.idx'), 'utf8'));
   });
 
   it('round-trips payloads with magic at aligned and unaligned positions, odd lengths and empty ones', () => {

@@ -1,18 +1,16 @@
-// The .bin protocol pipeline end to end: evaluateVerificationBin on the reference tiny.bin (4 pairs,
-// 112×112 JPEGs) — read + decode, mask-synth masks per protocol, flip-averaged embeddings with a tiny
+// The .bin protocol pipeline end to end: evaluateVerificationBin on the reference tiny.bin (its pairs
+// of 112×112 JPEGs) — read + decode, mask-synth masks per protocol, flip-averaged embeddings with a tiny
 // @bigface/resnet-zoo IResNet, then the metrics — under the standard, masked and masked-both protocols.
 // Prints the median over repeated runs of the whole call and of each stage.
 import { loadavg } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { initBackend } from '@bigface/backend';
 import { evaluateVerificationBin } from '@bigface/eval';
 import { IResNet } from '@bigface/resnet-zoo';
+import { referenceFile } from '../../../test-support/reference-dir.mjs';
 
 const backend = process.env.BIGFACE_BACKEND ?? 'wasm';
 await initBackend({ backend });
-const path = process.env.BIGFACE_REFERENCE_DIR
-  ? `${process.env.BIGFACE_REFERENCE_DIR.replace(/\/$/, '')}/tiny.bin`
-  : fileURLToPath(new URL('../../../../shared/reference/tiny.bin', import.meta.url));
+const path = referenceFile('tiny.bin');
 const architecture = { layers: [1, 1, 1, 1], widthMultiplier: 0.25, embeddingSize: 64, inputSize: 112 };
 const model = IResNet.create(architecture, { seed: 0 });
 const embed = (images) => model.forward(images, { training: false });

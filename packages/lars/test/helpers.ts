@@ -1,8 +1,5 @@
-// Test helpers: the PyTorch reference of /work/shared/reference (see its README).
-import { readFileSync } from 'node:fs';
-
-export { REFERENCE_DIR } from '../../../test-support/reference';
-import { REFERENCE_DIR } from '../../../test-support/reference';
+// Test helpers: the PyTorch reference in test-support/reference (see its README).
+import { readReferenceJson } from '../../../test-support/reference';
 
 export interface LARSReferenceRun {
   eta: number;
@@ -20,7 +17,7 @@ export interface LARSReferenceRun {
 }
 
 export function larsReference(): { rule: string; runs: LARSReferenceRun[] } {
-  return JSON.parse(readFileSync(`${REFERENCE_DIR}lars.json`, 'utf8'));
+  return readReferenceJson('lars.json');
 }
 
 /** max |actual − expected|. */

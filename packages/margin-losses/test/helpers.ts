@@ -1,9 +1,6 @@
-// Test helpers: the PyTorch reference of /work/shared/reference (see its README), error measures
+// Test helpers: the PyTorch reference in test-support/reference (see its README), error measures
 // and a central finite difference.
-import { readFileSync } from 'node:fs';
-
-export { REFERENCE_DIR } from '../../../test-support/reference';
-import { REFERENCE_DIR } from '../../../test-support/reference';
+import { readReferenceJson } from '../../../test-support/reference';
 
 export interface MarginReferenceCase {
   name: string;
@@ -24,7 +21,7 @@ export interface MarginReferenceCase {
 }
 
 export function marginReference(): { note: string; cases: MarginReferenceCase[] } {
-  return JSON.parse(readFileSync(`${REFERENCE_DIR}margin-losses.json`, 'utf8'));
+  return readReferenceJson('margin-losses.json');
 }
 
 /** max |actual − expected| / max |expected|: the relative error we report and bound. */

@@ -1,4 +1,4 @@
-// Agreement with insightface's CombinedMarginLoss in PyTorch 1.13 (/work/shared/reference/margin-losses.json):
+// Agreement with insightface's CombinedMarginLoss in PyTorch 1.13 (test-support/reference/margin-losses.json):
 // cos = normalize(e)·normalize(W)ᵀ clamped to [−1, 1], margin on the target logit, times s; loss =
 // mean cross-entropy over labelled rows; gradients w.r.t. the raw embeddings and centres.
 import { initBackend, tf } from '@bigface/backend';

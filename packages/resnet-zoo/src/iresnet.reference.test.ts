@@ -1,19 +1,19 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, tf } from '@bigface/backend';
 import { IResNet } from './iresnet';
-import { REFERENCE_DIR, quarterInputNhwc, quarterReference, readReferenceSafetensors, relativeError } from '../test/reference';
+import { describeQuarter, quarterInputNhwc, quarterOptions, quarterReference, quarterStateDict, relativeError } from '../test/reference';
 import { foldBatchNorm } from './fold-batch-norm';
 
-describe('IResNet against the PyTorch reference (insightface IResNet, 1/4 width, [1,1,1,1], 64-d)', () => {
+describe(`IResNet against the PyTorch reference (insightface IResNet, ${describeQuarter(quarterReference())})`, () => {
   beforeAll(async () => {
     await initBackend({ backend: 'cpu' });
   });
 
   it('loads the PyTorch state_dict and reproduces the eval-mode output within 1e-4 relative', () => {
     const reference = quarterReference();
-    const model = IResNet.create({ layers: reference.layers, widthMultiplier: 0.25, embeddingSize: reference.embedding_size });
+    const model = IResNet.create(quarterOptions(reference));
     expect(model.config.widths).toEqual(reference.widths);
-    model.loadStateDict(readReferenceSafetensors(`${REFERENCE_DIR}iresnet-quarter-1111.safetensors`));
+    model.loadStateDict(quarterStateDict());
     const before = tf.memory().numTensors;
     const input = quarterInputNhwc(reference);
     const output = model.forward(input);

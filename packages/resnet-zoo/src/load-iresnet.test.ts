@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, loadSafetensors, tf } from '@bigface/backend';
 import { loadIResNet } from './load-iresnet';
 import { saveIResNet } from './save-iresnet';
-import { REFERENCE_DIR, quarterInputNhwc, quarterReference, readReferenceSafetensors, relativeError } from '../test/reference';
+import { QUARTER_WEIGHTS, quarterInputNhwc, quarterReference, quarterStateDict, referenceFile, relativeError } from '../test/reference';
 import { randomImages, tinyModel } from '../test/tiny';
 
 const directory = mkdtempSync(join(tmpdir(), 'resnet-zoo-'));
@@ -18,8 +18,10 @@ afterAll(() => rmSync(directory, { recursive: true, force: true }));
 describe('loadIResNet / saveIResNet', () => {
   it('loads the insightface reference checkpoint (architecture read off the tensors) and reproduces its output', () => {
     const reference = quarterReference();
-    const model = loadIResNet(`${REFERENCE_DIR}iresnet-quarter-1111.safetensors`);
-    expect(model.config).toMatchObject({ layers: [1, 1, 1, 1], stemWidth: 16, widths: [16, 32, 64, 128], embeddingSize: 64 });
+    const model = loadIResNet(referenceFile(QUARTER_WEIGHTS));
+    // insightface's stem has the width of the first stage.
+    const [, , inputHeight, inputWidth] = reference.input_shape;
+    expect(model.config).toMatchObject({ layers: reference.layers, stemWidth: reference.widths[0], widths: reference.widths, embeddingSize: reference.embedding_size, inputHeight, inputWidth });
     const input = quarterInputNhwc(reference);
     const output = model.forward(input);
     expect(relativeError(output.dataSync(), reference.output)).toBeLessThan(1e-4);
@@ -48,10 +50,10 @@ describe('loadIResNet / saveIResNet', () => {
   });
 
   it('writes the same bytes PyTorch layout holds for the reference weights', () => {
-    const model = loadIResNet(`${REFERENCE_DIR}iresnet-quarter-1111.safetensors`);
+    const model = loadIResNet(referenceFile(QUARTER_WEIGHTS));
     const path = join(directory, 'reference-copy.safetensors');
     saveIResNet(model, path);
-    const original = readReferenceSafetensors(`${REFERENCE_DIR}iresnet-quarter-1111.safetensors`);
+    const original = quarterStateDict();
     const copy = loadSafetensors(path).tensors;
     for (const [name, tensor] of original) expect(Array.from(copy.get(name)!.data as Float32Array), name).toEqual(Array.from(tensor.data));
     model.dispose();

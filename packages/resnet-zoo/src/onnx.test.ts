@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
 import { initBackend, isBigFaceError, tf } from '@bigface/backend';
@@ -7,14 +6,12 @@ import { foldBatchNorm } from './fold-batch-norm';
 import { importOnnx } from './import-onnx';
 import { IResNet } from './iresnet';
 import { decodeOnnxModel, encodeOnnxModel } from './onnx/onnx-proto';
-import { REFERENCE_DIR, quarterInputNhwc, quarterReference, readReferenceSafetensors, relativeError } from '../test/reference';
+import { quarterInputNhwc, quarterOnnx, quarterOptions, quarterReference, quarterStateDict, relativeError } from '../test/reference';
 import { randomImages, tinyModel } from '../test/tiny';
 
 beforeAll(async () => {
   await initBackend({ backend: 'cpu' });
 });
-
-const referenceOnnx = (): Uint8Array => readFileSync(`${REFERENCE_DIR}iresnet-quarter-1111.onnx`);
 
 async function runOnnxRuntime(bytes: Uint8Array, imagesNhwc: tf.Tensor4D): Promise<Float32Array> {
   const session = await ort.InferenceSession.create(bytes);
@@ -30,12 +27,12 @@ async function runOnnxRuntime(bytes: Uint8Array, imagesNhwc: tf.Tensor4D): Promi
 describe('importOnnx', () => {
   it("runs PyTorch's export of the reference IResNet and reproduces its output within 1e-4 relative", () => {
     const reference = quarterReference();
-    const model = importOnnx(referenceOnnx());
-    expect(model.inputs[0]!.shape).toEqual(['batch', 3, 112, 112]);
+    const model = importOnnx(quarterOnnx());
+    expect(model.inputs[0]!.shape).toEqual(['batch', ...reference.input_shape.slice(1)]);
     const input = quarterInputNhwc(reference);
     const before = tf.memory().numTensors;
     const output = model.forward(input);
-    expect(output.shape).toEqual([2, 64]);
+    expect(output.shape).toEqual([reference.input_shape[0], reference.embedding_size]);
     expect(relativeError(output.dataSync(), reference.output)).toBeLessThan(1e-4);
     output.dispose();
     expect(tf.memory().numTensors).toBe(before);
@@ -44,7 +41,7 @@ describe('importOnnx', () => {
   });
 
   it('names the operator it cannot run', () => {
-    const proto = decodeOnnxModel(referenceOnnx());
+    const proto = decodeOnnxModel(quarterOnnx());
     proto.graph.nodes[1]!.opType = 'LpNormalization';
     try {
       importOnnx(encodeOnnxModel(proto));
@@ -57,7 +54,7 @@ describe('importOnnx', () => {
   });
 
   it('decodes and re-encodes the reference file without losing anything it uses', () => {
-    const proto = decodeOnnxModel(referenceOnnx());
+    const proto = decodeOnnxModel(quarterOnnx());
     const again = decodeOnnxModel(encodeOnnxModel(proto));
     expect(again.graph.nodes.map((n) => [n.opType, n.inputs, n.outputs, [...n.attributes]])).toEqual(
       proto.graph.nodes.map((n) => [n.opType, n.inputs, n.outputs, [...n.attributes]]),
@@ -87,9 +84,9 @@ describe('exportOnnx', () => {
 
   it('exports the reference weights so that onnxruntime and our ONNX import reproduce the PyTorch output', async () => {
     const reference = quarterReference();
-    const imported = importOnnx(referenceOnnx());
-    const model = IResNet.create({ layers: reference.layers, widthMultiplier: 0.25, embeddingSize: reference.embedding_size });
-    const record = readReferenceSafetensors(`${REFERENCE_DIR}iresnet-quarter-1111.safetensors`);
+    const imported = importOnnx(quarterOnnx());
+    const model = IResNet.create(quarterOptions(reference));
+    const record = quarterStateDict();
     model.loadStateDict(record);
     const folded = foldBatchNorm(model);
     const exported = exportOnnx(folded);

@@ -3,8 +3,7 @@ import { initBackend, tf } from '@bigface/backend';
 import { foldBatchNorm } from './fold-batch-norm';
 import { IResNet } from './iresnet';
 import { importOnnx } from './import-onnx';
-import { readFileSync } from 'node:fs';
-import { REFERENCE_DIR, quarterInputNhwc, quarterReference, relativeError } from '../test/reference';
+import { quarterInputNhwc, quarterOnnx, quarterReference, relativeError } from '../test/reference';
 import { TINY, randomImages, tinyModel } from '../test/tiny';
 
 // The same model code on the wasm backend, the default where tfjs-node is not installed.
@@ -15,7 +14,7 @@ beforeAll(async () => {
 describe('on the wasm backend', () => {
   it('the imported PyTorch ONNX reproduces the reference output within 1e-4 relative', () => {
     const reference = quarterReference();
-    const model = importOnnx(readFileSync(`${REFERENCE_DIR}iresnet-quarter-1111.onnx`));
+    const model = importOnnx(quarterOnnx());
     const input = quarterInputNhwc(reference);
     const output = model.forward(input);
     expect(relativeError(output.dataSync(), reference.output)).toBeLessThan(1e-4);

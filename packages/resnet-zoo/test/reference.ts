@@ -1,10 +1,11 @@
-// Test helpers: the PyTorch reference of /work/shared/reference (see its README).
+// Test helpers: the PyTorch reference in test-support/reference (see its README).
 import { readFileSync } from 'node:fs';
 import { tf } from '@bigface/backend';
+import { readReferenceJson, readReferenceSafetensors, referenceFile } from '../../../test-support/reference';
 
-export { REFERENCE_DIR } from '../../../test-support/reference';
-import { REFERENCE_DIR } from '../../../test-support/reference';
+export { referenceFile } from '../../../test-support/reference';
 
+/** iresnet-quarter-1111.json: the architecture, an input (NCHW) and PyTorch's eval-mode output. */
 export interface QuarterReference {
   layers: number[];
   widths: number[];
@@ -14,8 +15,40 @@ export interface QuarterReference {
   output: number[];
 }
 
+export const QUARTER_WEIGHTS = 'iresnet-quarter-1111.safetensors';
+
 export function quarterReference(): QuarterReference {
-  return JSON.parse(readFileSync(`${REFERENCE_DIR}iresnet-quarter-1111.json`, 'utf8')) as QuarterReference;
+  return readReferenceJson<QuarterReference>('iresnet-quarter-1111.json');
+}
+
+/**
+ * IResNet options for the reference's architecture, all read from its JSON: insightface widths are
+ * 64/128/256/512 times one multiplier, so the multiplier is widths[0] / 64 (tests then check that
+ * all four widths come out as the file says); the input size is the JSON input's H × W.
+ */
+export function quarterOptions(reference: QuarterReference): { layers: number[]; widthMultiplier: number; embeddingSize: number; inputSize: [number, number] } {
+  const [, , height, width] = reference.input_shape;
+  return { layers: reference.layers, widthMultiplier: reference.widths[0]! / 64, embeddingSize: reference.embedding_size, inputSize: [height, width] };
+}
+
+/** "layers [1, 1, 1, 1], widths 16-128, 64-d" for test names. */
+export function describeQuarter(reference: QuarterReference): string {
+  return `layers [${reference.layers.join(', ')}], widths ${reference.widths[0]}-${reference.widths[3]}, ${reference.embedding_size}-d`;
+}
+
+/** The reference ONNX export's bytes. */
+export function quarterOnnx(): Uint8Array {
+  return readFileSync(referenceFile('iresnet-quarter-1111.onnx'));
+}
+
+/** The reference state_dict, read independently of the code under test (all tensors F32). */
+export function quarterStateDict(): Map<string, { shape: number[]; data: Float32Array }> {
+  const out = new Map<string, { shape: number[]; data: Float32Array }>();
+  for (const [name, tensor] of readReferenceSafetensors(QUARTER_WEIGHTS).tensors) {
+    if (!tensor.data) throw new Error(`${QUARTER_WEIGHTS}: tensor '${name}' is ${tensor.dtype}; the reference state_dict is all F32`);
+    out.set(name, { shape: tensor.shape, data: tensor.data });
+  }
+  return out;
 }
 
 /** The reference input as an NHWC tensor (the file holds NCHW, as PyTorch). */
@@ -32,19 +65,4 @@ export function relativeError(actual: ArrayLike<number>, expected: ArrayLike<num
     scale = Math.max(scale, Math.abs(expected[i]!));
   }
   return error / scale;
-}
-
-/** A minimal safetensors parse (8-byte header length, JSON header, little-endian data), independent of the code under test. */
-export function readReferenceSafetensors(path: string): Map<string, { shape: number[]; data: Float32Array }> {
-  const bytes = readFileSync(path);
-  const headerLength = Number(bytes.readBigUInt64LE(0));
-  const header = JSON.parse(bytes.subarray(8, 8 + headerLength).toString('utf8')) as Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }>;
-  const out = new Map<string, { shape: number[]; data: Float32Array }>();
-  for (const [name, info] of Object.entries(header)) {
-    if (name === '__metadata__') continue;
-    const [begin, end] = info.data_offsets;
-    const raw = bytes.subarray(8 + headerLength + begin, 8 + headerLength + end);
-    out.set(name, { shape: info.shape, data: new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength)) });
-  }
-  return out;
 }
