@@ -9,6 +9,7 @@ export { initBackend, installedTensorflowPackage, type BackendInfo, type Backend
 export { registerWasmTrainingKernels } from './wasm-kernels';
 export type { Communicator, GatheredArrays, NumericArray, ReduceOp } from './communicator';
 export type { ParameterGroup } from './parameter-group';
+export { FUSED_KERNELS, hasFusedKernel } from './fused-kernels';
 export { SingleCommunicator } from './single-communicator';
 export { ThreadCommunicator, type ThreadCommunicatorMemory, type ThreadCommunicatorOptions } from './thread-communicator';
 export { launchRanks, type LaunchRanksOptions, type RankFunction } from './launch-ranks';

@@ -16,7 +16,10 @@ const nativeSkipReason = native.available ? '' : `@bigface/native-cpu addon not 
 if (!native.available && process.env.CI) {
   throw new Error(`CI must build the native kernels (.ci/run installs libdnnl-dev): ${nativeSkipReason}`);
 }
-const NATIVE_KERNELS = ['Conv2D', 'FusedConv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'BatchMatMul', '_FusedMatMul', 'Add', 'Sub', 'Multiply', 'RealDiv', 'Sum', 'Mean', 'Square', 'Prelu', 'Greater', 'Select', 'FusedBatchNorm'];
+import { FUSED_KERNELS } from '../src/fused-kernels';
+
+// The replaced tfjs kernels, then the fused training kernels native-cpu adds (the FUSED_KERNELS contract).
+const NATIVE_KERNELS = ['Conv2D', 'FusedConv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'BatchMatMul', '_FusedMatMul', 'Add', 'Sub', 'Multiply', 'RealDiv', 'Sum', 'Mean', 'Square', 'Prelu', 'Greater', 'Select', 'FusedBatchNorm', ...Object.values(FUSED_KERNELS)];
 
 describe('initBackend', () => {
   it('auto picks cpu with native kernels when built (tfjs-node is not installed here), else wasm', async () => {

@@ -6,6 +6,7 @@
 #include <cblas.h>
 #include <omp.h>
 #include <cmath>
+#include <algorithm>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -133,12 +134,19 @@ struct BackwardDataEntry {
   convolution_backward_data::primitive_desc pd;
   convolution_backward_data prim;
 };
+struct BackwardWeightsEntry {
+  convolution_backward_weights::primitive_desc pd;
+  convolution_backward_weights prim;
+  // The gradient in oneDNN's preferred layout and the reorder to the caller's HWIO, when they differ.
+  std::shared_ptr<memory> scratch;
+};
 
 // The mutable state of one calling thread (see the note on thread safety above).
 struct ThreadState {
   stream cpuStream{cpuEngine()};
   std::map<std::string, std::shared_ptr<ForwardEntry>> forwardCache;
   std::map<std::string, std::shared_ptr<BackwardDataEntry>> backwardDataCache;
+  std::map<std::string, std::shared_ptr<BackwardWeightsEntry>> backwardWeightsCache;
   // Reordered weights are rebuilt on each call (filters change every step), but their buffers are kept.
   std::map<std::string, std::shared_ptr<memory>> weightScratch;
   // im2col columns of the filter gradient and of the im2col forward (grown, never shrunk).
@@ -223,6 +231,47 @@ napi_value Conv2dBackwardData(napi_env env, napi_callback_info info) {
     memory diffDst(g.dst(), cpuEngine(), dy.data), diffSrc(g.src(), cpuEngine(), dx.data);
     memory weights = weightsFor("d" + key, e->pd.weights_desc(), w.data, g);
     e->prim.execute(cpuStream(), {{DNNL_ARG_DIFF_DST, diffDst}, {DNNL_ARG_WEIGHTS, weights}, {DNNL_ARG_DIFF_SRC, diffSrc}});
+    cpuStream().wait();
+    napi_value r;
+    std::string name = implName(e->pd);
+    napi_create_string_utf8(env, name.c_str(), name.size(), &r);
+    return r;
+  } catch (const dnnl::error& err) {
+    napi_throw_error(env, "NATIVE_CPU_ONEDNN", (std::string(err.what()) + " [geometry " + g.key() + "]").c_str());
+    return nullptr;
+  }
+}
+
+// conv2dBackwardWeights(x, dy, dw, geometry[17]) -> impl name: dw (HWIO) through oneDNN's
+// backward-weights primitive (the scratch of this thread holds its blocked layout).
+napi_value Conv2dBackwardWeights(napi_env env, napi_callback_info info) {
+  auto a = getArgs(env, info, 4);
+  Arg x, dy, dw;
+  std::vector<int64_t> p;
+  ConvGeometry g;
+  if (a.empty() || !getFloat32(env, a[0], &x, false) || !getFloat32(env, a[1], &dy, false) ||
+      !getFloat32(env, a[2], &dw, false) || !getInts(env, a[3], &p) || !g.parse(p) || x.length < g.srcSize() ||
+      dy.length < g.dstSize() || dw.length < g.weightsSize()) {
+    napi_throw_type_error(env, "NATIVE_CPU_ARGUMENTS", "conv2dBackwardWeights(x, dy, dw, geometry): bad arguments");
+    return nullptr;
+  }
+  try {
+    std::string key = g.key();
+    auto& e = threadState().backwardWeightsCache[key];
+    if (!e) {
+      auto hint = forwardDesc(g, false, prop_kind::forward_training);
+      auto d = convolution_backward_weights::desc(algorithm::convolution_direct, g.src(), g.weightsAny(), g.dst(), g.strides(),
+                                                  g.dilations(), g.padL(), g.padR());
+      auto pd = convolution_backward_weights::primitive_desc(d, cpuEngine(), hint);
+      std::shared_ptr<memory> scratch;
+      if (pd.diff_weights_desc() != g.weightsUser()) scratch = std::make_shared<memory>(pd.diff_weights_desc(), cpuEngine());
+      e = std::make_shared<BackwardWeightsEntry>(BackwardWeightsEntry{pd, convolution_backward_weights(pd), scratch});
+    }
+    memory src(g.src(), cpuEngine(), x.data), diffDst(g.dst(), cpuEngine(), dy.data);
+    memory user(g.weightsUser(), cpuEngine(), dw.data);
+    memory& target = e->scratch ? *e->scratch : user;
+    e->prim.execute(cpuStream(), {{DNNL_ARG_SRC, src}, {DNNL_ARG_DIFF_DST, diffDst}, {DNNL_ARG_DIFF_WEIGHTS, target}});
+    if (e->scratch) reorder(*e->scratch, user).execute(cpuStream(), *e->scratch, user);
     cpuStream().wait();
     napi_value r;
     std::string name = implName(e->pd);
@@ -606,6 +655,177 @@ napi_value ScaleShift(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// Per-channel sums over the rows of a [rows, channels] matrix, in double, parallel over rows with one
+// accumulator row per thread (then added in thread order: deterministic for a given thread count).
+template <typename RowFn>
+void channelSums(int64_t rows, int64_t channels, int sums, std::vector<double>& out, RowFn row, bool parallel) {
+  const int threads = parallel ? omp_get_max_threads() : 1;
+  std::vector<double> partial(size_t(threads) * sums * channels, 0.0);
+#pragma omp parallel num_threads(threads)
+  {
+    double* acc = partial.data() + size_t(omp_get_thread_num()) * sums * channels;
+#pragma omp for schedule(static)
+    for (int64_t r = 0; r < rows; r++) row(r, acc);
+  }
+  out.assign(size_t(sums) * channels, 0.0);
+  for (int t = 0; t < threads; t++)
+    for (size_t j = 0; j < out.size(); j++) out[j] += partial[size_t(t) * sums * channels + j];
+}
+
+// batchNormTrainingForward(x, gamma, beta, y, mean, variance, channels, epsilon): training-mode
+// BatchNorm over every axis but the last (NHWC), in two passes over x: per-channel mean and biased
+// variance (double sums of x and x², one pass), then y = x·scale + shift with scale = γ/√(var+ε),
+// shift = β − mean·scale. mean and variance (channels values each) are outputs.
+napi_value BatchNormTrainingForward(napi_env env, napi_callback_info info) {
+  auto a = getArgs(env, info, 8);
+  Arg x, gamma, beta, y, mean, variance;
+  int32_t channels = 0;
+  double epsilon = 0;
+  if (a.empty() || !getFloat32(env, a[0], &x, false) || !getFloat32(env, a[1], &gamma, false) || !getFloat32(env, a[2], &beta, false) ||
+      !getFloat32(env, a[3], &y, false) || !getFloat32(env, a[4], &mean, false) || !getFloat32(env, a[5], &variance, false) ||
+      napi_get_value_int32(env, a[6], &channels) != napi_ok || napi_get_value_double(env, a[7], &epsilon) != napi_ok || channels <= 0 ||
+      x.length % channels != 0 || x.length == 0 || y.length < x.length || gamma.length < size_t(channels) || beta.length < size_t(channels) ||
+      mean.length < size_t(channels) || variance.length < size_t(channels)) {
+    napi_throw_type_error(env, "NATIVE_CPU_ARGUMENTS", "batchNormTrainingForward: bad arguments");
+    return nullptr;
+  }
+  const int64_t C = channels, rows = int64_t(x.length) / C;
+  const float* px = x.data;
+  std::vector<double> sums;
+  channelSums(rows, C, 2, sums, [&](int64_t r, double* acc) {
+    const float* row = px + r * C;
+    double* s1 = acc;
+    double* s2 = acc + C;
+#pragma omp simd
+    for (int64_t c = 0; c < C; c++) {
+      const double v = row[c];
+      s1[c] += v;
+      s2[c] += v * v;
+    }
+  }, x.length > 32768);
+  std::vector<float> scale(C), shift(C);
+  for (int64_t c = 0; c < C; c++) {
+    const double m = sums[c] / double(rows);
+    const double var = std::max(0.0, sums[C + c] / double(rows) - m * m);
+    mean.data[c] = float(m);
+    variance.data[c] = float(var);
+    const double s = double(gamma.data[c]) / std::sqrt(var + epsilon);
+    scale[c] = float(s);
+    shift[c] = float(double(beta.data[c]) - m * s);
+  }
+  float* py = y.data;
+  const float* ps = scale.data();
+  const float* pb = shift.data();
+#pragma omp parallel for schedule(static) if (x.length > 32768)
+  for (int64_t r = 0; r < rows; r++) {
+    const float* row = px + r * C;
+    float* out = py + r * C;
+#pragma omp simd
+    for (int64_t c = 0; c < C; c++) out[c] = row[c] * ps[c] + pb[c];
+  }
+  return nullptr;
+}
+
+// batchNormTrainingBackward(dy, x, mean, variance, gamma, dx, dgamma, dbeta, channels, epsilon): the
+// closed-form gradient of training-mode BatchNorm (batch statistics included). With x̂ = (x − μ)/σ,
+// N rows: dβ = Σ dy, dγ = Σ dy·x̂, dx = γ/(Nσ)·(N·dy − dβ − x̂·dγ) = A·dy + B·x + K per channel.
+napi_value BatchNormTrainingBackward(napi_env env, napi_callback_info info) {
+  auto a = getArgs(env, info, 10);
+  Arg dy, x, mean, variance, gamma, dx, dgamma, dbeta;
+  int32_t channels = 0;
+  double epsilon = 0;
+  if (a.empty() || !getFloat32(env, a[0], &dy, false) || !getFloat32(env, a[1], &x, false) || !getFloat32(env, a[2], &mean, false) ||
+      !getFloat32(env, a[3], &variance, false) || !getFloat32(env, a[4], &gamma, false) || !getFloat32(env, a[5], &dx, false) ||
+      !getFloat32(env, a[6], &dgamma, false) || !getFloat32(env, a[7], &dbeta, false) || napi_get_value_int32(env, a[8], &channels) != napi_ok ||
+      napi_get_value_double(env, a[9], &epsilon) != napi_ok || channels <= 0 || x.length % channels != 0 || x.length == 0 ||
+      dy.length < x.length || dx.length < x.length || mean.length < size_t(channels) || variance.length < size_t(channels) ||
+      gamma.length < size_t(channels) || dgamma.length < size_t(channels) || dbeta.length < size_t(channels)) {
+    napi_throw_type_error(env, "NATIVE_CPU_ARGUMENTS", "batchNormTrainingBackward: bad arguments");
+    return nullptr;
+  }
+  const int64_t C = channels, rows = int64_t(x.length) / C;
+  const float *pdy = dy.data, *px = x.data;
+  std::vector<double> sums;
+  channelSums(rows, C, 2, sums, [&](int64_t r, double* acc) {
+    const float* g = pdy + r * C;
+    const float* v = px + r * C;
+    double* s1 = acc;
+    double* s2 = acc + C;
+#pragma omp simd
+    for (int64_t c = 0; c < C; c++) {
+      s1[c] += g[c];
+      s2[c] += double(g[c]) * double(v[c]);
+    }
+  }, x.length > 32768);
+  std::vector<float> A(C), B(C), K(C);
+  const double n = double(rows);
+  for (int64_t c = 0; c < C; c++) {
+    const double m = mean.data[c];
+    const double inv = 1.0 / std::sqrt(double(variance.data[c]) + epsilon);
+    const double sumDy = sums[c];
+    const double gammaC = gamma.data[c];
+    // Σ dy·x̂ = σ⁻¹ (Σ dy·x − μ Σ dy)
+    const double dg = inv * (sums[C + c] - m * sumDy);
+    dbeta.data[c] = float(sumDy);
+    dgamma.data[c] = float(dg);
+    A[c] = float(gammaC * inv);
+    B[c] = float(-gammaC * inv * inv * dg / n);
+    K[c] = float(-gammaC * inv * sumDy / n + gammaC * inv * inv * dg * m / n);
+  }
+  float* pdx = dx.data;
+  const float *pa = A.data(), *pb = B.data(), *pk = K.data();
+#pragma omp parallel for schedule(static) if (x.length > 32768)
+  for (int64_t r = 0; r < rows; r++) {
+    const float* g = pdy + r * C;
+    const float* v = px + r * C;
+    float* out = pdx + r * C;
+#pragma omp simd
+    for (int64_t c = 0; c < C; c++) out[c] = pa[c] * g[c] + pb[c] * v[c] + pk[c];
+  }
+  return nullptr;
+}
+
+// preluBackward(dy, x, alpha, alphaMode, dx, dalpha, channels): the gradient of y = x > 0 ? x : α·x
+// in one pass: dx = x > 0 ? dy : α·dy; dα = Σ (x > 0 ? 0 : dy·x) over every element of α's channel
+// (alphaMode 1: one α per channel; 2: one scalar α).
+napi_value PreluBackward(napi_env env, napi_callback_info info) {
+  auto a = getArgs(env, info, 7);
+  Arg dy, x, alpha, dx, dalpha;
+  int32_t alphaMode = 0, channels = 0;
+  if (a.empty() || !getFloat32(env, a[0], &dy, false) || !getFloat32(env, a[1], &x, false) || !getFloat32(env, a[2], &alpha, false) ||
+      napi_get_value_int32(env, a[3], &alphaMode) != napi_ok || !getFloat32(env, a[4], &dx, false) || !getFloat32(env, a[5], &dalpha, false) ||
+      napi_get_value_int32(env, a[6], &channels) != napi_ok || channels <= 0 || (alphaMode != 1 && alphaMode != 2) || x.length % channels != 0 ||
+      dy.length < x.length || dx.length < x.length || alpha.length < (alphaMode == 1 ? size_t(channels) : size_t(1)) ||
+      dalpha.length < (alphaMode == 1 ? size_t(channels) : size_t(1))) {
+    napi_throw_type_error(env, "NATIVE_CPU_ARGUMENTS", "preluBackward: bad arguments");
+    return nullptr;
+  }
+  const int64_t C = channels, rows = int64_t(x.length) / C;
+  const float *pdy = dy.data, *px = x.data, *pa = alpha.data;
+  float* pdx = dx.data;
+  const int64_t stride = alphaMode == 1 ? 1 : 0;
+  std::vector<double> sums;
+  channelSums(rows, C, 1, sums, [&](int64_t r, double* acc) {
+    const float* g = pdy + r * C;
+    const float* v = px + r * C;
+    float* out = pdx + r * C;
+#pragma omp simd
+    for (int64_t c = 0; c < C; c++) {
+      const bool positive = v[c] > 0.f;
+      out[c] = positive ? g[c] : pa[c * stride] * g[c];
+      acc[c] += positive ? 0.0 : double(g[c]) * double(v[c]);
+    }
+  }, x.length > 32768);
+  if (alphaMode == 1) {
+    for (int64_t c = 0; c < C; c++) dalpha.data[c] = float(sums[c]);
+  } else {
+    double total = 0;
+    for (int64_t c = 0; c < C; c++) total += sums[c];
+    dalpha.data[0] = float(total);
+  }
+  return nullptr;
+}
+
 // info() -> { threads, onednn: "major.minor.patch", isa }
 napi_value Info(napi_env env, napi_callback_info) {
   napi_value o, v;
@@ -636,6 +856,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"conv2dForward", nullptr, Conv2dForward, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"conv2dBackwardData", nullptr, Conv2dBackwardData, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"conv2dBackwardWeightsGemm", nullptr, Conv2dBackwardWeightsGemm, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"conv2dBackwardWeights", nullptr, Conv2dBackwardWeights, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"conv2dForwardIm2col", nullptr, Conv2dForwardIm2col, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"matmul", nullptr, Matmul, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"biasActivation", nullptr, BiasActivation, nullptr, nullptr, nullptr, napi_default, nullptr},
@@ -645,6 +866,9 @@ napi_value Init(napi_env env, napi_value exports) {
       {"greater", nullptr, Greater, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"select", nullptr, Select, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"scaleShift", nullptr, ScaleShift, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"batchNormTrainingForward", nullptr, BatchNormTrainingForward, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"batchNormTrainingBackward", nullptr, BatchNormTrainingBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"preluBackward", nullptr, PreluBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
   };

@@ -2,3 +2,4 @@ export { registerNativeCpuKernels, type RegisterNativeCpuKernelsOptions } from '
 export { unregisterNativeCpuKernels } from './unregister-native-cpu-kernels';
 export { nativeCpuStatus, type NativeCpuStatus } from './native-cpu-status';
 export { nativeAddon, type NativeAddon } from './native-addon';
+export { TRAINING_KERNEL_NAMES } from './kernels/training';

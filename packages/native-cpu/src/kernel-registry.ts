@@ -33,6 +33,8 @@ export const NATIVE_KERNELS: readonly { kernelName: string; make: Maker }[] = [
 
 /** The stock cpu kernel configs that native ones replaced, by kernel name (to restore them). */
 export const replaced = new Map<string, tf.KernelConfig>();
+/** Kernels this package added that tfjs does not have (removed again by unregister). */
+export const added = new Set<string>();
 /** Kernel functions registered by this package (tells ours from others'). */
 export const ours = new WeakSet<tf.KernelFunc>();
 

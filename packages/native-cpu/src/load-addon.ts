@@ -8,6 +8,7 @@ export interface NativeAddon {
   conv2dForward(x: Float32Array, filter: Float32Array, bias: Float32Array | null, y: Float32Array, geometry: number[]): string;
   conv2dBackwardData(dy: Float32Array, filter: Float32Array, dx: Float32Array, geometry: number[]): string;
   conv2dBackwardWeightsGemm(x: Float32Array, dy: Float32Array, dw: Float32Array, geometry: number[]): string;
+  conv2dBackwardWeights(x: Float32Array, dy: Float32Array, dw: Float32Array, geometry: number[]): string;
   conv2dForwardIm2col(x: Float32Array, filter: Float32Array, y: Float32Array, geometry: number[]): void;
   matmul(a: Float32Array, b: Float32Array, c: Float32Array, params: number[]): void;
   biasActivation(
@@ -24,6 +25,20 @@ export interface NativeAddon {
   greater(a: Float32Array, aMode: number, b: Float32Array, bMode: number, out: Uint8Array, channels: number): void;
   select(condition: Uint8Array, t: Float32Array, e: Float32Array, out: Float32Array): void;
   scaleShift(x: Float32Array, scale: Float32Array, shift: Float32Array, out: Float32Array, channels: number): void;
+  batchNormTrainingForward(x: Float32Array, gamma: Float32Array, beta: Float32Array, y: Float32Array, mean: Float32Array, variance: Float32Array, channels: number, epsilon: number): void;
+  batchNormTrainingBackward(
+    dy: Float32Array,
+    x: Float32Array,
+    mean: Float32Array,
+    variance: Float32Array,
+    gamma: Float32Array,
+    dx: Float32Array,
+    dgamma: Float32Array,
+    dbeta: Float32Array,
+    channels: number,
+    epsilon: number,
+  ): void;
+  preluBackward(dy: Float32Array, x: Float32Array, alpha: Float32Array, alphaMode: number, dx: Float32Array, dalpha: Float32Array, channels: number): void;
   info(): { threads: number; onednn: string };
   setThreads(threads: number): void;
 }

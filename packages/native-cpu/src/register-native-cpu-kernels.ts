@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { loadAddon, NATIVE_KERNELS, ours, replaced } from './kernel-registry';
+import { added, loadAddon, NATIVE_KERNELS, ours, replaced } from './kernel-registry';
+import { TRAINING_KERNELS } from './kernels/training';
 import type { KernelArgs } from './kernels/common';
 
 export interface RegisterNativeCpuKernelsOptions {
@@ -17,7 +18,9 @@ export interface RegisterNativeCpuKernelsOptions {
  * operands), Sum and Mean (over leading or trailing axes), Square, Prelu, Greater, Select and
  * FusedBatchNorm. Whatever a native kernel does not cover (NCHW, non-float32 dtypes, other
  * broadcasts, tensors under 4096 values for the elementwise ones) runs the stock kernel. The stock
- * setupFunc/disposeFunc are kept. Idempotent. Returns the names of the kernels now native, or `[]`
+ * setupFunc/disposeFunc are kept. It also adds the fused training kernels BigFaceBatchNormTraining,
+ * BigFaceBatchNormTrainingGrad and BigFacePreluGrad (one pass each, where tfjs composes 5–10 ops),
+ * which @bigface/resnet-zoo's training-mode BatchNorm and PReLU use when the backend has them. Idempotent. Returns the names of the kernels now native, or `[]`
  * when the addon is not built (see {@link nativeCpuStatus} for why). Import
  * `@tensorflow/tfjs-backend-cpu` first so that its kernels exist to be replaced.
  *
@@ -53,6 +56,17 @@ export function registerNativeCpuKernels(options: RegisterNativeCpuKernelsOption
       tf.unregisterKernel(kernelName, 'cpu');
       // Keep the stock setupFunc / disposeFunc.
       tf.registerKernel({ ...current, kernelFunc });
+    }
+    registered.push(kernelName);
+  }
+  // Fused training kernels tfjs has no counterpart of (used by @bigface/resnet-zoo when present).
+  for (const { kernelName, make } of TRAINING_KERNELS) {
+    if (excluded.has(kernelName)) continue;
+    if (tf.getKernel(kernelName, 'cpu') === undefined) {
+      const kernelFunc = make(addon) as unknown as tf.KernelFunc;
+      ours.add(kernelFunc);
+      tf.registerKernel({ kernelName, backendName: 'cpu', kernelFunc });
+      added.add(kernelName);
     }
     registered.push(kernelName);
   }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { ours, replaced } from './kernel-registry';
+import { added, ours, replaced } from './kernel-registry';
 
 /**
  * Restores the stock tfjs `cpu` kernels that {@link registerNativeCpuKernels} replaced (e.g. to
@@ -22,5 +22,13 @@ export function unregisterNativeCpuKernels(): string[] {
     }
     replaced.delete(kernelName);
   }
+  for (const kernelName of added) {
+    const current = tf.getKernel(kernelName, 'cpu');
+    if (current !== undefined && ours.has(current.kernelFunc)) {
+      tf.unregisterKernel(kernelName, 'cpu');
+      restored.push(kernelName);
+    }
+  }
+  added.clear();
   return restored;
 }

@@ -2,6 +2,8 @@
 // dilations and batch sizes. The JS kernels are an independent implementation: the reference.
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
+// Gradients for the autodiff reference (tfjs-core alone registers none).
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nativeCpuStatus, registerNativeCpuKernels, unregisterNativeCpuKernels } from '../src/index';
 
@@ -14,6 +16,7 @@ if (!status.available && process.env.CI) {
 const ALL_KERNELS = [
   'Conv2D', 'FusedConv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'BatchMatMul', '_FusedMatMul',
   'Add', 'Sub', 'Multiply', 'RealDiv', 'Sum', 'Mean', 'Square', 'Prelu', 'Greater', 'Select', 'FusedBatchNorm',
+  'BigFaceBatchNormTraining', 'BigFaceBatchNormTrainingGrad', 'BigFacePreluGrad',
 ];
 
 /** mulberry32: a seeded generator for test shapes and values. */
@@ -101,6 +104,8 @@ describe.skipIf(!status.available)(`native cpu kernels vs tfjs's JS kernels${ski
     expect(tf.getKernel('Conv2D', 'cpu')!.kernelFunc).not.toBe(stock);
     expect(unregisterNativeCpuKernels()).toEqual(names);
     expect(tf.getKernel('Conv2D', 'cpu')!.kernelFunc).toBe(stock);
+    // The fused training kernels are additions: gone again after unregistering.
+    expect(tf.getKernel('BigFaceBatchNormTraining', 'cpu')).toBeUndefined();
   });
 
   it('Conv2D forward: random shapes, strides, paddings (same, valid, number, explicit), dilations, batches', () => {
@@ -226,6 +231,62 @@ describe.skipIf(!status.available)(`native cpu kernels vs tfjs's JS kernels${ski
       ]);
       errors.forEach((error, i) => expect(error, `output ${i} of ${JSON.stringify(shape)}`).toBeLessThan(2e-6));
       tf.dispose([x, full, perChannel, scalar, positive, perRow, rows2d, norms2d, centres, centreNorms]);
+    }
+  });
+
+  it('fused training kernels: BatchNorm forward/backward and PReLU backward equal autodiff through tfjs ops (JS kernels), odd sizes and batch 1', () => {
+    const g = generator(9);
+    const shapes = [[1, 5, 7, 3], [2, 9, 9, 16], [3, 4, 6, 33], [64, 17], [1, 2, 2, 5]];
+    for (const shape of shapes) {
+      const channels = shape[shape.length - 1];
+      const axes = shape.slice(0, -1).map((_, i) => i);
+      // Offset and scaled inputs: a mean far from 0 tests the variance's cancellation.
+      const x = tf.add(tf.mul(g.tensor(shape), 3), 2);
+      const gamma = g.tensor([channels]);
+      const beta = g.tensor([channels]);
+      const alpha = g.tensor([channels]);
+      const scalarAlpha = g.tensor([1]);
+      const weights = g.tensor(shape); // dy: the gradient of sum(y · weights)
+      const epsilon = 1e-5;
+      const before = tf.memory().numTensors;
+      // Reference: the textbook formulas in tfjs ops on the JS kernels, differentiated by tfjs autodiff.
+      unregisterNativeCpuKernels();
+      const reference = tf.tidy(() => {
+        const bn = (input: tf.Tensor, scale: tf.Tensor, offset: tf.Tensor) => {
+          const { mean, variance } = tf.moments(input, axes);
+          return tf.add(tf.mul(tf.div(tf.sub(input, mean), tf.sqrt(tf.add(variance, epsilon))), scale), offset);
+        };
+        const { mean, variance } = tf.moments(x, axes);
+        const [dx, dGamma, dBeta] = tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.sum(tf.mul(bn(a, b, c), weights)))([x, gamma, beta]);
+        const [pdx, pda] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.prelu(a, b), weights)))([x, alpha]);
+        const [sdx, sda] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.prelu(a, b), weights)))([x, scalarAlpha]);
+        return [bn(x, gamma, beta), mean, variance, dx, dGamma, dBeta, pdx, pda, sdx, sda];
+      });
+      registerNativeCpuKernels();
+      const fused = tf.tidy(() => {
+        const run = (name: string, inputs: tf.NamedTensorMap, attrs = {}) => tf.engine().runKernel(name, inputs, attrs) as unknown as tf.Tensor[];
+        const [y, mean, variance] = run('BigFaceBatchNormTraining', { x, scale: gamma, offset: beta }, { epsilon });
+        const [dx, dGamma, dBeta] = run('BigFaceBatchNormTrainingGrad', { dy: weights, x, mean, variance, scale: gamma }, { epsilon });
+        const [pdx, pda] = run('BigFacePreluGrad', { dy: weights, x, alpha });
+        const [sdx, sda] = run('BigFacePreluGrad', { dy: weights, x, alpha: scalarAlpha });
+        return [y, mean, variance, dx, dGamma, dBeta, pdx, pda, sdx, sda];
+      });
+      fused.forEach((tensor, i) => {
+        expect(tensor.shape, `output ${i} of ${JSON.stringify(shape)}`).toEqual(reference[i].shape);
+        const a = reference[i].dataSync();
+        const b = tensor.dataSync();
+        let scale = 1e-6;
+        let worst = 0;
+        for (let j = 0; j < a.length; j++) {
+          scale = Math.max(scale, Math.abs(a[j]));
+          worst = Math.max(worst, Math.abs(a[j] - b[j]));
+        }
+        // float32 sums in a different order (ours: double accumulators): a few ulps of the largest value.
+        expect(worst / scale, `output ${i} of ${JSON.stringify(shape)}`).toBeLessThan(1e-5);
+      });
+      tf.dispose([...reference, ...fused]);
+      expect(tf.memory().numTensors).toBe(before);
+      tf.dispose([x, gamma, beta, alpha, scalarAlpha, weights]);
     }
   });
 });

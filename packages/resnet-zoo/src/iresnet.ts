@@ -1,5 +1,5 @@
 import { Rng, assertArgument, tf, type ParameterGroup } from '@bigface/backend';
-import { batchNormTraining } from './batch-norm-training';
+import { batchNormTraining, preluTraining } from './batch-norm-training';
 import { checkpoint } from './checkpoint';
 import { tfjsShape, tfjsToTorch, torchToTfjs } from './layout';
 import { resolveIResNetConfig, type IResNetConfig, type IResNetOptions } from './resolve-iresnet-config';
@@ -278,9 +278,13 @@ export class IResNet {
       : undefined);
   }
 
+  private prelu(x: tf.Tensor, alpha: tf.Tensor, training: boolean): tf.Tensor {
+    return training ? preluTraining(x, alpha) : tf.prelu(x, alpha);
+  }
+
   private stem(x: tf.Tensor4D, training: boolean, update: boolean): tf.Tensor {
     const y = tf.conv2d(x, this.v('conv1.weight') as tf.Tensor4D, 1, 1);
-    return tf.prelu(this.batchNorm(y, 'bn1', training, update), this.v('prelu.weight'));
+    return this.prelu(this.batchNorm(y, 'bn1', training, update), this.v('prelu.weight'), training);
   }
 
   private block(x: tf.Tensor4D, prefix: string, training: boolean, update: boolean): tf.Tensor {
@@ -289,7 +293,7 @@ export class IResNet {
     let out: tf.Tensor = this.batchNorm(x, `${prefix}.bn1`, training, update);
     out = tf.conv2d(out as tf.Tensor4D, this.v(`${prefix}.conv1.weight`) as tf.Tensor4D, 1, 1);
     out = this.batchNorm(out, `${prefix}.bn2`, training, update);
-    out = tf.prelu(out, this.v(`${prefix}.prelu.weight`));
+    out = this.prelu(out, this.v(`${prefix}.prelu.weight`), training);
     out = tf.conv2d(out as tf.Tensor4D, this.v(`${prefix}.conv2.weight`) as tf.Tensor4D, stride, 1);
     out = this.batchNorm(out, `${prefix}.bn3`, training, update);
     let identity: tf.Tensor = x;
