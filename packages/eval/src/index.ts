@@ -18,3 +18,9 @@ export { VERIFICATION_PROTOCOLS, applyVerificationProtocol, defaultFaceMasker, t
 export { rawImagesToTensor } from './raw-images-to-tensor';
 export { evaluateVerificationBin, type EvaluateVerificationBinOptions, type VerificationBinReport, type VerificationBinTimings } from './evaluate-verification-bin';
 export { verificationReportRow, type VerificationReportRowOptions } from './verification-report-row';
+export { sampleIdentityPairs, type IdentityPairs, type SampleIdentityPairsOptions } from './sample-identity-pairs';
+export { prepareIdentityPairImages, scoreIdentityPairs, type IdentityPairImages, type IdentityPairScores, type PrepareIdentityPairImagesOptions } from './score-identity-pairs';
+export { weightedFalseNonMatchRate } from './weighted-false-non-match-rate';
+export { bootstrapOverIdentities, identityBootstrapWeights, type BootstrapInterval, type BootstrapOptions, type PairIdentities } from './bootstrap-over-identities';
+export { fnmrContrastInterval, type ScoredPairs, type FnmrContrastOptions } from './fnmr-contrast-interval';
+export { claimVerdict, type ClaimVerdict } from './claim-verdict';
