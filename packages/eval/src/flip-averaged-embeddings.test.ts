@@ -30,6 +30,19 @@ describe('flipAveragedEmbeddings', () => {
     images.dispose();
   });
 
+  it('mirrors RGB images exactly as tf.reverse over the width does', () => {
+    const images = tf.randomUniform([5, 6, 7, 3], -1, 1, 'float32', 3);
+    const projection = tf.randomNormal([6 * 7 * 3, 4], 0, 1, 'float32', 4);
+    const linear = (x: tf.Tensor4D) => tf.matMul(tf.reshape(x, [x.shape[0], -1]), projection) as tf.Tensor2D;
+    const result = flipAveragedEmbeddings(linear, images, { batchSize: 2 });
+    const expected = tf.tidy(() => {
+      const sum = tf.add(linear(images), linear(tf.reverse(images, 2)));
+      return tf.div(sum, tf.norm(sum, 2, 1, true));
+    });
+    expect(tf.max(tf.abs(tf.sub(result, expected))).dataSync()[0]).toBeLessThan(1e-6);
+    tf.dispose([images, projection, result, expected]);
+  });
+
   it('names a bad input', () => {
     expect(() => flipAveragedEmbeddings(embed, tf.zeros([2, 2]) as unknown as tf.Tensor4D)).toThrow(/images must be NHWC \(rank 4\), got shape \[2, 2\]/);
   });

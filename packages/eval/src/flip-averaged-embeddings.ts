@@ -7,6 +7,16 @@ export interface FlipAveragedEmbeddingsOptions {
 }
 
 /**
+ * The horizontal mirror of NHWC images. `FlipLeftRight` where the backend has it: tfjs's cpu
+ * `Reverse` walks every element through index arithmetic (~10 ms per 48×48 RGB image here, three
+ * times the student's whole forward pass), its `FlipLeftRight` is a plain copy (~0.16 ms); the
+ * values are the same permutation either way.
+ */
+function flipWidth(images: tf.Tensor4D): tf.Tensor4D {
+  return tf.getKernel('FlipLeftRight', tf.getBackend()) !== undefined && images.dtype === 'float32' ? tf.image.flipLeftRight(images) : tf.reverse(images, 2);
+}
+
+/**
  * Verification embeddings as insightface computes them: `embed(image) + embed(flipped image)`,
  * L2-normalised, in batches, for any embedding function (a backbone in eval mode, an ONNX
  * session wrapped as a function, ...). The flip is horizontal (the W axis of NHWC).
@@ -32,7 +42,7 @@ export function flipAveragedEmbeddings(
       parts.push(
         tf.tidy(() => {
           const batch = tf.slice(images, [start, 0, 0, 0], [size, -1, -1, -1]);
-          const sum = tf.add(embed(batch), embed(tf.reverse(batch, 2)));
+          const sum = tf.add(embed(batch), embed(flipWidth(batch)));
           return tf.div(sum, tf.sqrt(tf.maximum(tf.sum(tf.square(sum), 1, true), 1e-24))) as tf.Tensor2D;
         }),
       );
