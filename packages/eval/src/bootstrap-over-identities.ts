@@ -61,6 +61,70 @@ function quantile(sorted: Float64Array, q: number): number {
 }
 
 /**
+ * The identity resampling shared by every bootstrap here: `next()` returns one replicate's pair
+ * weights per stratum (each stratum's identities drawn with replacement, as many as it has, then
+ * {@link identityBootstrapWeights}). Deterministic in `seed`; the n-th call gives the n-th replicate.
+ */
+export function identityResampler(strata: readonly PairIdentities[], seed: number, where: string): { next(): Float64Array[] } {
+  assertArgument(strata.length > 0, 'EVAL_BAD_BOOTSTRAP', () => `${where}: no strata; give at least one set of pairs`);
+  // Identities as dense slots per stratum, so that a replicate is a count per slot.
+  const slotsOf = strata.map((pairs, index) => {
+    assertArgument(pairs.firstIdentity.length === pairs.secondIdentity.length, 'EVAL_BAD_BOOTSTRAP', () => `${where}: stratum ${index} has ${pairs.firstIdentity.length} first and ${pairs.secondIdentity.length} second identities`);
+    assertArgument(pairs.firstIdentity.length > 0, 'EVAL_BAD_BOOTSTRAP', () => `${where}: stratum ${index} has no pairs`);
+    const identities = new Set<number>();
+    for (let pair = 0; pair < pairs.firstIdentity.length; pair += 1) identities.add(pairs.firstIdentity[pair]!).add(pairs.secondIdentity[pair]!);
+    const slot = new Map(Array.from(identities).sort((a, b) => a - b).map((identity, position) => [identity, position]));
+    return {
+      identities: slot.size,
+      first: Int32Array.from({ length: pairs.firstIdentity.length }, (_, pair) => slot.get(pairs.firstIdentity[pair]!)!),
+      second: Int32Array.from({ length: pairs.secondIdentity.length }, (_, pair) => slot.get(pairs.secondIdentity[pair]!)!),
+    };
+  });
+  const rng = new Rng(hashSeed(seed, 0xb007));
+  return {
+    next: () =>
+      slotsOf.map(({ identities, first, second }) => {
+        const counts = new Float64Array(identities);
+        for (let draw = 0; draw < identities; draw += 1) counts[rng.int(identities)]! += 1;
+        // identityBootstrapWeights on slots, inlined: this loop runs replicates × pairs times.
+        const pairWeights = new Float64Array(first.length);
+        for (let pair = 0; pair < first.length; pair += 1) {
+          const a = first[pair]!;
+          const b = second[pair]!;
+          pairWeights[pair] = a === b ? counts[a]! : counts[a]! * counts[b]!;
+        }
+        return pairWeights;
+      }),
+  };
+}
+
+/** Checks the options shared by the bootstraps and fills their defaults. */
+export function bootstrapSettings(options: BootstrapOptions, where: string): Required<BootstrapOptions> {
+  const { replicates = 2000, seed, confidence = 0.95 } = options;
+  assertArgument(Number.isInteger(replicates) && replicates >= 10, 'EVAL_BAD_BOOTSTRAP', () => `${where}: replicates must be an integer ≥ 10, got ${replicates}`);
+  assertArgument(confidence > 0 && confidence < 1, 'EVAL_BAD_BOOTSTRAP', () => `${where}: confidence must be in (0, 1), got ${confidence}`);
+  return { replicates, seed, confidence };
+}
+
+/** The percentile interval of bootstrap `values` (non-finite ones left out and counted) around `estimate`. */
+export function percentileInterval(estimate: number, values: ArrayLike<number>, confidence: number, where: string): BootstrapInterval {
+  const finite: number[] = [];
+  for (let index = 0; index < values.length; index += 1) if (Number.isFinite(values[index])) finite.push(values[index]!);
+  assertArgument(
+    finite.length >= Math.max(10, values.length / 2),
+    'EVAL_BAD_BOOTSTRAP',
+    () => `${where}: only ${finite.length} of ${values.length} replicates gave a finite statistic; too few identities or pairs for it (e.g. too few impostors for the FMR)`,
+  );
+  const sorted = Float64Array.from(finite).sort();
+  const tail = (1 - confidence) / 2;
+  const low = quantile(sorted, tail);
+  const high = quantile(sorted, 1 - tail);
+  const mean = finite.reduce((sum, value) => sum + value, 0) / finite.length;
+  const standardError = Math.sqrt(finite.reduce((sum, value) => sum + (value - mean) ** 2, 0) / Math.max(1, finite.length - 1));
+  return { estimate, low, high, confidence, replicates: values.length, validReplicates: finite.length, standardError, excludesZero: low > 0 || high < 0 };
+}
+
+/**
  * A percentile bootstrap over identities (not over pairs: the pairs of one identity share its
  * difficulty, so resampling pairs would understate the uncertainty). Each stratum is one
  * verification set with its own identities (e.g. the held-out identities of one seed); every
@@ -78,52 +142,10 @@ export function bootstrapOverIdentities(
   statistic: (weights: readonly Float64Array[]) => number,
   options: BootstrapOptions,
 ): BootstrapInterval {
-  const { replicates = 2000, seed, confidence = 0.95 } = options;
-  assertArgument(strata.length > 0, 'EVAL_BAD_BOOTSTRAP', () => 'bootstrapOverIdentities: no strata; give at least one set of pairs');
-  assertArgument(Number.isInteger(replicates) && replicates >= 10, 'EVAL_BAD_BOOTSTRAP', () => `bootstrapOverIdentities: replicates must be an integer ≥ 10, got ${replicates}`);
-  assertArgument(confidence > 0 && confidence < 1, 'EVAL_BAD_BOOTSTRAP', () => `bootstrapOverIdentities: confidence must be in (0, 1), got ${confidence}`);
-  // Identities as dense slots per stratum, so that a replicate is a count per slot.
-  const slotsOf = strata.map((pairs, index) => {
-    assertArgument(pairs.firstIdentity.length === pairs.secondIdentity.length, 'EVAL_BAD_BOOTSTRAP', () => `bootstrapOverIdentities: stratum ${index} has ${pairs.firstIdentity.length} first and ${pairs.secondIdentity.length} second identities`);
-    assertArgument(pairs.firstIdentity.length > 0, 'EVAL_BAD_BOOTSTRAP', () => `bootstrapOverIdentities: stratum ${index} has no pairs`);
-    const identities = new Set<number>();
-    for (let pair = 0; pair < pairs.firstIdentity.length; pair += 1) identities.add(pairs.firstIdentity[pair]!).add(pairs.secondIdentity[pair]!);
-    const slot = new Map(Array.from(identities).sort((a, b) => a - b).map((identity, position) => [identity, position]));
-    return {
-      identities: slot.size,
-      first: Int32Array.from({ length: pairs.firstIdentity.length }, (_, pair) => slot.get(pairs.firstIdentity[pair]!)!),
-      second: Int32Array.from({ length: pairs.secondIdentity.length }, (_, pair) => slot.get(pairs.secondIdentity[pair]!)!),
-    };
-  });
+  const { replicates, seed, confidence } = bootstrapSettings(options, 'bootstrapOverIdentities');
+  const resampler = identityResampler(strata, seed, 'bootstrapOverIdentities');
   const estimate = statistic(strata.map((pairs) => new Float64Array(pairs.firstIdentity.length).fill(1)));
-  const values: number[] = [];
-  const rng = new Rng(hashSeed(seed, 0xb007));
-  for (let replicate = 0; replicate < replicates; replicate += 1) {
-    const weights = slotsOf.map(({ identities, first, second }) => {
-      const counts = new Float64Array(identities);
-      for (let draw = 0; draw < identities; draw += 1) counts[rng.int(identities)]! += 1;
-      // identityBootstrapWeights on slots, inlined: this loop runs replicates × pairs times.
-      const pairWeights = new Float64Array(first.length);
-      for (let pair = 0; pair < first.length; pair += 1) {
-        const a = first[pair]!;
-        const b = second[pair]!;
-        pairWeights[pair] = a === b ? counts[a]! : counts[a]! * counts[b]!;
-      }
-      return pairWeights;
-    });
-    const value = statistic(weights);
-    if (Number.isFinite(value)) values.push(value);
-  }
-  assertArgument(
-    values.length >= Math.max(10, replicates / 2),
-    'EVAL_BAD_BOOTSTRAP',
-    () => `bootstrapOverIdentities: only ${values.length} of ${replicates} replicates gave a finite statistic; too few identities or pairs for it (e.g. too few impostors for the FMR)`,
-  );
-  const sorted = Float64Array.from(values).sort();
-  const tail = (1 - confidence) / 2;
-  const low = quantile(sorted, tail);
-  const high = quantile(sorted, 1 - tail);
-  const mean = values.reduce((sum, value) => sum + value, 0) / values.length;
-  const standardError = Math.sqrt(values.reduce((sum, value) => sum + (value - mean) ** 2, 0) / Math.max(1, values.length - 1));
-  return { estimate, low, high, confidence, replicates, validReplicates: values.length, standardError, excludesZero: low > 0 || high < 0 };
+  const values = new Float64Array(replicates);
+  for (let replicate = 0; replicate < replicates; replicate += 1) values[replicate] = statistic(resampler.next());
+  return percentileInterval(estimate, values, confidence, 'bootstrapOverIdentities');
 }

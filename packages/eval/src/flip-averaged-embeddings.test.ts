@@ -31,7 +31,7 @@ describe('flipAveragedEmbeddings', () => {
   });
 
   it('mirrors RGB images exactly as tf.reverse over the width does', () => {
-    const images = tf.randomUniform([5, 6, 7, 3], -1, 1, 'float32', 3);
+    const images = tf.randomUniform([5, 6, 7, 3], -1, 1, 'float32', 3) as tf.Tensor4D;
     const projection = tf.randomNormal([6 * 7 * 3, 4], 0, 1, 'float32', 4);
     const linear = (x: tf.Tensor4D) => tf.matMul(tf.reshape(x, [x.shape[0], -1]), projection) as tf.Tensor2D;
     const result = flipAveragedEmbeddings(linear, images, { batchSize: 2 });

@@ -2,7 +2,7 @@ import { Rng } from '@bigface/backend';
 import { describe, expect, it } from 'vitest';
 import { claimVerdict } from './claim-verdict';
 import { falseNonMatchRateAtFalseMatchRate } from './false-non-match-rate-at-false-match-rate';
-import { fnmrContrastInterval } from './fnmr-contrast-interval';
+import { bootstrapFalseNonMatchRates, fnmrContrastInterval } from './fnmr-contrast-interval';
 import { sampleIdentityPairs } from './sample-identity-pairs';
 
 /**
@@ -70,6 +70,24 @@ describe('fnmrContrastInterval', () => {
     const both = fnmrContrastInterval([first, second], { b: 1, a: -1 }, { falseMatchRate: 1e-2, seed: 4, replicates: 100 });
     const per = [first, second].map((set) => fnmrOf(set.scores.b, set.issame, 1e-2) - fnmrOf(set.scores.a, set.issame, 1e-2));
     expect(both.estimate).toBeCloseTo((per[0]! + per[1]!) / 2, 12);
+  });
+
+  it('reads every contrast of several models off one shared resampling, equal to one contrast at a time', () => {
+    const first = twoModels(7, 0.05);
+    const second = twoModels(8, 0.05);
+    const sets = [first, second].map((set) => ({ ...set, scores: { ...set.scores, c: set.scores.a.map((score, p) => score + (set.issame[p] ? 0.02 : 0)) } }));
+    const boot = bootstrapFalseNonMatchRates(sets, { falseMatchRates: [1e-2, 1e-1], seed: 9, replicates: 100 });
+    expect(boot.names).toEqual(['a', 'b', 'c']);
+    const contrasts: Record<string, number>[] = [{ b: 1, a: -1 }, { c: 1 }, { a: 0.5, b: 0.5, c: -1 }];
+    for (const contrast of contrasts) {
+      for (const rate of [1e-2, 1e-1]) {
+        // Same seed and replicate count: the same identity draws, so the same interval.
+        expect(boot.interval(contrast, rate)).toEqual(fnmrContrastInterval(sets, contrast, { falseMatchRate: rate, seed: 9, replicates: 100 }));
+      }
+    }
+    expect(boot.estimate('a', 1e-2)).toBeCloseTo((fnmrOf(first.scores.a, first.issame, 1e-2) + fnmrOf(second.scores.a, second.issame, 1e-2)) / 2, 12);
+    expect(() => boot.interval({ d: 1 }, 1e-2)).toThrow(/no scores 'd'; bootstrapped names are a, b, c/);
+    expect(() => boot.interval({ a: 1 }, 1e-3)).toThrow(/FMR 0.001 was not bootstrapped; choose one of 0.01, 0.1/);
   });
 
   it('names a missing model and refuses an empty contrast', () => {

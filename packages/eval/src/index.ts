@@ -22,5 +22,5 @@ export { sampleIdentityPairs, type IdentityPairs, type SampleIdentityPairsOption
 export { prepareIdentityPairImages, scoreIdentityPairs, type IdentityPairImages, type IdentityPairScores, type PrepareIdentityPairImagesOptions } from './score-identity-pairs';
 export { weightedFalseNonMatchRate } from './weighted-false-non-match-rate';
 export { bootstrapOverIdentities, identityBootstrapWeights, type BootstrapInterval, type BootstrapOptions, type PairIdentities } from './bootstrap-over-identities';
-export { fnmrContrastInterval, type ScoredPairs, type FnmrContrastOptions } from './fnmr-contrast-interval';
+export { fnmrContrastInterval, bootstrapFalseNonMatchRates, type ScoredPairs, type FnmrContrastOptions, type FnmrBootstrap, type FnmrBootstrapOptions } from './fnmr-contrast-interval';
 export { claimVerdict, type ClaimVerdict } from './claim-verdict';

@@ -30,13 +30,21 @@ export function sortVerificationScores(scores: ArrayLike<number>, issame: ArrayL
  * rejected are those scoring at or below the first impostor score whose block pushes the FMR over
  * the target. Returns null when the weighted impostor count is below 1/FMR (not measurable).
  */
-export function weightedFalseNonMatchRateSorted(sorted: SortedVerificationScores, falseMatchRate: number, weights?: ArrayLike<number>): number | null {
+export function weightedFalseNonMatchRateSorted(
+  sorted: SortedVerificationScores,
+  falseMatchRate: number,
+  weights?: ArrayLike<number>,
+  /** The total weight of the impostor and of the genuine pairs, when the caller has them (they do not depend on the scores). */
+  totals?: { impostor: number; genuine: number },
+): number | null {
   const { impostorOrder, genuineOrder, scores } = sorted;
   const weight = weights === undefined ? () => 1 : (pair: number) => weights[pair]!;
-  let impostorTotal = 0;
-  for (let k = 0; k < impostorOrder.length; k += 1) impostorTotal += weight(impostorOrder[k]!);
-  let genuineTotal = 0;
-  for (let k = 0; k < genuineOrder.length; k += 1) genuineTotal += weight(genuineOrder[k]!);
+  let impostorTotal = totals?.impostor ?? 0;
+  let genuineTotal = totals?.genuine ?? 0;
+  if (totals === undefined) {
+    for (let k = 0; k < impostorOrder.length; k += 1) impostorTotal += weight(impostorOrder[k]!);
+    for (let k = 0; k < genuineOrder.length; k += 1) genuineTotal += weight(genuineOrder[k]!);
+  }
   // As operating-points.ts: fewer impostors than 1/FMR cannot resolve it.
   if (impostorTotal < Math.ceil((1 / falseMatchRate) * (1 - 1e-12)) || genuineTotal <= 0) return null;
   // Walk impostor blocks (equal scores) from the top until the accepted share exceeds the target.

@@ -28,25 +28,24 @@ const summary = (interval: BootstrapInterval): IntervalSummary => ({ estimate: i
 /**
  * Every number of the replication report, from the per-seed scored pairs (one stratum per seed,
  * scores named `arm/protocol`): each arm's FNMR@FMR with a bootstrap interval over identities, and
- * each claim row's paired contrast with its interval and verdict. All from @bigface/eval; the
- * replicate seed of row k is `seed + k` so that rows do not share resamplings by accident.
+ * each claim row's paired contrast with its interval and verdict — all read off one shared
+ * resampling of identities by @bigface/eval.
  */
 export async function replicateStatistics(
   sets: readonly ScoredPairs[],
   options: { arms: readonly string[]; falseMatchRates: readonly number[]; replicates: number; seed: number; claims?: readonly DeckClaim[] },
 ): Promise<{ arms: ArmProtocolResult[]; claims: ClaimRowResult[] }> {
-  const { fnmrContrastInterval, claimVerdict } = await import('@bigface/eval');
-  const { falseMatchRates, replicates } = options;
-  let seed = options.seed;
-  const interval = (contrast: Record<string, number>, falseMatchRate: number) => fnmrContrastInterval(sets, contrast, { falseMatchRate, replicates, seed: seed++ });
+  const { bootstrapFalseNonMatchRates, claimVerdict } = await import('@bigface/eval');
+  const { falseMatchRates, replicates, seed } = options;
+  const boot = bootstrapFalseNonMatchRates(sets, { falseMatchRates, replicates, seed });
   const arms: ArmProtocolResult[] = options.arms.flatMap((arm) =>
     (['masked', 'standard'] as const).map((protocol) => ({
       arm,
       protocol,
-      falseNonMatchRate: falseMatchRates.map((falseMatchRate) => ({ falseMatchRate, interval: summary(interval({ [`${arm}/${protocol}`]: 1 }, falseMatchRate)) })),
+      falseNonMatchRate: falseMatchRates.map((falseMatchRate) => ({ falseMatchRate, interval: summary(boot.interval({ [`${arm}/${protocol}`]: 1 }, falseMatchRate)) })),
     })),
   );
-  const available = new Set(Object.keys(sets[0]?.scores ?? {}));
+  const available = new Set(boot.names);
   const claims: ClaimRowResult[] = (options.claims ?? DECK_CLAIMS).flatMap((claim) =>
     claim.rows
       .filter((row: ClaimRow) => Object.keys(row.contrast).every((name) => available.has(name)))
@@ -55,7 +54,7 @@ export async function replicateStatistics(
         label: row.label,
         ...(row.claimed ? { claimed: row.claimed } : {}),
         perFalseMatchRate: falseMatchRates.map((falseMatchRate) => {
-          const result = interval(row.contrast, falseMatchRate);
+          const result = boot.interval(row.contrast, falseMatchRate);
           return { falseMatchRate, interval: summary(result), ...(row.claimed ? { verdict: claimVerdict(result, row.claimed) } : {}) };
         }),
       })),
