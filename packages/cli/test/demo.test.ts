@@ -28,7 +28,12 @@ describe('bigface demo --quick', () => {
     expect(html.match(/<svg/g)!.length).toBeGreaterThanOrEqual(3);
     expect(html).toContain('FNMR@FMR=');
     const markdown = readFileSync(path.join(report, 'report.md'), 'utf8');
-    expect(markdown).toMatch(/\| teacher \| [0-9.]+ \| [0-9.]+ \|/);
+    expect(markdown).toMatch(/\| teacher \| [0-9.]+ \[[0-9.]+, [0-9.]+\] \| [0-9.]+ \[[0-9.]+, [0-9.]+\] \|/);
+    expect(markdown).toMatch(/The teacher (is clearly stronger|is not clearly stronger|is weaker|could not be compared)/);
+    // The verdict on the teacher follows its paired interval alone.
+    const { teacherVsStudent } = result;
+    for (const protocol of ['masked', 'standard']) expect(teacherVsStudent[protocol].low).toBeLessThanOrEqual(teacherVsStudent[protocol].high);
+    if (teacherVsStudent.masked.high < 0 && teacherVsStudent.standard.high < 0) expect(markdown).toContain('The teacher is clearly stronger');
     expect(markdown).toMatch(/Distillation (helped|made the student worse|gave mixed results|did not clearly help|could not be judged)/);
   }, 180_000);
 });

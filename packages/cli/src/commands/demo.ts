@@ -2,26 +2,34 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { TrainConfig, TrainResult, EvaluationResult } from '@bigface/train';
-import type { VerificationPairsReport, VerificationReportRow } from '@bigface/eval';
+import type { TrainConfig, TrainResult } from '@bigface/train';
 import type { CommandContext, CommandDefinition } from '../command';
 import { resolveCliConfig } from '../config/resolve-cli-config';
 import { EXIT_CODES } from '../exit-codes';
 import { numberOption } from '../parse-command-arguments';
 import { distillationVerdict } from '../report/distillation-verdict';
 import { lossCurvesSvg } from '../report/loss-curves-svg';
+import { verifyRuns } from '../replicate/verify-runs';
 import { runTraining } from './run-training';
 
-/** The sizes of one demo: full (~10 min on 2 cores) or quick (~1 min). */
+/** The sizes of one demo: full (≤ 5 min on 2 cores with native kernels) or quick (~1 min). */
 export interface DemoPlan {
   identities: number;
   imagesPerIdentity: number;
+  /** Held-out identities (never trained on) and the faces of each that are verified. */
   heldOutIdentities: number;
-  pairs: number;
+  facesPerHeldOutIdentity: number;
+  /** Impostor pairs (every genuine pair of the verified faces is used). */
+  impostors: number;
   imageSize: number;
   perRank: number;
+  /** Epochs of each student, and of the teacher (trained longer, as the deck's teacher is trained on its own). */
   epochs: number;
+  teacherEpochs: number;
   steps?: number;
+  /** The FMR of the table and the verdict, and bootstrap replicates of its intervals. */
+  falseMatchRate: number;
+  replicates: number;
   student: { layers: number[]; widthMultiplier: number; embeddingSize: number };
   teacher: { layers: number[]; widthMultiplier: number; embeddingSize: number };
 }
@@ -31,23 +39,31 @@ export const DEMO_PLANS: Record<'full' | 'quick', DemoPlan> = {
   full: {
     identities: 64,
     imagesPerIdentity: 8,
-    heldOutIdentities: 32,
-    pairs: 600,
+    heldOutIdentities: 64,
+    facesPerHeldOutIdentity: 6,
+    impostors: 20_000,
     imageSize: 48,
     perRank: 32,
     epochs: 8,
+    teacherEpochs: 16,
+    falseMatchRate: 1e-2,
+    replicates: 2000,
     student: { layers: [1, 1, 1, 1], widthMultiplier: 0.25, embeddingSize: 64 },
-    teacher: { layers: [1, 1, 1, 1], widthMultiplier: 0.375, embeddingSize: 64 },
+    teacher: { layers: [2, 2, 2, 2], widthMultiplier: 0.5, embeddingSize: 64 },
   },
   quick: {
     identities: 12,
     imagesPerIdentity: 4,
     heldOutIdentities: 8,
-    pairs: 40,
+    facesPerHeldOutIdentity: 4,
+    impostors: 300,
     imageSize: 32,
     perRank: 8,
     epochs: 1,
+    teacherEpochs: 1,
     steps: 3,
+    falseMatchRate: 1e-1,
+    replicates: 200,
     student: { layers: [1, 1, 1, 1], widthMultiplier: 0.25, embeddingSize: 32 },
     teacher: { layers: [1, 1, 1, 1], widthMultiplier: 0.375, embeddingSize: 32 },
   },
@@ -58,7 +74,6 @@ interface RunSummary {
   config: TrainConfig;
   result: TrainResult;
   seconds: number;
-  evaluation: EvaluationResult | undefined;
   losses: [number, number][];
   imagesPerSecond: number;
 }
@@ -68,18 +83,6 @@ function readLosses(metricsPath: string): { losses: [number, number][]; imagesPe
   const lines = readFileSync(metricsPath, 'utf8').trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as { step: number; loss: number; imagesPerSecond: number });
   const speeds = lines.slice(1).map((line) => line.imagesPerSecond).sort((a, b) => a - b);
   return { losses: lines.map((line) => [line.step, line.loss]), imagesPerSecond: speeds.length ? speeds[Math.floor(speeds.length / 2)]! : 0 };
-}
-
-/** The smallest standard FMR the impostor pairs can resolve (at least 1/FMR impostors). */
-function measurableFalseMatchRate(impostors: number): number {
-  for (const rate of [1e-4, 1e-3, 1e-2, 1e-1]) if (impostors >= 1 / rate) return rate;
-  return 0.5;
-}
-
-function fnmrValue(cell: VerificationReportRow['masked']): number | null {
-  if (typeof cell === 'number') return cell;
-  if (typeof cell === 'object' && typeof cell.value === 'number') return cell.value;
-  return null;
 }
 
 function format(value: number | null | undefined, digits = 4): string {
@@ -101,25 +104,27 @@ export const demoCommand: CommandDefinition = {
     backend: { type: 'string', value: '<auto|cpu|wasm>', description: 'tensor backend (auto: native kernels when built, else wasm)', default: 'auto' },
     epochs: { type: 'string', value: '<n>', description: 'override the epochs of each run' },
   },
-  details: `Generates SynthFaces (cached under <output>/cache), trains a teacher IResNet and two smaller students
-(plain, and distilled from the teacher with λ 9) with CosFace m 0.4 s 64 + PartialFC over W = 2 ranks + LARS +
-masks at ratio 0.35, verifies all three on standard and masked pairs of held-out identities, and writes
-<output>/report/index.html and report.md: loss curves, ROC curves, a Table-2-like FNMR@FMR table and a
-contact sheet of masked samples. The numbers are reported as they come out.`,
+  details: `Generates SynthFaces (cached under <output>/cache), trains a teacher IResNet (bigger, and trained twice
+as long) and two smaller students (plain, and distilled from the teacher with λ 9) with CosFace m 0.4 s 64 +
+PartialFC over W = 2 ranks + LARS + masks at ratio 0.35, verifies all three on the same standard and masked
+pairs of held-out identities, and writes <output>/report/index.html and report.md: loss curves, ROC curves, a
+Table-2-like FNMR@FMR table with 95 % intervals (bootstrap over identities), the paired differences that say
+whether the teacher is stronger and whether distillation helped, and a contact sheet of masked samples.`,
   examples: ['bigface demo', 'bigface demo --quick --output /tmp/demo'],
   async run(context) {
     const { values, reporter, io } = context;
     const quick = values.quick === true;
     const plan = { ...DEMO_PLANS[quick ? 'quick' : 'full'] };
     const epochs = numberOption(values, 'epochs', { min: 0 });
-    if (epochs !== undefined) plan.epochs = epochs;
+    if (epochs !== undefined) [plan.epochs, plan.teacherEpochs] = [epochs, (epochs * plan.teacherEpochs) / plan.epochs];
     const seed = numberOption(values, 'seed', { integer: true, min: 0 })!;
     const output = path.resolve(io.cwd, String(values.output));
     const reportDirectory = path.join(output, 'report');
     await mkdir(reportDirectory, { recursive: true });
     const started = performance.now();
+    const loadAtStart = os.loadavg()[0]!;
 
-    const base = (name: string, model: DemoPlan['student'], extra: Record<string, unknown> = {}) =>
+    const base = (name: string, model: DemoPlan['student'], runEpochs: number, extra: Record<string, unknown> = {}) =>
       resolveCliConfig({
         config: 'synth-tiny-cosface',
         overrides: {
@@ -131,8 +136,9 @@ contact sheet of masked samples. The numbers are reported as they come out.`,
           model,
           batch: { perRank: plan.perRank },
           distributed: { worldSize: 2 },
-          schedule: { epochs: plan.epochs, warmupEpochs: plan.epochs / 8, milestones: [plan.epochs * 0.75], ...(plan.steps ? { steps: plan.steps } : {}) },
-          evaluation: { everySteps: 0, heldOutIdentities: plan.heldOutIdentities, pairs: plan.pairs, batchSize: 64 },
+          schedule: { epochs: runEpochs, warmupEpochs: runEpochs / 8, milestones: [runEpochs * 0.75], ...(plan.steps ? { steps: plan.steps } : {}) },
+          // The run's own end-of-training check is small; the demo verifies all three models afterwards on the same, larger pair set.
+          evaluation: { everySteps: 0, heldOutIdentities: plan.heldOutIdentities, pairs: 200, protocols: ['standard'], batchSize: 64 },
           checkpoint: { everySteps: 0, keepLast: 1 },
           log: { everySteps: 1 },
           ...extra,
@@ -140,9 +146,9 @@ contact sheet of masked samples. The numbers are reported as they come out.`,
         cwd: io.cwd,
       }).config;
 
-    const teacherConfig = base('teacher', plan.teacher);
-    const studentConfig = base('student', plan.student);
-    const distilledConfig = base('student-distilled', plan.student, { distill: { teacher: { checkpoint: teacherConfig.outputDir }, lambda: 9 } });
+    const teacherConfig = base('teacher', plan.teacher, plan.teacherEpochs);
+    const studentConfig = base('student', plan.student, plan.epochs);
+    const distilledConfig = base('student-distilled', plan.student, plan.epochs, { distill: { teacher: { checkpoint: teacherConfig.outputDir }, lambda: 9 } });
 
     // 1. Data (generated once, then cached).
     const { prepareDataset } = await import('@bigface/train');
@@ -155,9 +161,9 @@ contact sheet of masked samples. The numbers are reported as they come out.`,
     // 2-4. Teacher, plain student, distilled student.
     const runs: RunSummary[] = [];
     const steps: [string, TrainConfig, string][] = [
-      ['teacher', teacherConfig, '[2/5] teacher'],
-      ['student', studentConfig, '[3/5] student (plain)'],
-      ['student-distilled', distilledConfig, '[4/5] student distilled from the teacher (λ 9)'],
+      ['teacher', teacherConfig, `[2/5] teacher (${plan.teacherEpochs} epochs)`],
+      ['student', studentConfig, `[3/5] student (plain, ${plan.epochs} epochs)`],
+      ['student-distilled', distilledConfig, `[4/5] student distilled from the teacher (λ 9, ${plan.epochs} epochs)`],
     ];
     for (const [label, config, title] of steps) {
       reporter.line(`${title}: IResNet [${config.model.layers?.join(',')}] ×${config.model.widthMultiplier}, ${config.model.embeddingSize}-d, ${config.data.imageSize}×${config.data.imageSize}, W = ${config.distributed.worldSize}`);
@@ -166,27 +172,59 @@ contact sheet of masked samples. The numbers are reported as they come out.`,
       const { code, result } = await runTraining(context as CommandContext, config, { resume: false, label });
       if (code !== EXIT_CODES.ok) return code;
       const { losses, imagesPerSecond } = readLosses(result.metricsPath);
-      runs.push({ label, config, result, seconds: (performance.now() - runStarted) / 1000, evaluation: result.evaluations.at(-1), losses, imagesPerSecond });
+      runs.push({ label, config, result, seconds: (performance.now() - runStarted) / 1000, losses, imagesPerSecond });
     }
 
-    // 5. Report.
-    reporter.line('[5/5] report');
+    // 5. Verification of all three on the same held-out pairs, intervals over identities, report.
+    reporter.line('[5/5] verification and report');
+    const { initBackend } = await import('@bigface/backend');
     const evaluation = await import('@bigface/eval');
     const { makeContactSheet } = await import('@bigface/mask-synth');
     const { RecordDataset } = await import('@bigface/data');
-    const impostors = runs[0]!.evaluation ? runs[0]!.evaluation.pairs - Math.ceil(runs[0]!.evaluation.pairs / 2) : 0;
-    const falseMatchRate = measurableFalseMatchRate(impostors);
-    const rows = runs.map((run) =>
-      evaluation.verificationReportRow(run.label, { masked: run.evaluation?.reports.masked, standard: run.evaluation?.reports.standard }, { falseMatchRate }),
+    await initBackend({ backend: values.backend as 'auto' | 'cpu' | 'wasm' });
+    const verified = await verifyRuns(prepared, runs.map((run) => ({ name: run.label, directory: run.result.outputDir })), {
+      facesPerIdentity: plan.facesPerHeldOutIdentity,
+      impostors: plan.impostors,
+      seed,
+      imageSize: plan.imageSize,
+    });
+    const { set } = verified;
+    const { falseMatchRate } = plan;
+    const boot = evaluation.bootstrapFalseNonMatchRates([set], { falseMatchRates: [falseMatchRate], replicates: plan.replicates, seed });
+    const fnmr = (label: string) => ({ masked: boot.estimate(`${label}/masked`, falseMatchRate), standard: boot.estimate(`${label}/standard`, falseMatchRate) });
+    const interval = (contrast: Record<string, number>) => {
+      const result = boot.interval(contrast, falseMatchRate);
+      return { estimate: result.estimate, low: result.low, high: result.high };
+    };
+    const difference = (candidate: string, reference: string) => ({
+      masked: interval({ [`${candidate}/masked`]: 1, [`${reference}/masked`]: -1 }),
+      standard: interval({ [`${candidate}/standard`]: 1, [`${reference}/standard`]: -1 }),
+    });
+    const cells = runs.map((run) => ({
+      model: run.label,
+      masked: interval({ [`${run.label}/masked`]: 1 }),
+      standard: interval({ [`${run.label}/standard`]: 1 }),
+    }));
+    const cellText = (cell: { estimate: number; low: number; high: number }) => `${cell.estimate.toFixed(4)} [${cell.low.toFixed(4)}, ${cell.high.toFixed(4)}]`;
+    const table = [
+      `| model | FNMR@FMR=${falseMatchRate} (masked) | FNMR@FMR=${falseMatchRate} (standard) |`,
+      '|---|---:|---:|',
+      ...cells.map((cell) => `| ${cell.model} | ${cellText(cell.masked)} | ${cellText(cell.standard)} |`),
+    ].join('\n');
+    const verdict = distillationVerdict(
+      { teacher: fnmr('teacher'), plain: fnmr('student'), distilled: fnmr('student-distilled') },
+      { teacherVsPlain: difference('teacher', 'student'), distilledVsPlain: difference('student-distilled', 'student') },
+      { falseMatchRate },
     );
-    const table = evaluation.verificationReportTable(rows, { falseMatchRate });
     const rocSvgs: Record<string, string> = {};
+    const metricsRows: { run: RunSummary; protocol: 'standard' | 'masked'; areaUnderRoc: number; equalErrorRate: number }[] = [];
     for (const protocol of ['standard', 'masked'] as const) {
-      const curves = runs.flatMap((run) => {
-        const report: VerificationPairsReport | undefined = run.evaluation?.reports[protocol];
-        return report ? [{ label: run.label, ...report.roc }] : [];
+      const curves = runs.map((run) => {
+        const scores = set.scores[`${run.label}/${protocol}`]!;
+        metricsRows.push({ run, protocol, areaUnderRoc: evaluation.areaUnderRoc(scores, set.issame), equalErrorRate: evaluation.equalErrorRate(scores, set.issame).rate });
+        return { label: run.label, ...evaluation.rocCurve(scores, set.issame) };
       });
-      if (curves.length) rocSvgs[protocol] = evaluation.rocCurveSvg(curves, { title: `ROC, ${protocol} pairs (held-out identities)`, minFalseAcceptRate: Math.max(1e-6, 1 / Math.max(1, impostors)) });
+      rocSvgs[protocol] = evaluation.rocCurveSvg(curves, { title: `ROC, ${protocol} pairs (held-out identities)`, minFalseAcceptRate: Math.max(1e-6, 1 / Math.max(1, verified.impostors)) });
     }
     const lossSvg = lossCurvesSvg(runs.map((run) => ({ label: run.label, points: run.losses })), { title: 'training loss (CosFace + λ·distillation for the distilled student)' });
     await writeFile(path.join(reportDirectory, 'loss.svg'), lossSvg);
@@ -209,45 +247,33 @@ contact sheet of masked samples. The numbers are reported as they come out.`,
     }
     await writeFile(path.join(reportDirectory, 'contact-sheet.png'), await makeContactSheet(faces, { seed }));
 
-    const summaryOf = (run: RunSummary, protocol: 'standard' | 'masked') => run.evaluation?.summaries.find((summary) => summary.protocol === protocol);
-    const fnmr = (label: string) => {
-      const row = rows[runs.findIndex((run) => run.label === label)]!;
-      return { masked: fnmrValue(row.masked), standard: fnmrValue(row.standard) };
-    };
-    const genuinePairs = runs[0]!.evaluation ? Math.ceil(runs[0]!.evaluation.pairs / 2) : 0;
-    const verdict = distillationVerdict({ teacher: fnmr('teacher'), plain: fnmr('student'), distilled: fnmr('student-distilled') }, { falseMatchRate, genuinePairs: Math.max(1, genuinePairs) });
     const totalSeconds = (performance.now() - started) / 1000;
-    const load = os.loadavg().map((value) => value.toFixed(2)).join(' ');
-    const machine = `${os.cpus().length} CPU cores (${os.cpus()[0]?.model ?? 'unknown'}), load average ${load}, Node ${process.version}, backend ${[...new Set(runs.map((run) => run.result.backend))].join(' / ')} per rank`;
-    const metricsRows = runs.map((run) => {
-      const standard = summaryOf(run, 'standard');
-      const masked = summaryOf(run, 'masked');
-      return { run, standard, masked };
-    });
+    const load = `load average ${loadAtStart.toFixed(2)} at the start, ${os.loadavg()[0]!.toFixed(2)} at the end`;
+    const machine = `${os.cpus().length} CPU cores (${os.cpus()[0]?.model ?? 'unknown'}), ${load}, Node ${process.version}, backend ${[...new Set(runs.map((run) => run.result.backend))].join(' / ')} per rank`;
     const modelText = (config: TrainConfig) => `IResNet [${config.model.layers?.join(', ')}] ×${config.model.widthMultiplier}, ${config.model.embeddingSize}-d`;
+    const epochsOf = (run: RunSummary) => (run.label === 'teacher' ? plan.teacherEpochs : plan.epochs);
+    const pairsText = `${verified.faces} faces of ${verified.identities} held-out identities: ${verified.genuine} genuine and ${verified.impostors} impostor pairs`;
+    const intervalText = `95 % intervals: bootstrap over held-out identities (${plan.replicates} replicates); the differences are paired (every model on the same pairs, under the same resampling).`;
 
     const md: string[] = [
       `# BigFace demo${quick ? ' (quick)' : ''}`,
       '',
-      `SynthFaces: ${prepared.description}; images ${plan.imageSize}×${plan.imageSize}. Recipe: CosFace m 0.4 s 64, PartialFC over W = 2 ranks (no sampling), LARS (lr scaled from the global batch ${plan.perRank * 2}), warm-up + multi-step, masks at ratio 0.35; distilled student: + 9·||s/|s| − t/|t|||².`,
+      `SynthFaces: ${prepared.description}; images ${plan.imageSize}×${plan.imageSize}. Recipe: CosFace m 0.4 s 64, PartialFC over W = 2 ranks (no sampling), LARS (lr scaled from the global batch ${plan.perRank * 2}), warm-up + multi-step, masks at ratio 0.35; distilled student: + 9·||s/|s| − t/|t|||². The teacher is bigger and trained ${plan.teacherEpochs} epochs (the students ${plan.epochs}), as the deck's teacher is trained on its own before distillation.`,
       `Machine: ${machine}. Total ${totalSeconds.toFixed(0)} s (data ${dataSeconds.toFixed(1)} s).`,
       '',
-      '| run | model | steps | time (s) | img/s | final loss |',
-      '|---|---|---:|---:|---:|---:|',
-      ...runs.map((run) => `| ${run.label} | ${modelText(run.config)} | ${run.result.steps} | ${run.seconds.toFixed(0)} | ${run.imagesPerSecond.toFixed(1)} | ${format(run.result.finalMetrics?.loss, 3)} |`),
+      '| run | model | epochs | steps | time (s) | img/s | final loss |',
+      '|---|---|---:|---:|---:|---:|---:|',
+      ...runs.map((run) => `| ${run.label} | ${modelText(run.config)} | ${epochsOf(run)} | ${run.result.steps} | ${run.seconds.toFixed(0)} | ${run.imagesPerSecond.toFixed(1)} | ${format(run.result.finalMetrics?.loss, 3)} |`),
       '',
-      `## Verification on held-out identities (${runs[0]!.evaluation?.pairs ?? 0} pairs; masked = second face of each pair masked)`,
+      `## Verification on held-out identities (${pairsText}; masked = second face of each pair masked)`,
       '',
-      `Table 2 layout, FNMR at FMR = ${falseMatchRate} (the smallest FMR ${impostors} impostor pairs can resolve; the deck reports 1e-4 on millions of pairs):`,
+      `Table 2 layout, FNMR at FMR = ${falseMatchRate} with its 95 % interval (the deck reports 1e-4 on millions of pairs). ${intervalText}`,
       '',
       table,
       '',
-      '| run | protocol | accuracy (10-fold) | AUC | EER |',
-      '|---|---|---:|---:|---:|',
-      ...metricsRows.flatMap(({ run, standard, masked }) => [
-        `| ${run.label} | standard | ${format(standard?.accuracy)} | ${format(standard?.areaUnderRoc)} | ${format(standard?.equalErrorRate)} |`,
-        `| ${run.label} | masked | ${format(masked?.accuracy)} | ${format(masked?.areaUnderRoc)} | ${format(masked?.equalErrorRate)} |`,
-      ]),
+      '| run | protocol | AUC | EER |',
+      '|---|---|---:|---:|',
+      ...metricsRows.map(({ run, protocol, areaUnderRoc, equalErrorRate }) => `| ${run.label} | ${protocol} | ${format(areaUnderRoc)} | ${format(equalErrorRate)} |`),
       '',
       `**${verdict}**`,
       '',
@@ -273,11 +299,11 @@ contact sheet of masked samples. The numbers are reported as they come out.`,
 <h1>BigFace demo${quick ? ' (quick)' : ''}</h1>
 <p>${escapeHtml(md[2]!)}</p>
 <p>${escapeHtml(md[3]!)}</p>
-${htmlTable(['run', 'model', 'steps', 'time (s)', 'img/s', 'final loss'], runs.map((run) => [run.label, modelText(run.config), String(run.result.steps), run.seconds.toFixed(0), run.imagesPerSecond.toFixed(1), format(run.result.finalMetrics?.loss, 3)]))}
+${htmlTable(['run', 'model', 'epochs', 'steps', 'time (s)', 'img/s', 'final loss'], runs.map((run) => [run.label, modelText(run.config), String(epochsOf(run)), String(run.result.steps), run.seconds.toFixed(0), run.imagesPerSecond.toFixed(1), format(run.result.finalMetrics?.loss, 3)]))}
 <h2>Verification on held-out identities</h2>
-<p>Table 2 layout: FNMR at FMR = ${falseMatchRate} (the smallest FMR that ${impostors} impostor pairs can resolve; the deck reports FMR 1e-4 on millions of pairs). Masked: the second face of each pair is masked (MFR mask-to-nonmask).</p>
-${htmlTable(['model', `FNMR@FMR=${falseMatchRate} (masked)`, `FNMR@FMR=${falseMatchRate} (standard)`], rows.map((row) => [row.model, format(fnmrValue(row.masked)), format(fnmrValue(row.standard))]))}
-${htmlTable(['run', 'protocol', 'accuracy (10-fold)', 'AUC', 'EER'], metricsRows.flatMap(({ run, standard, masked }) => [[run.label, 'standard', format(standard?.accuracy), format(standard?.areaUnderRoc), format(standard?.equalErrorRate)], [run.label, 'masked', format(masked?.accuracy), format(masked?.areaUnderRoc), format(masked?.equalErrorRate)]]))}
+<p>${escapeHtml(pairsText)}. Table 2 layout: FNMR at FMR = ${falseMatchRate} with its 95 % interval (the deck reports FMR 1e-4 on millions of pairs). Masked: the second face of each pair is masked (MFR mask-to-nonmask). ${escapeHtml(intervalText)}</p>
+${htmlTable(['model', `FNMR@FMR=${falseMatchRate} (masked)`, `FNMR@FMR=${falseMatchRate} (standard)`], cells.map((cell) => [cell.model, cellText(cell.masked), cellText(cell.standard)]))}
+${htmlTable(['run', 'protocol', 'AUC', 'EER'], metricsRows.map(({ run, protocol, areaUnderRoc, equalErrorRate }) => [run.label, protocol, format(areaUnderRoc), format(equalErrorRate)]))}
 <p class="verdict"><b>${escapeHtml(verdict)}</b></p>
 <figure>${lossSvg}</figure>
 ${Object.values(rocSvgs).map((svg) => `<figure>${svg}</figure>`).join('\n')}
@@ -286,16 +312,19 @@ ${Object.values(rocSvgs).map((svg) => `<figure>${svg}</figure>`).join('\n')}
 </body></html>
 `;
     await writeFile(path.join(reportDirectory, 'index.html'), html);
+    const teacherVsStudent = difference('teacher', 'student');
     reporter.result(
       {
         report: path.join(reportDirectory, 'index.html'),
         markdown: path.join(reportDirectory, 'report.md'),
         seconds: totalSeconds,
         falseMatchRate,
-        rows: rows.map((row) => ({ model: row.model, masked: fnmrValue(row.masked), standard: fnmrValue(row.standard) })),
+        rows: cells.map((cell) => ({ model: cell.model, masked: cell.masked.estimate, standard: cell.standard.estimate, maskedInterval: [cell.masked.low, cell.masked.high], standardInterval: [cell.standard.low, cell.standard.high] })),
+        teacherVsStudent,
+        distilledVsStudent: difference('student-distilled', 'student'),
         verdict,
       },
-      `\n${table}\n${verdict}\nreport: ${path.join(reportDirectory, 'index.html')} (${totalSeconds.toFixed(0)} s)`,
+      `\n${table}\n${verdict}\nreport: ${path.join(reportDirectory, 'index.html')} (${totalSeconds.toFixed(0)} s, ${load})`,
     );
     return EXIT_CODES.ok;
   },

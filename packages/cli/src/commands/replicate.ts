@@ -10,10 +10,10 @@ import { resolveCliConfig } from '../config/resolve-cli-config';
 import { EXIT_CODES } from '../exit-codes';
 import { numberOption } from '../parse-command-arguments';
 import { lossCurvesSvg } from '../report/loss-curves-svg';
-import { readHeldOutFaces } from '../replicate/held-out-faces';
 import { DECK_CLAIMS, REPLICATE_ARMS, REPLICATE_PLANS, type ReplicateArm, type ReplicatePlan } from '../replicate/replicate-plan';
 import { claimSummaries, replicateReport, type ReplicateRunSummary } from '../replicate/replicate-report';
 import { replicateStatistics } from '../replicate/replicate-statistics';
+import { verifyRuns } from '../replicate/verify-runs';
 import { runTraining } from './run-training';
 
 const SCALES = Object.keys(REPLICATE_PLANS) as (keyof typeof REPLICATE_PLANS)[];
@@ -119,36 +119,24 @@ Writes <output>/report/index.html, report.md, results.json, loss.svg, roc-masked
     }
 
     // 2. Verify every arm of a seed on that seed's held-out pairs: each face embedded once, plain and masked.
-    const { initBackend, tf } = await import('@bigface/backend');
-    const { prepareDataset, loadTrainedBackbone } = await import('@bigface/train');
+    const { initBackend } = await import('@bigface/backend');
+    const { prepareDataset } = await import('@bigface/train');
     const evaluation = await import('@bigface/eval');
     await initBackend({ backend: values.backend as 'auto' | 'cpu' | 'wasm' });
     const sets: ScoredPairs[] = [];
     const pairsSummary: { seed: number; identities: number; faces: number; genuine: number; impostors: number }[] = [];
     for (const seed of plan.seeds) {
       const prepared = await prepareDataset(configOf(REPLICATE_ARMS[0]!, seed));
-      const { faces, labels } = await readHeldOutFaces(prepared, plan.facesPerHeldOutIdentity);
-      const pairs = evaluation.sampleIdentityPairs(labels, { impostors: plan.impostors, seed });
-      const genuine = pairs.issame.filter(Boolean).length;
-      pairsSummary.push({ seed, identities: new Set(labels).size, faces: faces.length, genuine, impostors: pairs.issame.length - genuine });
-      reporter.line(`verifying seed ${seed}: ${faces.length} faces of ${new Set(labels).size} held-out identities, ${genuine} genuine + ${pairs.issame.length - genuine} impostor pairs, standard and masked`);
-      const images = evaluation.prepareIdentityPairImages(faces, { seed, imageSize: plan.imageSize });
-      const scores: Record<string, Float64Array> = {};
-      try {
-        for (const arm of REPLICATE_ARMS) {
-          const backbone = loadTrainedBackbone(configOf(arm, seed).outputDir);
-          try {
-            const result = evaluation.scoreIdentityPairs((x) => backbone.forward(x), images, pairs, { batchSize: 128 });
-            scores[`${arm.name}/standard`] = result.standard;
-            scores[`${arm.name}/masked`] = result.masked;
-          } finally {
-            backbone.dispose();
-          }
-        }
-      } finally {
-        tf.dispose([images.plain, images.masked]);
-      }
-      sets.push({ ...pairs, scores });
+      const verified = await verifyRuns(prepared, REPLICATE_ARMS.map((arm) => ({ name: arm.name, directory: configOf(arm, seed).outputDir })), {
+        facesPerIdentity: plan.facesPerHeldOutIdentity,
+        impostors: plan.impostors,
+        seed,
+        imageSize: plan.imageSize,
+        onFaces: (found) => reporter.line(`verifying seed ${seed}: ${found.faces} faces of ${found.identities} held-out identities, ${found.genuine} genuine + ${found.impostors} impostor pairs, standard and masked`),
+      });
+      const { set, ...counts } = verified;
+      pairsSummary.push({ seed, ...counts });
+      sets.push(set);
       sampleLoad();
     }
 

@@ -1,30 +1,53 @@
 import { describe, expect, it } from 'vitest';
-import { distillationVerdict } from './distillation-verdict';
+import { distillationVerdict, type ProtocolDifference } from './distillation-verdict';
+
+const interval = (estimate: number, low: number, high: number) => ({ estimate, low, high });
 
 describe('distillationVerdict', () => {
   const teacher = { masked: 0.2, standard: 0.1 };
-  it('calls a difference beyond two standard errors better or worse', () => {
-    // 300 genuine pairs: se(0.35) = sqrt(0.35·0.65/300) = 0.02754, se(0.54) = sqrt(0.54·0.46/300) = 0.02877;
-    // noise = 2·hypot = 2·0.03983 = 0.0797 < 0.19 → worse.
-    const text = distillationVerdict({ teacher: { masked: 0.77, standard: 0.49 }, plain: { masked: 0.35, standard: 0.28 }, distilled: { masked: 0.54, standard: 0.36 } }, { falseMatchRate: 0.01, genuinePairs: 300 });
-    expect(text).toMatch(/^Distillation made the student worse on this run: masked FNMR@FMR=0\.01 0\.3500 → 0\.5400 \(worse; noise ±0\.080\)/);
-    expect(text).toContain('The teacher is weaker than the plain student here');
-    const helped = distillationVerdict({ teacher, plain: { masked: 0.5, standard: 0.4 }, distilled: { masked: 0.3, standard: 0.2 } }, { falseMatchRate: 0.01, genuinePairs: 300 });
-    expect(helped).toMatch(/^Distillation helped the student on this run/);
-    expect(helped).toContain('The teacher is stronger than the plain student');
+  const plain = { masked: 0.5, standard: 0.4 };
+  const stronger: ProtocolDifference = { masked: interval(-0.3, -0.36, -0.22), standard: interval(-0.3, -0.35, -0.2) };
+
+  it('calls a difference better or worse only when its interval excludes zero', () => {
+    const helped = distillationVerdict(
+      { teacher, plain, distilled: { masked: 0.3, standard: 0.2 } },
+      { teacherVsPlain: stronger, distilledVsPlain: { masked: interval(-0.2, -0.26, -0.12), standard: interval(-0.2, -0.25, -0.14) } },
+      { falseMatchRate: 0.001 },
+    );
+    expect(helped).toMatch(/^The teacher is clearly stronger than the plain student \(FNMR@FMR=0\.001 plain student → teacher: masked 0\.5000 → 0\.2000 \(better; difference -0\.300 \[-0\.360, -0\.220\]\)/);
+    expect(helped).toContain('Distillation helped the student on this run: FNMR@FMR=0.001 plain → distilled: masked 0.5000 → 0.3000 (better; difference -0.200 [-0.260, -0.120])');
+    const worse = distillationVerdict(
+      { teacher: { masked: 0.7, standard: 0.6 }, plain, distilled: { masked: 0.6, standard: 0.5 } },
+      { teacherVsPlain: { masked: interval(0.2, 0.1, 0.3), standard: interval(0.2, 0.05, 0.31) }, distilledVsPlain: { masked: interval(0.1, 0.02, 0.2), standard: interval(0.1, 0.01, 0.2) } },
+      { falseMatchRate: 0.01 },
+    );
+    expect(worse).toMatch(/^The teacher is weaker than the plain student here .*: distilling towards it cannot be expected to help\. Distillation made the student worse on this run/);
   });
 
-  it('names the protocol when only one improved beyond noise, and calls opposite moves mixed', () => {
-    // The demo's run of 2026-11-29: masked 0.3833 → 0.2300 is beyond noise (±0.074), standard
-    // 0.2067 → 0.1567 is not (±0.063).
-    const masked = distillationVerdict({ teacher, plain: { masked: 0.3833, standard: 0.2067 }, distilled: { masked: 0.23, standard: 0.1567 } }, { falseMatchRate: 0.01, genuinePairs: 300 });
-    expect(masked).toMatch(/^Distillation helped the student on masked faces only on this run: masked FNMR@FMR=0\.01 0\.3833 → 0\.2300 \(better; noise ±0\.074\); standard FNMR@FMR=0\.01 0\.2067 → 0\.1567 \(within noise; noise ±0\.063\)/);
-    const mixed = distillationVerdict({ teacher, plain: { masked: 0.5, standard: 0.1 }, distilled: { masked: 0.3, standard: 0.3 } }, { falseMatchRate: 0.01, genuinePairs: 300 });
-    expect(mixed).toMatch(/^Distillation gave mixed results on this run \(better on masked, worse on standard\)/);
+  it('names the protocol when only one moved beyond noise, and calls opposite moves mixed', () => {
+    // An interval touching zero is within noise: [-0.1, 0] does not exclude it.
+    const masked = distillationVerdict(
+      { teacher, plain, distilled: { masked: 0.3833, standard: 0.1567 } },
+      { teacherVsPlain: { masked: interval(-0.1, -0.2, -0.01), standard: interval(-0.05, -0.1, 0) }, distilledVsPlain: { masked: interval(-0.15, -0.22, -0.08), standard: interval(-0.05, -0.1, 0.01) } },
+      { falseMatchRate: 0.01 },
+    );
+    expect(masked).toMatch(/^The teacher is not clearly stronger than the plain student/);
+    expect(masked).toContain('Distillation helped the student on masked faces only on this run');
+    expect(masked).toContain('standard 0.4000 → 0.1567 (within noise; difference -0.050 [-0.100, +0.010])');
+    const mixed = distillationVerdict(
+      { teacher, plain, distilled: plain },
+      { teacherVsPlain: stronger, distilledVsPlain: { masked: interval(-0.2, -0.3, -0.1), standard: interval(0.1, 0.05, 0.2) } },
+      { falseMatchRate: 0.01 },
+    );
+    expect(mixed).toContain('Distillation gave mixed results on this run (better on masked, worse on standard)');
   });
 
-  it('says "within noise" for small differences and handles unmeasurable cells', () => {
-    const text = distillationVerdict({ teacher, plain: { masked: 0.35, standard: null }, distilled: { masked: 0.36, standard: null } }, { falseMatchRate: 0.1, genuinePairs: 300 });
-    expect(text).toMatch(/^Distillation did not clearly help at this scale: masked .* \(within noise; .*standard FNMR@FMR=0\.1 n\/a → n\/a \(not measurable\)/);
+  it('says "within noise" for intervals around zero and handles unmeasurable cells', () => {
+    const text = distillationVerdict(
+      { teacher, plain: { masked: 0.35, standard: null }, distilled: { masked: 0.36, standard: null } },
+      { teacherVsPlain: { masked: interval(-0.15, -0.2, -0.1), standard: null }, distilledVsPlain: { masked: interval(0.01, -0.04, 0.06), standard: null } },
+      { falseMatchRate: 0.1 },
+    );
+    expect(text).toMatch(/^The teacher is clearly stronger .*Distillation did not clearly help at this scale: .*masked 0\.3500 → 0\.3600 \(within noise; difference \+0\.010 \[-0\.040, \+0\.060\]\); standard n\/a → n\/a \(not measurable\)/);
   });
 });

@@ -4,61 +4,74 @@ export interface ProtocolFnmr {
   standard: number | null;
 }
 
+/** A difference of FNMR (candidate − reference) with its 95 % interval, per protocol (null: not measurable). */
+export interface ProtocolDifference {
+  masked: { estimate: number; low: number; high: number } | null;
+  standard: { estimate: number; low: number; high: number } | null;
+}
+
 type Comparison = 'better' | 'worse' | 'within noise' | 'not measurable';
 
-/** Binomial standard error of an FNMR measured on `genuine` genuine pairs. */
-function standardError(rate: number, genuine: number): number {
-  return Math.sqrt(Math.max(rate * (1 - rate), 1 / genuine) / genuine);
+/** Better only when the whole interval of candidate − reference is below 0, worse when above. */
+function compare(difference: ProtocolDifference['masked']): Comparison {
+  if (difference === null) return 'not measurable';
+  return difference.high < 0 ? 'better' : difference.low > 0 ? 'worse' : 'within noise';
 }
 
-function compare(reference: number | null, candidate: number | null, genuine: number): { comparison: Comparison; noise: number } {
-  if (reference === null || candidate === null) return { comparison: 'not measurable', noise: 0 };
-  // Two standard errors of the difference (treating the two measurements as independent).
-  const noise = 2 * Math.hypot(standardError(reference, genuine), standardError(candidate, genuine));
-  const difference = candidate - reference;
-  return { comparison: Math.abs(difference) <= noise ? 'within noise' : difference < 0 ? 'better' : 'worse', noise };
-}
+const signed = (value: number) => `${value > 0 ? '+' : ''}${value.toFixed(3)}`;
 
 /**
- * The demo's honest sentence about distillation: the distilled student against the plain one per
- * protocol (better / worse / within two binomial standard errors of the difference), and the teacher
- * against the plain student, since distilling towards a weaker teacher cannot be expected to help.
+ * The demo's honest sentences about its three models: the teacher against the plain student, then
+ * the distilled student against the plain one, per protocol — better / worse only when the 95 %
+ * interval of the paired difference (a bootstrap over held-out identities, from @bigface/eval)
+ * excludes zero, "within noise" otherwise. Distilling towards a teacher that is not stronger cannot
+ * be expected to help, so the teacher comes first.
  *
  * @example
- * distillationVerdict({ teacher, plain, distilled }, { falseMatchRate: 0.01, genuinePairs: 300 });
+ * distillationVerdict(
+ *   { teacher, plain, distilled },                                   // FNMR per protocol
+ *   { teacherVsPlain: { masked: { estimate: -0.12, low: -0.18, high: -0.06 }, standard }, distilledVsPlain },
+ *   { falseMatchRate: 1e-3 },
+ * );
  */
 export function distillationVerdict(
   models: { teacher: ProtocolFnmr; plain: ProtocolFnmr; distilled: ProtocolFnmr },
-  options: { falseMatchRate: number; genuinePairs: number },
+  differences: { teacherVsPlain: ProtocolDifference; distilledVsPlain: ProtocolDifference },
+  options: { falseMatchRate: number },
 ): string {
-  const { falseMatchRate, genuinePairs } = options;
+  const { falseMatchRate } = options;
   const protocols = ['masked', 'standard'] as const;
-  const student = protocols.map((protocol) => ({ protocol, ...compare(models.plain[protocol], models.distilled[protocol], genuinePairs) }));
-  const teacher = protocols.map((protocol) => ({ protocol, ...compare(models.plain[protocol], models.teacher[protocol], genuinePairs) }));
   const value = (rate: number | null) => (rate === null ? 'n/a' : rate.toFixed(4));
-  const details = student
-    .map(({ protocol, comparison, noise }) => `${protocol} FNMR@FMR=${falseMatchRate} ${value(models.plain[protocol])} → ${value(models.distilled[protocol])} (${comparison}${comparison === 'not measurable' ? '' : `; noise ±${noise.toFixed(3)}`})`)
-    .join('; ');
-  const measured = student.filter(({ comparison }) => comparison !== 'not measurable');
+  const describe = (reference: ProtocolFnmr, candidate: ProtocolFnmr, difference: ProtocolDifference) =>
+    protocols
+      .map((protocol) => {
+        const interval = difference[protocol];
+        const comparison = compare(interval);
+        const detail = interval === null ? '' : `; difference ${signed(interval.estimate)} [${signed(interval.low)}, ${signed(interval.high)}]`;
+        return `${protocol} ${value(reference[protocol])} → ${value(candidate[protocol])} (${comparison}${detail})`;
+      })
+      .join('; ');
+
+  const teacher = protocols.map((protocol) => compare(differences.teacherVsPlain[protocol])).filter((c) => c !== 'not measurable');
+  const teacherText = `FNMR@FMR=${falseMatchRate} plain student → teacher: ${describe(models.plain, models.teacher, differences.teacherVsPlain)}`;
+  const teacherSentence =
+    teacher.length === 0
+      ? `The teacher could not be compared with the plain student (${teacherText}).`
+      : teacher.every((c) => c === 'better')
+        ? `The teacher is clearly stronger than the plain student (${teacherText}).`
+        : teacher.every((c) => c === 'worse')
+          ? `The teacher is weaker than the plain student here (${teacherText}): distilling towards it cannot be expected to help.`
+          : `The teacher is not clearly stronger than the plain student (${teacherText}).`;
+
+  const student = protocols.map((protocol) => ({ protocol, comparison: compare(differences.distilledVsPlain[protocol]) })).filter(({ comparison }) => comparison !== 'not measurable');
+  const better = student.filter(({ comparison }) => comparison === 'better').map(({ protocol }) => protocol);
+  const worse = student.filter(({ comparison }) => comparison === 'worse').map(({ protocol }) => protocol);
   let headline: string;
-  if (measured.length === 0) headline = 'Distillation could not be judged (FNMR not measurable)';
-  else if (measured.every(({ comparison }) => comparison === 'better')) headline = 'Distillation helped the student on this run';
-  else {
-    const better = measured.filter(({ comparison }) => comparison === 'better').map(({ protocol }) => protocol);
-    const worse = measured.filter(({ comparison }) => comparison === 'worse').map(({ protocol }) => protocol);
-    if (better.length > 0 && worse.length > 0) headline = `Distillation gave mixed results on this run (better on ${better.join(', ')}, worse on ${worse.join(', ')})`;
-    else if (better.length > 0) headline = `Distillation helped the student on ${better.join(', ')} faces only on this run`;
-    else if (worse.length > 0) headline = 'Distillation made the student worse on this run';
-    else headline = 'Distillation did not clearly help at this scale';
-  }
-  const teacherMeasured = teacher.filter(({ comparison }) => comparison !== 'not measurable');
-  const teacherWeaker = teacherMeasured.length > 0 && teacherMeasured.every(({ comparison }) => comparison === 'worse');
-  const teacherStronger = teacherMeasured.length > 0 && teacherMeasured.every(({ comparison }) => comparison === 'better');
-  const teacherText = `teacher ${value(models.teacher.masked)} masked / ${value(models.teacher.standard)} standard vs plain student ${value(models.plain.masked)} / ${value(models.plain.standard)}`;
-  const teacherSentence = teacherWeaker
-    ? `The teacher is weaker than the plain student here (${teacherText}): with minutes of CPU training the bigger network is less trained, and distilling towards it cannot be expected to help.`
-    : teacherStronger
-      ? `The teacher is stronger than the plain student (${teacherText}).`
-      : `The teacher is not clearly stronger than the plain student (${teacherText}).`;
-  return `${headline}: ${details}. ${teacherSentence}`;
+  if (student.length === 0) headline = 'Distillation could not be judged (FNMR not measurable)';
+  else if (better.length === student.length) headline = 'Distillation helped the student on this run';
+  else if (better.length > 0 && worse.length > 0) headline = `Distillation gave mixed results on this run (better on ${better.join(', ')}, worse on ${worse.join(', ')})`;
+  else if (better.length > 0) headline = `Distillation helped the student on ${better.join(', ')} faces only on this run`;
+  else if (worse.length > 0) headline = 'Distillation made the student worse on this run';
+  else headline = 'Distillation did not clearly help at this scale';
+  return `${teacherSentence} ${headline}: FNMR@FMR=${falseMatchRate} plain → distilled: ${describe(models.plain, models.distilled, differences.distilledVsPlain)}.`;
 }
