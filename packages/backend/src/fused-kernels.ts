@@ -10,11 +10,14 @@ import * as tf from '@tensorflow/tfjs-core';
  * - `batchNormTrainingGrad`: inputs `{ dy, x, mean, variance, scale }`, attrs `{ epsilon }` →
  *   `[dx, dScale, dOffset]` (the gradient through the batch statistics included).
  * - `preluGrad`: inputs `{ dy, x, alpha }` (alpha `[C]` or scalar) → `[dx, dAlpha]`.
+ * - `conv2dResidual` (inference): inputs `{ x, filter, bias?, residual }`, attrs of Conv2D (NHWC,
+ *   `strides`, `pad`) → `conv2d(x, filter) + bias + residual` in one pass.
  */
 export const FUSED_KERNELS = {
   batchNormTraining: 'BigFaceBatchNormTraining',
   batchNormTrainingGrad: 'BigFaceBatchNormTrainingGrad',
   preluGrad: 'BigFacePreluGrad',
+  conv2dResidual: 'BigFaceConv2DResidual',
 } as const;
 
 /**

@@ -5,7 +5,16 @@ import { fileURLToPath } from 'node:url';
 
 /** The functions of build/Release/bigface_native_cpu.node (native/addon.cc). */
 export interface NativeAddon {
-  conv2dForward(x: Float32Array, filter: Float32Array, bias: Float32Array | null, y: Float32Array, geometry: number[]): string;
+  /** y = conv(x) + bias, then PReLU with `alpha` (per output channel or one slope), then + residual: one oneDNN primitive with post-ops. */
+  conv2dForward(
+    x: Float32Array,
+    filter: Float32Array,
+    bias: Float32Array | null,
+    y: Float32Array,
+    geometry: number[],
+    alpha?: Float32Array | null,
+    residual?: Float32Array | null,
+  ): string;
   conv2dBackwardData(dy: Float32Array, filter: Float32Array, dx: Float32Array, geometry: number[]): string;
   conv2dBackwardWeightsGemm(x: Float32Array, dy: Float32Array, dw: Float32Array, geometry: number[]): string;
   conv2dBackwardWeights(x: Float32Array, dy: Float32Array, dw: Float32Array, geometry: number[]): string;
@@ -39,8 +48,10 @@ export interface NativeAddon {
     epsilon: number,
   ): void;
   preluBackward(dy: Float32Array, x: Float32Array, alpha: Float32Array, alphaMode: number, dx: Float32Array, dalpha: Float32Array, channels: number): void;
-  info(): { threads: number; onednn: string };
+  info(): { threads: number; onednn: string; isa: string; bf16: boolean; bf16Active: boolean };
   setThreads(threads: number): void;
+  /** This thread's convolutions and matmuls: fp32, or bf16 operands with fp32 accumulation (throws NATIVE_CPU_NO_BF16 without CPU support). */
+  setPrecision(precision: 'fp32' | 'bf16'): void;
 }
 
 export type AddonLoad = { addon: NativeAddon; path: string } | { addon: undefined; reason: string };

@@ -5,7 +5,7 @@ import '@tensorflow/tfjs-backend-cpu';
 // Gradients for the autodiff reference (tfjs-core alone registers none).
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { nativeCpuStatus, registerNativeCpuKernels, unregisterNativeCpuKernels } from '../src/index';
+import { nativeCpuStatus, nativePrecision, registerNativeCpuKernels, setNativePrecision, unregisterNativeCpuKernels } from '../src/index';
 
 const status = nativeCpuStatus();
 const skipReason = status.available ? '' : ` (SKIPPED: addon not built: ${status.reason})`;
@@ -16,7 +16,7 @@ if (!status.available && process.env.CI) {
 const ALL_KERNELS = [
   'Conv2D', 'FusedConv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'BatchMatMul', '_FusedMatMul',
   'Add', 'Sub', 'Multiply', 'RealDiv', 'Sum', 'Mean', 'Square', 'Prelu', 'Greater', 'Select', 'FusedBatchNorm',
-  'BigFaceBatchNormTraining', 'BigFaceBatchNormTrainingGrad', 'BigFacePreluGrad',
+  'BigFaceBatchNormTraining', 'BigFaceBatchNormTrainingGrad', 'BigFacePreluGrad', 'BigFaceConv2DResidual',
 ];
 
 /** mulberry32: a seeded generator for test shapes and values. */
@@ -288,5 +288,64 @@ describe.skipIf(!status.available)(`native cpu kernels vs tfjs's JS kernels${ski
       expect(tf.memory().numTensors).toBe(before);
       tf.dispose([x, gamma, beta, alpha, scalarAlpha, weights]);
     }
+  });
+
+  it('BigFaceConv2DResidual: conv + bias + residual in one kernel equals conv2d, bias and add on the JS kernels', () => {
+    const g = generator(11);
+    for (let trial = 0; trial < 6; trial++) {
+      const { xShape, filterShape, strides, pad } = randomConv(g, false);
+      const x = g.tensor(xShape);
+      const filter = g.tensor(filterShape);
+      const bias = g.tensor([filterShape[3]]);
+      const outShape = tf.conv2d(x, filter, strides, pad).shape;
+      // A residual that varies over every position (a constant one would hide a wrong layout).
+      const residual = g.tensor(outShape);
+      const errors = compare(() => [
+        tf.getKernel('BigFaceConv2DResidual', 'cpu')
+          ? (tf.engine().runKernel('BigFaceConv2DResidual', { x, filter, bias, residual }, { strides, pad, dataFormat: 'NHWC', dilations: 1 }) as tf.Tensor)
+          : tf.add(tf.add(tf.conv2d(x, filter, strides, pad), bias), residual),
+      ]);
+      expect(errors[0], JSON.stringify({ xShape, filterShape, strides, pad })).toBeLessThan(1e-5);
+      tf.dispose([x, filter, bias, residual]);
+    }
+  });
+
+  it.skipIf(!status.available || !status.bf16)('bf16 precision: convolutions (forward, both gradients) and matmuls within bf16 rounding of fp32; fp32 again after', () => {
+    const g = generator(12);
+    expect(nativePrecision()).toBe('fp32');
+    for (let trial = 0; trial < 4; trial++) {
+      const { xShape, filterShape, strides, pad } = randomConv(g, false);
+      const x = g.tensor(xShape);
+      const filter = g.tensor(filterShape);
+      const a = g.tensor([3, 37, 29]);
+      const b = g.tensor([3, 29, 41]);
+      const dy = tf.conv2d(x, filter, strides, pad);
+      const run = () => tf.tidy(() => [
+        tf.conv2d(x, filter, strides, pad),
+        tf.conv2dTranspose(dy, filter, xShape as [number, number, number, number], strides, pad),
+        tf.grad((w: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(x, w as tf.Tensor4D, strides, pad), dy)))(filter),
+        tf.matMul(a, b),
+        tf.matMul(b, a, true, true),
+      ]);
+      const full = run();
+      setNativePrecision('bf16');
+      const half = run();
+      setNativePrecision('fp32');
+      half.forEach((tensor, i) => {
+        const p = full[i].dataSync();
+        const q = tensor.dataSync();
+        let scale = 1e-6;
+        let worst = 0;
+        for (let j = 0; j < p.length; j++) {
+          scale = Math.max(scale, Math.abs(p[j]));
+          worst = Math.max(worst, Math.abs(p[j] - q[j]));
+        }
+        // bf16 keeps 8 significant bits (relative rounding 2^-9 per operand); sums in fp32: seen ≤ 4e-3.
+        expect(worst / scale, `output ${i}, ${JSON.stringify({ xShape, filterShape })}`).toBeLessThan(2e-2);
+        expect(worst, `output ${i} must differ: bf16 really ran`).toBeGreaterThan(0);
+      });
+      tf.dispose([...full, ...half, x, filter, a, b, dy]);
+    }
+    expect(nativePrecision()).toBe('fp32');
   });
 });

@@ -231,6 +231,13 @@ export const trainConfigSchema = z
     seed: z.number().int().min(0).max(2 ** 32 - 1).default(0),
     /** Tensor backend of every rank. */
     backend: z.enum(['auto', 'cpu', 'wasm', 'tensorflow']).default('auto'),
+    /**
+     * `fp32`, or `bf16` mixed precision (the deck trained with mixed precision): convolutions and
+     * matmuls take bf16 operands with fp32 accumulation; master weights, BatchNorm, the loss and the
+     * optimizer stay fp32, and the backbone's gradients cross between ranks as bf16 (half the bytes)
+     * with an fp32 sum. Needs the native cpu kernels on a CPU with AVX-512 BF16 or AMX.
+     */
+    precision: z.enum(['fp32', 'bf16']).default('fp32'),
     data: z.discriminatedUnion('source', [synthDataSchema, recordDataSchema, folderDataSchema]),
     model: modelSchema,
     loss: lossSchema,

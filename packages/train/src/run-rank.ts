@@ -171,7 +171,7 @@ export async function runRank(communicator: Communicator, args: RankArguments, l
   const resources: { dispose(): void }[] = [];
   let pipeline: DataPipeline | null = null;
   try {
-    const info = await initBackend({ backend: config.backend, threads: threadsPerRank(args.localRanks) });
+    const info = await initBackend({ backend: config.backend, threads: threadsPerRank(args.localRanks), precision: config.precision });
     const session = await openSession(communicator, args, link, info, resources);
     const { trainer, plan } = session;
     const mask = config.data.mask.ratio > 0 ? { ratio: config.data.mask.ratio, mix: config.data.mask.mix } : false;

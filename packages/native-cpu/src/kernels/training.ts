@@ -1,9 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { NativeAddon } from '../load-addon';
 import { float32Values, size, uninitializedFloat32, type KernelArgs } from './common';
+import { makeConv2DResidual } from './conv2d';
 
 /**
- * Fused training kernels that tfjs has no kernel for, registered under these names for the `cpu`
+ * Fused kernels that tfjs has no kernel for (training BatchNorm and PReLU gradient; a convolution with
+ * its residual add for inference), registered under these names for the `cpu`
  * backend; @bigface/resnet-zoo calls them through `tf.engine().runKernel` when the active backend has
  * them (the contract is @bigface/backend's FUSED_KERNELS) and composes tfjs ops otherwise.
  */
@@ -11,6 +13,7 @@ export const TRAINING_KERNEL_NAMES = {
   batchNormTraining: 'BigFaceBatchNormTraining',
   batchNormTrainingGrad: 'BigFaceBatchNormTrainingGrad',
   preluGrad: 'BigFacePreluGrad',
+  conv2dResidual: 'BigFaceConv2DResidual',
 } as const;
 
 function values(args: KernelArgs, name: string, kernel: string): Float32Array {
@@ -92,8 +95,9 @@ export function makePreluGrad(addon: NativeAddon) {
 }
 
 /** The fused training kernels by name, with their makers. */
-export const TRAINING_KERNELS: readonly { kernelName: string; make: (addon: NativeAddon) => (args: KernelArgs) => tf.TensorInfo[] }[] = [
+export const TRAINING_KERNELS: readonly { kernelName: string; make: (addon: NativeAddon) => (args: KernelArgs) => tf.TensorInfo[] | tf.TensorInfo }[] = [
   { kernelName: TRAINING_KERNEL_NAMES.batchNormTraining, make: makeBatchNormTraining },
   { kernelName: TRAINING_KERNEL_NAMES.batchNormTrainingGrad, make: makeBatchNormTrainingGrad },
   { kernelName: TRAINING_KERNEL_NAMES.preluGrad, make: makePreluGrad },
+  { kernelName: TRAINING_KERNEL_NAMES.conv2dResidual, make: makeConv2DResidual },
 ];
