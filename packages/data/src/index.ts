@@ -23,3 +23,5 @@ export type { SkippedSample } from './process-batch';
 export { batchToTensors } from './batch-to-tensors';
 export { estimateSimilarity, type SimilarityMatrix } from './estimate-similarity';
 export { alignFaceImage, ARCFACE_TEMPLATE, type AlignFaceImageOptions } from './align-face-image';
+export { FACE_API_MODELS, loadFaceApiWeights, faceApiModelDirectory, type FaceApiModelName } from './face-api-models';
+export { FaceDetector, fivePointsOf68, FACE_DETECTOR_MODELS, type FaceDetectorModel, type FaceDetectorOptions, type DetectedFace, type FaceBox } from './face-detector';
