@@ -25,3 +25,6 @@ export { estimateSimilarity, type SimilarityMatrix } from './estimate-similarity
 export { alignFaceImage, ARCFACE_TEMPLATE, type AlignFaceImageOptions } from './align-face-image';
 export { FACE_API_MODELS, loadFaceApiWeights, faceApiModelDirectory, type FaceApiModelName } from './face-api-models';
 export { FaceDetector, fivePointsOf68, FACE_DETECTOR_MODELS, type FaceDetectorModel, type FaceDetectorOptions, type DetectedFace, type FaceBox } from './face-detector';
+export { alignFacePixels } from './align-face-pixels';
+export { detectFaces, sharedFaceDetector, releaseFaceDetectors, type DetectFacesOptions, type FaceImageInput } from './detect-faces';
+export { alignFaces, type AlignedFace, type AlignFacesOptions } from './align-faces';
