@@ -28,3 +28,6 @@ export { FaceDetector, fivePointsOf68, FACE_DETECTOR_MODELS, type FaceDetectorMo
 export { alignFacePixels } from './align-face-pixels';
 export { detectFaces, sharedFaceDetector, releaseFaceDetectors, type DetectFacesOptions, type FaceImageInput } from './detect-faces';
 export { alignFaces, type AlignedFace, type AlignFacesOptions } from './align-faces';
+export { alignPhoto, type AlignedPhoto, type AlignedPhotoFace, type AlignPhotoSettings } from './align-photo';
+export { FaceAlignPool, type FaceAlignPoolOptions } from './face-align-pool';
+export { alignPhotoFolder, PHOTO_EXTENSIONS, type AlignPhotoFolderOptions, type AlignPhotoFolderResult, type PhotoDetections, type PhotoStatus } from './align-photo-folder';

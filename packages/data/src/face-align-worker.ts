@@ -1,0 +1,43 @@
+// Worker-thread entry of alignPhotoFolder and FaceAlignPool: its own tfjs backend and detector; aligns
+// the photos it is sent and returns detections and encoded crops.
+import { parentPort, workerData } from 'node:worker_threads';
+import { initBackend, type BackendName } from '@bigface/backend';
+import { isBigFaceError } from '@bigface/backend/errors';
+import { alignPhoto, type AlignPhotoSettings } from './align-photo';
+import { FaceDetector, type FaceDetectorOptions } from './face-detector';
+
+interface WorkerConfig {
+  backend: BackendName | 'auto';
+  /** Whether to fall back to 'auto' when the (default, not asked-for) backend is not installed. */
+  fallback: boolean;
+  threads: number;
+  detector: FaceDetectorOptions;
+  settings: AlignPhotoSettings;
+}
+
+const port = parentPort;
+if (port !== null) {
+  const config = workerData as WorkerConfig;
+  const ready = (async () => {
+    try {
+      await initBackend({ backend: config.backend, threads: config.threads });
+    } catch (error) {
+      if (!config.fallback) throw error;
+      await initBackend({ backend: 'auto', threads: config.threads });
+    }
+    return FaceDetector.load(config.detector);
+  })();
+  port.on('message', async (message: { id: number; file: string; inputName: string }) => {
+    try {
+      const detector = await ready;
+      const result = await alignPhoto(message.file, detector, config.settings, message.inputName);
+      // Crops are a few kB: copied, not transferred (a small Buffer may share Node's pool).
+      port.postMessage({ id: message.id, result });
+    } catch (error) {
+      port.postMessage({
+        id: message.id,
+        error: { code: isBigFaceError(error) ? error.code : 'ALIGN_FAILED', message: error instanceof Error ? error.message : String(error) },
+      });
+    }
+  });
+}
