@@ -4,8 +4,10 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { initBackend, tf, type BackendName } from '@bigface/backend';
 import { BigFaceError } from '@bigface/backend/errors';
+import type { RawImage } from '@bigface/mask-synth';
 import { alignPhoto, type AlignedPhoto, type AlignPhotoSettings } from './align-photo';
-import { FaceDetector, type FaceDetectorOptions } from './face-detector';
+import { toRgbPixels } from './detect-faces';
+import { FaceDetector, type DetectedFace, type FaceDetectorOptions } from './face-detector';
 
 /** Options of {@link FaceAlignPool}. */
 export interface FaceAlignPoolOptions {
@@ -26,7 +28,7 @@ export interface FaceAlignPoolOptions {
 }
 
 interface Pending {
-  resolve(result: AlignedPhoto): void;
+  resolve(result: unknown): void;
   reject(error: Error): void;
 }
 
@@ -46,7 +48,7 @@ export class FaceAlignPool {
   private readonly settings: AlignPhotoSettings;
   private readonly threads: Worker[] = [];
   private readonly idle: Worker[] = [];
-  private readonly queue: { id: number; file: string; inputName: string }[] = [];
+  private readonly queue: { id: number; task: 'align' | 'detect'; file: string | RawImage; inputName: string }[] = [];
   private readonly pending = new Map<number, Pending>();
   private readonly local: Promise<FaceDetector> | null = null;
   private nextId = 0;
@@ -75,7 +77,7 @@ export class FaceAlignPool {
     const entry = workerEntry();
     for (let index = 0; index < this.workers; index++) {
       const worker = new Worker(entry, { workerData: { backend, fallback: asked === undefined, threads, detector: options.detector ?? {}, settings: this.settings } });
-      worker.on('message', (message: { id: number; result?: AlignedPhoto; error?: { code: string; message: string } }) => {
+      worker.on('message', (message: { id: number; result?: unknown; error?: { code: string; message: string } }) => {
         const pending = this.pending.get(message.id);
         this.pending.delete(message.id);
         this.idle.push(worker);
@@ -92,12 +94,22 @@ export class FaceAlignPool {
 
   /** Aligns one photo (a path, or bytes with `inputName` for messages). */
   align(file: string, inputName = file): Promise<AlignedPhoto> {
-    if (this.closed) return Promise.reject(new BigFaceError('POOL_CLOSED', 'FaceAlignPool: align() after close()'));
-    if (this.local !== null) return this.local.then((detector) => alignPhoto(file, detector, this.settings, inputName));
+    if (this.local !== null && !this.closed) return this.local.then((detector) => alignPhoto(file, detector, this.settings, inputName));
+    return this.send<AlignedPhoto>('align', file, inputName);
+  }
+
+  /** Only detects: the faces of a photo (a path or decoded pixels), largest first, as {@link FaceDetector.detect}. */
+  detect(image: string | RawImage, inputName = typeof image === 'string' ? image : 'image'): Promise<DetectedFace[]> {
+    if (this.local !== null && !this.closed) return this.local.then(async (detector) => detector.detect(await toRgbPixels(image, inputName)));
+    return this.send<DetectedFace[]>('detect', image, inputName);
+  }
+
+  private send<T>(task: 'align' | 'detect', file: string | RawImage, inputName: string): Promise<T> {
+    if (this.closed) return Promise.reject(new BigFaceError('POOL_CLOSED', `FaceAlignPool: ${task}() after close()`));
     const id = this.nextId++;
-    return new Promise<AlignedPhoto>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      this.queue.push({ id, file, inputName });
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (result: unknown) => void, reject });
+      this.queue.push({ id, task, file, inputName });
       this.pump();
     });
   }

@@ -3,7 +3,9 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { initBackend, type BackendName } from '@bigface/backend';
 import { isBigFaceError } from '@bigface/backend/errors';
+import type { RawImage } from '@bigface/mask-synth';
 import { alignPhoto, type AlignPhotoSettings } from './align-photo';
+import { toRgbPixels } from './detect-faces';
 import { FaceDetector, type FaceDetectorOptions } from './face-detector';
 
 interface WorkerConfig {
@@ -27,10 +29,15 @@ if (port !== null) {
     }
     return FaceDetector.load(config.detector);
   })();
-  port.on('message', async (message: { id: number; file: string; inputName: string }) => {
+  port.on('message', async (message: { id: number; task: 'align' | 'detect'; file: string | RawImage; inputName: string }) => {
     try {
       const detector = await ready;
-      const result = await alignPhoto(message.file, detector, config.settings, message.inputName);
+      if (message.task === 'detect') {
+        const faces = await detector.detect(await toRgbPixels(message.file, message.inputName));
+        port.postMessage({ id: message.id, result: faces });
+        return;
+      }
+      const result = await alignPhoto(message.file as string, detector, config.settings, message.inputName);
       // Crops are a few kB: copied, not transferred (a small Buffer may share Node's pool).
       port.postMessage({ id: message.id, result });
     } catch (error) {

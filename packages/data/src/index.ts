@@ -31,3 +31,4 @@ export { alignFaces, type AlignedFace, type AlignFacesOptions } from './align-fa
 export { alignPhoto, type AlignedPhoto, type AlignedPhotoFace, type AlignPhotoSettings } from './align-photo';
 export { FaceAlignPool, type FaceAlignPoolOptions } from './face-align-pool';
 export { alignPhotoFolder, PHOTO_EXTENSIONS, type AlignPhotoFolderOptions, type AlignPhotoFolderResult, type PhotoDetections, type PhotoStatus } from './align-photo-folder';
+export { createLandmarkFinder } from './create-landmark-finder';
