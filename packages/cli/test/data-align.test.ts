@@ -29,7 +29,7 @@ beforeAll(async () => {
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 describe('bigface data align', () => {
-  it('writes the largest face of each photo into a RecordIO, lists the photo without a face and names the broken one', async () => {
+  it('writes the largest face of each photo into a RecordIO that bigface train reads, lists the photo without a face and names the broken one', async () => {
     const { code, out, err } = await cli(['data', 'align', 'photos', '-o', 'packed/train.rec', '--workers', '1', '--json']);
     expect(code, err).toBe(EXIT_CODES.ok);
     const result = out.trim().split('\n').map((line) => JSON.parse(line)).find((line) => line.type === 'result');
@@ -41,6 +41,22 @@ describe('bigface data align', () => {
     dataset.close();
     const lines = readFileSync(path.join(root, 'packed/detections.jsonl'), 'utf8').trim().split('\n');
     expect(lines).toHaveLength(3);
+    // bigface train reads it (a tiny IResNet, one step).
+    writeFileSync(
+      path.join(root, 'tiny.yaml'),
+      [
+        'extends: synth-tiny-cosface',
+        'outputDir: runs/aligned',
+        'data: { source: recordio, path: packed/train.rec, imageSize: 56, identities: null, imagesPerIdentity: null, cacheDir: null, mask: { ratio: 0 } }',
+        'model: { layers: [1, 1, 1, 1], widthMultiplier: 0.25, embeddingSize: 32 }',
+        'evaluation: { heldOutIdentities: 0 }',
+        'distributed: { worldSize: 1 }',
+        'batch: { perRank: 2 }',
+      ].join('\n'),
+    );
+    const trained = await cli(['train', '--config', 'tiny.yaml', '--steps', '1', '--json']);
+    expect(trained.code, trained.err).toBe(EXIT_CODES.ok);
+    expect(trained.out).toContain('"numClasses":2,"trainImages":2');
     // Again: nothing left to do but the broken file.
     const again = await cli(['data', 'align', 'photos', '-o', 'packed/train.rec', '--workers', '0', '--json']);
     expect(again.code).toBe(EXIT_CODES.ok);

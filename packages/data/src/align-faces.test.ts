@@ -78,13 +78,14 @@ describe('alignFaces on the sample photos', () => {
     const a = await alignFaces(plain);
     const b = await alignFaces(tagged);
     expect([b.width, b.height]).toEqual([a.width, a.height]);
+    // Measured: landmarks within 0.10 px, crops 0.39 levels apart on average (JPEG of turned pixels).
     a.faces[0]!.landmarks.forEach(([x, y], k) => {
-      expect(Math.abs(x - b.faces[0]!.landmarks[k]![0])).toBeLessThan(1);
-      expect(Math.abs(y - b.faces[0]!.landmarks[k]![1])).toBeLessThan(1);
+      expect(Math.abs(x - b.faces[0]!.landmarks[k]![0])).toBeLessThan(0.5);
+      expect(Math.abs(y - b.faces[0]!.landmarks[k]![1])).toBeLessThan(0.5);
     });
     let difference = 0;
     for (let i = 0; i < a.faces[0]!.image.data.length; i++) difference += Math.abs(a.faces[0]!.image.data[i]! - b.faces[0]!.image.data[i]!);
-    expect(difference / a.faces[0]!.image.data.length).toBeLessThan(2);
+    expect(difference / a.faces[0]!.image.data.length).toBeLessThan(1.5);
   });
 
   it('a truncated file is an error naming it', async () => {
