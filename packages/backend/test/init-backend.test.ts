@@ -19,7 +19,7 @@ if (!native.available && process.env.CI) {
 import { FUSED_KERNELS } from '../src/fused-kernels';
 
 // The replaced tfjs kernels, then the fused training kernels native-cpu adds (the FUSED_KERNELS contract).
-const NATIVE_KERNELS = ['Conv2D', 'FusedConv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'BatchMatMul', '_FusedMatMul', 'Add', 'Sub', 'Multiply', 'RealDiv', 'Sum', 'Mean', 'Square', 'Prelu', 'Greater', 'Select', 'FusedBatchNorm', ...Object.values(FUSED_KERNELS)];
+const NATIVE_KERNELS = ['Conv2D', 'FusedConv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'DepthwiseConv2dNative', 'BatchMatMul', '_FusedMatMul', 'Add', 'Sub', 'Multiply', 'RealDiv', 'Sum', 'Mean', 'Square', 'Prelu', 'Greater', 'Select', 'FusedBatchNorm', ...Object.values(FUSED_KERNELS)];
 
 describe('initBackend', () => {
   it('auto picks cpu with native kernels when built (tfjs-node is not installed here), else wasm', async () => {

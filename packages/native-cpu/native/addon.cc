@@ -266,6 +266,45 @@ napi_value Conv2dForward(napi_env env, napi_callback_info info) {
   }
 }
 
+// depthwiseConv2dForward(x, filter, y, geometry[17], multiplier) -> impl name: tfjs's depthwise
+// convolution (filter [KH, KW, C, M], y with C·M channels, channel c·M + m) as a oneDNN grouped
+// convolution with C groups; the geometry's `o` is C·M. fp32.
+napi_value DepthwiseConv2dForward(napi_env env, napi_callback_info info) {
+  auto a = getArgs(env, info, 5);
+  Arg x, w, y;
+  std::vector<int64_t> p;
+  ConvGeometry g;
+  int32_t multiplier = 0;
+  if (a.empty() || !getFloat32(env, a[0], &x, false) || !getFloat32(env, a[1], &w, false) || !getFloat32(env, a[2], &y, false) ||
+      !getInts(env, a[3], &p) || !g.parse(p) || napi_get_value_int32(env, a[4], &multiplier) != napi_ok || multiplier < 1 ||
+      g.o != g.c * multiplier || x.length < g.srcSize() || w.length < g.weightsSize() / g.c || y.length < g.dstSize()) {
+    napi_throw_type_error(env, "NATIVE_CPU_ARGUMENTS", "depthwiseConv2dForward(x, filter, y, geometry, multiplier): bad arguments");
+    return nullptr;
+  }
+  try {
+    const int64_t G = g.c, M = multiplier;
+    // tfjs's filter index ((kh·KW + kw)·C + c)·M + m as oneDNN's {groups, oc/g, ic/g, kh, kw} by strides.
+    memory::desc userWeights({G, M, 1, g.kh, g.kw}, dt::f32, memory::dims{M, 1, M, g.kw * G * M, G * M});
+    std::string key = g.key() + "dw";
+    auto& e = threadState().forwardCache[key];
+    if (!e) {
+      auto d = convolution_forward::desc(prop_kind::forward_inference, algorithm::convolution_direct, g.src(),
+                                         memory::desc({G, M, 1, g.kh, g.kw}, dt::f32, tag::any), memory::desc(), g.dst(), g.strides(),
+                                         g.dilations(), g.padL(), g.padR());
+      auto pd = convolution_forward::primitive_desc(d, cpuEngine());
+      e = std::make_shared<ForwardEntry>(ForwardEntry{pd, convolution_forward(pd)});
+    }
+    memory weights = operand("dww" + key, e->pd.weights_desc(), userWeights, w.data);
+    memory src(g.src(), cpuEngine(), x.data), dst(g.dst(), cpuEngine(), y.data);
+    e->prim.execute(cpuStream(), {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, weights}, {DNNL_ARG_DST, dst}});
+    cpuStream().wait();
+    return implResult(env, e->pd);
+  } catch (const dnnl::error& err) {
+    napi_throw_error(env, "NATIVE_CPU_ONEDNN", (std::string(err.what()) + " [depthwise geometry " + g.key() + "]").c_str());
+    return nullptr;
+  }
+}
+
 // conv2dBackwardData(dy, filter, dx, geometry[17])
 napi_value Conv2dBackwardData(napi_env env, napi_callback_info info) {
   auto a = getArgs(env, info, 4);
@@ -991,6 +1030,7 @@ napi_value Init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"conv2dForward", nullptr, Conv2dForward, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"conv2dBackwardData", nullptr, Conv2dBackwardData, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"depthwiseConv2dForward", nullptr, DepthwiseConv2dForward, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"conv2dBackwardWeightsGemm", nullptr, Conv2dBackwardWeightsGemm, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"conv2dBackwardWeights", nullptr, Conv2dBackwardWeights, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"conv2dForwardIm2col", nullptr, Conv2dForwardIm2col, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -16,6 +16,8 @@ export interface NativeAddon {
     residual?: Float32Array | null,
   ): string;
   conv2dBackwardData(dy: Float32Array, filter: Float32Array, dx: Float32Array, geometry: number[]): string;
+  /** tfjs's depthwise convolution (filter [KH, KW, C, M]) as a grouped oneDNN convolution. */
+  depthwiseConv2dForward(x: Float32Array, filter: Float32Array, y: Float32Array, geometry: number[], multiplier: number): string;
   conv2dBackwardWeightsGemm(x: Float32Array, dy: Float32Array, dw: Float32Array, geometry: number[]): string;
   conv2dBackwardWeights(x: Float32Array, dy: Float32Array, dw: Float32Array, geometry: number[]): string;
   conv2dForwardIm2col(x: Float32Array, filter: Float32Array, y: Float32Array, geometry: number[]): void;

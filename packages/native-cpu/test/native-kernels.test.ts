@@ -14,7 +14,7 @@ if (!status.available && process.env.CI) {
 }
 
 const ALL_KERNELS = [
-  'Conv2D', 'FusedConv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'BatchMatMul', '_FusedMatMul',
+  'Conv2D', 'FusedConv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'DepthwiseConv2dNative', 'BatchMatMul', '_FusedMatMul',
   'Add', 'Sub', 'Multiply', 'RealDiv', 'Sum', 'Mean', 'Square', 'Prelu', 'Greater', 'Select', 'FusedBatchNorm',
   'BigFaceBatchNormTraining', 'BigFaceBatchNormTrainingGrad', 'BigFacePreluGrad', 'BigFaceConv2DResidual',
 ];
@@ -347,5 +347,20 @@ describe.skipIf(!status.available)(`native cpu kernels vs tfjs's JS kernels${ski
       tf.dispose([...full, ...half, x, filter, a, b, dy]);
     }
     expect(nativePrecision()).toBe('fp32');
+  });
+
+  it('DepthwiseConv2dNative: random shapes, channel multipliers, strides, paddings, dilations, batches', () => {
+    const g = generator(13);
+    for (let trial = 0; trial < 12; trial++) {
+      const { xShape, filterShape, strides, dilations, pad } = randomConv(g, true);
+      const multiplier = g.int(1, 3);
+      const depthwiseFilter = [filterShape[0], filterShape[1], xShape[3], multiplier];
+      const x = g.tensor(xShape);
+      const filter = g.tensor(depthwiseFilter);
+      // tfjs allows strides > 1 only without dilation, as for conv2d.
+      const errors = compare(() => [tf.depthwiseConv2d(x, filter as tf.Tensor4D, strides, pad as 'same', 'NHWC', dilations)]);
+      expect(errors[0], JSON.stringify({ xShape, depthwiseFilter, strides, dilations, pad })).toBeLessThan(1e-5);
+      tf.dispose([x, filter]);
+    }
   });
 });

@@ -35,7 +35,7 @@ interface ConvAttrs {
   filterShape?: number[];
 }
 
-function convInfo(xShape: number[], filterShape: number[], attrs: ConvAttrs): Conv2DInfo | undefined {
+function convInfo(xShape: number[], filterShape: number[], attrs: ConvAttrs, depthwise = false): Conv2DInfo | undefined {
   if ((attrs.dataFormat ?? 'NHWC') !== 'NHWC') return undefined;
   if (xShape.length !== 4 || filterShape.length !== 4 || xShape[3] !== filterShape[2]) return undefined;
   const info = tf.backend_util.computeConv2DInfo(
@@ -45,7 +45,7 @@ function convInfo(xShape: number[], filterShape: number[], attrs: ConvAttrs): Co
     attrs.dilations ?? 1,
     attrs.pad,
     attrs.dimRoundingMode,
-    false,
+    depthwise,
     'channelsLast',
   );
   if (info.outHeight <= 0 || info.outWidth <= 0 || size(xShape) === 0) return undefined;
@@ -170,6 +170,21 @@ export function makeConv2DResidual(addon: NativeAddon) {
     }
     const y = uninitializedFloat32(size(info.outShape));
     addon.conv2dForward(xv, fv, bv ?? null, y, geometry(info), null, rv);
+    return args.backend.makeTensorInfo(info.outShape, 'float32', y);
+  };
+}
+
+/** DepthwiseConv2dNative (NHWC, float32, forward): a grouped oneDNN convolution, C groups. */
+export function makeDepthwiseConv2D(addon: NativeAddon, stock: Fallback) {
+  return (args: KernelArgs) => {
+    const { x, filter } = args.inputs;
+    const attrs = args.attrs as unknown as ConvAttrs;
+    const xv = float32Values(args.backend, x);
+    const fv = float32Values(args.backend, filter);
+    const info = xv && fv ? convInfo(x!.shape, filter!.shape, attrs, true) : undefined;
+    if (!info) return stock(args);
+    const y = uninitializedFloat32(size(info.outShape));
+    addon.depthwiseConv2dForward(xv!, fv!, y, geometry(info), filter!.shape[3]!);
     return args.backend.makeTensorInfo(info.outShape, 'float32', y);
   };
 }
