@@ -440,6 +440,14 @@ describe('files', () => {
     expect(Array.from(loaded.tensors.get('b')!.data as Int32Array)).toEqual([2, 3]);
   });
 
+  it('says which function to call when given bytes for a path or a path for bytes, without dumping the bytes', () => {
+    const bytes = writeSafetensors({ x: { shape: [3], data: Float32Array.of(1, 2, 3) } });
+    const fromBytes = (() => { try { loadSafetensors(bytes as unknown as string); } catch (error) { return error as Error & { code: string }; } return undefined; })();
+    expect(fromBytes).toMatchObject({ code: 'INVALID_ARGUMENT', message: `loadSafetensors: expected a file path (string), got ${bytes.byteLength} bytes (a Uint8Array); to parse bytes already in memory call readSafetensors(bytes)` });
+    expect(() => readSafetensors('model.safetensors' as unknown as Uint8Array)).toThrow(/got the string 'model\.safetensors'; to read a file by its path call loadSafetensors\(path\)/);
+    expect(() => saveSafetensors(bytes as unknown as string, {})).toThrow(/saveSafetensors: expected a file path \(string\) first, got \[object Uint8Array\]; to get the bytes in memory call writeSafetensors/);
+  });
+
   it('names the path when a file cannot be read or written', () => {
     const directory = mkdtempSync(join(tmpdir(), 'safetensors-'));
     const path = join(directory, 'broken.safetensors');

@@ -245,4 +245,24 @@ describe('LARSOptimizer', () => {
     tf.dispose([iter, state]);
     optimizer.dispose();
   });
+
+  it("refuses a momentum that belongs to no variable (it would sit unused while the variable restarts at zero), unless asked to drop it", async () => {
+    const w = tf.variable(tf.ones([2, 2]), true, `lars-strict-${Date.now()}`);
+    const iter = tf.scalar(3, 'int32');
+    const ours = tf.fill([2, 2], 0.5);
+    const stray = tf.zeros([2, 2]);
+    const optimizer = new LARSOptimizer({ learningRate: 0.1 });
+    const states = [{ name: 'iter', tensor: iter }, { name: `${w.name}/momentum`, tensor: ours }, { name: 'iresnet7/conv1.weight/momentum', tensor: stray }];
+    await expect(optimizer.setWeights(states)).rejects.toMatchObject({ code: 'UNKNOWN_VARIABLE', message: expect.stringContaining('belong to no registered variable: iresnet7/conv1.weight/momentum') });
+    const wrongShape = tf.zeros([3]);
+    await expect(optimizer.setWeights([{ name: 'iter', tensor: iter }, { name: `${w.name}/momentum`, tensor: wrongShape }])).rejects.toMatchObject({ code: 'INVALID_SHAPE' });
+    wrongShape.dispose();
+    await optimizer.setWeights(states, { allowUnknown: true });
+    const restored = await optimizer.getWeights();
+    expect(restored.map((entry) => entry.name)).toEqual(['iter', `${w.name}/momentum`]);
+    expect(Array.from(restored[1]!.tensor.dataSync())).toEqual([0.5, 0.5, 0.5, 0.5]);
+    restored[0]!.tensor.dispose();
+    tf.dispose([w, iter, ours, stray]);
+    optimizer.dispose();
+  });
 });

@@ -198,19 +198,44 @@ export class LARSOptimizer extends LARSHyperparameterOptimizer {
     return [await this.saveIterations(), ...states];
   }
 
-  /** Restores what {@link getWeights} returned (copies the tensors; the caller keeps its own). */
-  override async setWeights(weightValues: NamedTensor[]): Promise<void> {
+  /**
+   * Restores what {@link getWeights} returned (copies the tensors; the caller keeps its own). Every
+   * state must belong to a registered variable of the same shape: a momentum whose name matches no
+   * variable would sit unused while the real variable started again from zero — an error names it
+   * (UNKNOWN_VARIABLE), unless `{ allowUnknown: true }` drops such states on purpose.
+   */
+  override async setWeights(weightValues: NamedTensor[], options: { allowUnknown?: boolean } = {}): Promise<void> {
     const states = await this.restoreIterations(weightValues);
-    for (const state of this.accumulations.values()) state.variable.dispose();
-    this.accumulations.clear();
+    const registered = tf.engine().registeredVariables;
+    const unknown: string[] = [];
     for (const { name, tensor } of states) {
       assertArgument(
         name.endsWith(MOMENTUM_SUFFIX),
         'INVALID_ARGUMENT',
         () => `LARSOptimizer.setWeights: state '${name}' is not a LARS state (names end in '${MOMENTUM_SUFFIX}')`,
       );
-      const variableName = name.slice(0, -MOMENTUM_SUFFIX.length);
-      this.accumulations.set(variableName, { originalName: name, variable: tensor.variable(false) });
+      const variable = registered[name.slice(0, -MOMENTUM_SUFFIX.length)];
+      if (variable === undefined) unknown.push(name);
+      else {
+        assertArgument(
+          tf.util.arraysEqual(variable.shape, tensor.shape),
+          'INVALID_SHAPE',
+          () => `LARSOptimizer.setWeights: state '${name}' has shape [${tensor.shape}], its variable [${variable.shape}]`,
+        );
+      }
+    }
+    if (unknown.length > 0 && !options.allowUnknown) {
+      throw new BigFaceError(
+        'UNKNOWN_VARIABLE',
+        `LARSOptimizer.setWeights: ${unknown.length} state(s) belong to no registered variable: ${unknown.slice(0, 5).join(', ')}${unknown.length > 5 ? ', ...' : ''} ` +
+          '(variable names carry a per-model prefix: save and load through names that do not, or pass { allowUnknown: true } to drop them)',
+      );
+    }
+    for (const state of this.accumulations.values()) state.variable.dispose();
+    this.accumulations.clear();
+    for (const { name, tensor } of states) {
+      if (unknown.includes(name)) continue;
+      this.accumulations.set(name.slice(0, -MOMENTUM_SUFFIX.length), { originalName: name, variable: tensor.variable(false) });
     }
   }
 

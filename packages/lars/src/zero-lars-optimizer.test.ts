@@ -112,6 +112,8 @@ describe('ZeroLARSOptimizer', () => {
     const larsState = await lars.getWeights();
     const renamed = larsState.map((s, i) => (i === 0 ? s : { name: s.name.replace('-lars-', '-zero-'), tensor: s.tensor }));
     const fresh = new ZeroLARSOptimizer({ variables: zeroVariables, communicator: new SingleCommunicator(), learningRate: 0.3 });
+    // A state set that leaves a variable out would restart it from zero momentum: refused unless partial.
+    await expect(fresh.setWeights(renamed.slice(0, -1))).rejects.toMatchObject({ code: 'MISSING_STATE', message: expect.stringContaining(renamed.at(-1)!.name) });
     await fresh.setWeights(renamed);
     const back = await fresh.getWeights();
     expect(fresh.iterations).toBe(2);

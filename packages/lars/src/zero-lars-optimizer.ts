@@ -224,10 +224,24 @@ export class ZeroLARSOptimizer extends LARSHyperparameterOptimizer {
     return [await this.saveIterations(), ...states];
   }
 
-  /** Restores what `getWeights` of this optimizer or of {@link LARSOptimizer} returned, keeping this rank's slice (not collective). */
-  override async setWeights(weightValues: NamedTensor[]): Promise<void> {
+  /**
+   * Restores what `getWeights` of this optimizer or of {@link LARSOptimizer} returned, keeping this
+   * rank's slice (not collective). A state of no variable of this optimizer is an error, and so is a
+   * variable without a state (it would restart from zero momentum) unless `{ partial: true }`.
+   */
+  override async setWeights(weightValues: NamedTensor[], options: { partial?: boolean } = {}): Promise<void> {
     const states = await this.restoreIterations(weightValues);
     const slots = new Map(this.layout.slots.map((slot) => [`${slot.name}${MOMENTUM_SUFFIX}`, slot]));
+    if (!options.partial) {
+      const given = new Set(states.map((state) => state.name));
+      const missing = [...slots.keys()].filter((name) => !given.has(name));
+      if (missing.length > 0) {
+        throw new BigFaceError(
+          'MISSING_STATE',
+          `ZeroLARSOptimizer.setWeights: no state for ${missing.length} variable(s): ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', ...' : ''}; give every momentum, or { partial: true } to start those from zero`,
+        );
+      }
+    }
     const momentum = new Float32Array(this.layout.count);
     const start = this.layout.start;
     const end = start + this.layout.count;

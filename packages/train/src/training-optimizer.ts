@@ -21,6 +21,10 @@ export interface TrainingOptimizer {
   readonly iterations: number;
   /** `[iter, ...'<variable name>/momentum']` of every variable (collective with ZeRO): new tensors, the caller disposes them. */
   getWeights(): Promise<NamedTensor[]>;
+  /**
+   * Restores `[iter, ...momenta]`: one momentum per variable of the groups, or none at all (a fresh
+   * optimizer). A state of no variable, or a partial set, is an error naming them (STATE_MISMATCH).
+   */
   setWeights(weights: NamedTensor[]): Promise<void>;
   dispose(): void;
 }
@@ -74,6 +78,22 @@ function shardedOptions(groups: readonly ParameterGroup[], communicator: Communi
 async function copiedWeights(lars: LARSOptimizer): Promise<NamedTensor[]> {
   const [iterations, ...states] = await lars.getWeights();
   return [iterations!, ...states.map((entry) => ({ name: entry.name, tensor: entry.tensor.clone() }))];
+}
+
+/** Every state names a variable of the groups, and every variable has one (or no variable has any). */
+function checkStates(groups: readonly ParameterGroup[], weights: NamedTensor[]): void {
+  const expected = new Set(groups.flatMap((group) => group.variables).map((variable) => `${variable.name}/momentum`));
+  const given = weights.slice(1).map((entry) => entry.name);
+  const unknown = given.filter((name) => !expected.has(name));
+  const missing = given.length === 0 ? [] : [...expected].filter((name) => !given.includes(name));
+  if (unknown.length > 0 || missing.length > 0) {
+    const list = (names: string[]) => `${names.slice(0, 5).join(', ')}${names.length > 5 ? ', ...' : ''}`;
+    throw new BigFaceError(
+      'STATE_MISMATCH',
+      `TrainingOptimizer.setWeights: ${[unknown.length > 0 ? `${unknown.length} state(s) of no variable of the groups (${list(unknown)})` : '', missing.length > 0 ? `no momentum for ${missing.length} variable(s) (${list(missing)})` : ''].filter(Boolean).join('; ')}; ` +
+        'give one momentum per variable (or none, to start from zero)',
+    );
+  }
 }
 
 function checkGradients(groups: readonly ParameterGroup[], gradients: readonly tf.Tensor[]): tf.Variable[] {
@@ -136,8 +156,9 @@ class DataParallelOptimizer implements TrainingOptimizer {
     return copiedWeights(this.lars);
   }
 
-  setWeights(weights: NamedTensor[]): Promise<void> {
-    return this.lars.setWeights(weights);
+  async setWeights(weights: NamedTensor[]): Promise<void> {
+    checkStates(this.groups, weights);
+    await this.lars.setWeights(weights);
   }
 
   dispose(): void {
@@ -194,8 +215,10 @@ export class ZeroTrainingOptimizer implements TrainingOptimizer {
   }
 
   async setWeights(weights: NamedTensor[]): Promise<void> {
+    checkStates(this.groups, weights);
     const [iterations, ...states] = weights;
-    await this.replicated.setWeights([iterations!, ...states.filter((entry) => !this.shardedStates.has(entry.name))]);
+    // A fresh state (no momenta) leaves the replicated slices at zero.
+    await this.replicated.setWeights([iterations!, ...states.filter((entry) => !this.shardedStates.has(entry.name))], { partial: states.length === 0 });
     await this.sharded.setWeights([iterations!, ...states.filter((entry) => this.shardedStates.has(entry.name))]);
   }
 
