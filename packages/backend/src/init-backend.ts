@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
 import { BigFaceError } from './errors';
+import { silenceCpuBackendBanner } from './tfjs-internals';
 import { registerWasmTrainingKernels } from './wasm-kernels';
 
 /** A tensor backend BigFace can run on. `tensorflow` is libtensorflow through tfjs-node(-gpu). */
@@ -202,7 +203,7 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
         continue;
       }
       await tf.ready();
-      (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
+      silenceCpuBackendBanner(tf.backend());
       return {
         name: 'cpu',
         package: '@tensorflow/tfjs-backend-cpu + @bigface/native-cpu',
@@ -236,7 +237,7 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
     await tf.ready();
     if (candidate.name === 'cpu') {
       // The stock cpu backend prints a banner recommending tfjs-node on first use; BigFace says so in its docs.
-      (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
+      silenceCpuBackendBanner(tf.backend());
     }
     const descriptions: Record<BackendName, string> = {
       tensorflow: `tensorflow (${candidate.package}${candidate.gpu ? ', GPU' : ''})`,

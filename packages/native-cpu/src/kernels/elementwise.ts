@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { NativeAddon } from '../load-addon';
 import { float32Values, size, uninitializedFloat32, type KernelArgs } from './common';
+import { cpuTensorValues } from '../tfjs-internals';
 
 type Fallback = (args: KernelArgs) => tf.TensorInfo | tf.TensorInfo[];
 
@@ -122,7 +123,7 @@ export function makeSelect(addon: NativeAddon, stock: Fallback) {
     const { condition, t, e } = args.inputs;
     const tv = float32Values(args.backend, t);
     const ev = float32Values(args.backend, e);
-    const cv = condition?.dtype === 'bool' ? args.backend.data.get(condition.dataId)?.values : undefined;
+    const cv = condition?.dtype === 'bool' ? cpuTensorValues(args.backend, condition) : undefined;
     if (!tv || !ev || !(cv instanceof Uint8Array) || size(t!.shape) < 4096 ||
         !tf.util.arraysEqual(condition!.shape, t!.shape) || !tf.util.arraysEqual(t!.shape, e!.shape)) {
       return stock(args);
