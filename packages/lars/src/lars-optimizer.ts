@@ -1,4 +1,4 @@
-import { BigFaceError, assertArgument, tf } from '@bigface/backend';
+import { BigFaceError, FUSED_KERNELS, assertArgument, hasFusedKernel, tf } from '@bigface/backend';
 import { LARSHyperparameterOptimizer, MOMENTUM_SUFFIX, excludeRankAtMostOne } from './lars-hyperparameters';
 import { squaredNorm } from './squared-norm';
 
@@ -118,6 +118,10 @@ export class LARSOptimizer extends LARSHyperparameterOptimizer {
       const accumulation = this.accumulationOf(name, value);
       const excluded = this.exclude(value);
       const rows = this.updateRows?.(value);
+      if (rows === undefined && value.dtype === 'float32' && hasFusedKernel(FUSED_KERNELS.larsApply) && hasFusedKernel(FUSED_KERNELS.squaredNorms)) {
+        this.fusedStep(value, gradient, accumulation, excluded);
+        continue;
+      }
       tf.tidy(() => {
         // Row-sparse update (PartialFC sampling): only the given rows of the weight and of its
         // momentum take part and change; the others keep their values and momentum.
@@ -166,6 +170,30 @@ export class LARSOptimizer extends LARSHyperparameterOptimizer {
       });
     }
     this.incrementIterations();
+  }
+
+  /**
+   * The same step through the backend's fused kernels (one pass for the two squared norms, one for
+   * the update and the momentum) where the backend has them: the cpu backend with native kernels.
+   */
+  private fusedStep(value: tf.Variable, gradient: tf.Tensor, accumulation: tf.Variable, excluded: boolean): void {
+    let weightNorm = 0;
+    let gradientNorm = 0;
+    if (!excluded) {
+      const local = tf.tidy(() => (tf.engine().runKernel(FUSED_KERNELS.squaredNorms, { w: value, g: gradient }) as tf.Tensor).dataSync() as Float32Array);
+      const global = this.reduceSquaredNorms ? this.reduceSquaredNorms(value, Float32Array.from(local)) : local;
+      weightNorm = Math.sqrt(global[0] as number);
+      gradientNorm = Math.sqrt(global[1] as number);
+    }
+    const [nextWeight, nextMomentum] = tf.engine().runKernel(
+      FUSED_KERNELS.larsApply,
+      { w: value, g: gradient, m: accumulation },
+      { learningRate: this.learningRate, momentum: this.momentum, weightDecay: this.weightDecay, eta: this.eta, epsilon: this.epsilon, weightNorm, gradientNorm, excluded },
+    ) as unknown as tf.Tensor[];
+    // The old momentum goes before the new weight is made (assign disposes the replaced data).
+    accumulation.assign(nextMomentum!);
+    value.assign(nextWeight!);
+    tf.dispose([nextMomentum!, nextWeight!]);
   }
 
   private accumulationOf(name: string, value: tf.Variable): tf.Variable {

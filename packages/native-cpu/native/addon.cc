@@ -956,6 +956,84 @@ napi_value PreluBackward(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// squaredNorms(w, g, out[2]): out = [Σw², Σg²] in one pass (double sums, parallel over blocks,
+// combined in block order: deterministic for a given thread count).
+napi_value SquaredNorms(napi_env env, napi_callback_info info) {
+  auto a = getArgs(env, info, 3);
+  Arg w, g, out;
+  if (a.empty() || !getFloat32(env, a[0], &w, false) || !getFloat32(env, a[1], &g, false) || !getFloat32(env, a[2], &out, false) ||
+      g.length != w.length || out.length < 2) {
+    napi_throw_type_error(env, "NATIVE_CPU_ARGUMENTS", "squaredNorms(w, g, out): w and g of one length, out of 2");
+    return nullptr;
+  }
+  const int64_t n = int64_t(w.length);
+  const int64_t block = 65536;
+  const int64_t blocks = (n + block - 1) / block;
+  std::vector<double> sw(blocks, 0.0), sg(blocks, 0.0);
+  const float *pw = w.data, *pg = g.data;
+#pragma omp parallel for schedule(static) if (n > 65536)
+  for (int64_t b = 0; b < blocks; b++) {
+    double a1 = 0, a2 = 0;
+    const int64_t end = std::min(n, (b + 1) * block);
+#pragma omp simd reduction(+ : a1, a2)
+    for (int64_t i = b * block; i < end; i++) {
+      a1 += double(pw[i]) * pw[i];
+      a2 += double(pg[i]) * pg[i];
+    }
+    sw[b] = a1;
+    sg[b] = a2;
+  }
+  double tw = 0, tg = 0;
+  for (int64_t b = 0; b < blocks; b++) {
+    tw += sw[b];
+    tg += sg[b];
+  }
+  out.data[0] = float(tw);
+  out.data[1] = float(tg);
+  return nullptr;
+}
+
+// larsApply(w, g, m, wOut, mOut, [lr, momentum, weightDecay, eta, epsilon, weightNorm, gradientNorm, excluded]):
+// one LARS step in one pass — trust = η‖w‖/(‖g‖ + wd‖w‖ + ε) (1 when a norm is 0), d = trust·(g + wd·w)
+// (excluded: d = g), m' = momentum·m + d, w' = w − lr·m'. The norms are given (a sharded parameter's
+// are all-reduced by the caller).
+napi_value LarsApply(napi_env env, napi_callback_info info) {
+  auto a = getArgs(env, info, 6);
+  Arg w, g, m, wOut, mOut;
+  std::vector<int64_t> unused;
+  if (a.empty() || !getFloat32(env, a[0], &w, false) || !getFloat32(env, a[1], &g, false) || !getFloat32(env, a[2], &m, false) ||
+      !getFloat32(env, a[3], &wOut, false) || !getFloat32(env, a[4], &mOut, false) || g.length != w.length || m.length != w.length ||
+      wOut.length != w.length || mOut.length != w.length) {
+    napi_throw_type_error(env, "NATIVE_CPU_ARGUMENTS", "larsApply(w, g, m, wOut, mOut, params): five arrays of one length");
+    return nullptr;
+  }
+  double p[8];
+  for (uint32_t i = 0; i < 8; i++) {
+    napi_value e;
+    if (napi_get_element(env, a[5], i, &e) != napi_ok || napi_get_value_double(env, e, &p[i]) != napi_ok) {
+      napi_throw_type_error(env, "NATIVE_CPU_ARGUMENTS", "larsApply: params must be [lr, momentum, weightDecay, eta, epsilon, weightNorm, gradientNorm, excluded]");
+      return nullptr;
+    }
+  }
+  const float lr = float(p[0]), momentum = float(p[1]), wd = float(p[2]);
+  const bool excluded = p[7] != 0;
+  // The trust ratio in float32 arithmetic, like the tensor formulation it replaces.
+  const float wn = float(p[5]), gn = float(p[6]);
+  const float ratio = (float(p[3]) * wn) / ((gn + wd * wn) + float(p[4]));
+  const float trust = wn > 0 && gn > 0 ? ratio : 1.f;
+  const int64_t n = int64_t(w.length);
+  const float *pw = w.data, *pg = g.data, *pm = m.data;
+  float *ow = wOut.data, *om = mOut.data;
+#pragma omp parallel for simd schedule(static) if (n > 65536)
+  for (int64_t i = 0; i < n; i++) {
+    const float d = excluded ? pg[i] : trust * (pg[i] + wd * pw[i]);
+    const float next = momentum * pm[i] + d;
+    om[i] = next;
+    ow[i] = pw[i] - lr * next;
+  }
+  return nullptr;
+}
+
 bool bf16Supported() {
   const cpu_isa isa = get_effective_cpu_isa();
   return isa == cpu_isa::avx512_core_bf16 || isa == cpu_isa::avx512_core_amx;
@@ -1045,6 +1123,8 @@ napi_value Init(napi_env env, napi_value exports) {
       {"batchNormTrainingForward", nullptr, BatchNormTrainingForward, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"batchNormTrainingBackward", nullptr, BatchNormTrainingBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"preluBackward", nullptr, PreluBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"squaredNorms", nullptr, SquaredNorms, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"larsApply", nullptr, LarsApply, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setPrecision", nullptr, SetPrecision, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -49,6 +49,10 @@ export interface NativeAddon {
     channels: number,
     epsilon: number,
   ): void;
+  /** [Σw², Σg²] in one pass (double sums). */
+  squaredNorms(w: Float32Array, g: Float32Array, out: Float32Array): void;
+  /** One LARS step in one pass; params [lr, momentum, weightDecay, eta, epsilon, weightNorm, gradientNorm, excluded]. */
+  larsApply(w: Float32Array, g: Float32Array, m: Float32Array, wOut: Float32Array, mOut: Float32Array, params: number[]): void;
   preluBackward(dy: Float32Array, x: Float32Array, alpha: Float32Array, alphaMode: number, dx: Float32Array, dalpha: Float32Array, channels: number): void;
   info(): { threads: number; onednn: string; isa: string; bf16: boolean; bf16Active: boolean };
   setThreads(threads: number): void;

@@ -16,7 +16,7 @@ if (!status.available && process.env.CI) {
 const ALL_KERNELS = [
   'Conv2D', 'FusedConv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'DepthwiseConv2dNative', 'BatchMatMul', '_FusedMatMul',
   'Add', 'Sub', 'Multiply', 'RealDiv', 'Sum', 'Mean', 'Square', 'Prelu', 'Greater', 'Select', 'FusedBatchNorm',
-  'BigFaceBatchNormTraining', 'BigFaceBatchNormTrainingGrad', 'BigFacePreluGrad', 'BigFaceConv2DResidual',
+  'BigFaceBatchNormTraining', 'BigFaceBatchNormTrainingGrad', 'BigFacePreluGrad', 'BigFaceConv2DResidual', 'BigFaceSquaredNorms', 'BigFaceLarsApply',
 ];
 
 /** mulberry32: a seeded generator for test shapes and values. */
