@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import './register-gradients';
 
 export { tf };
-export { BigFaceError, assertArgument, isBigFaceError } from './errors';
+export { BigFaceError, assertArgument, didYouMean, editDistance, isBigFaceError } from './errors';
 export { Rng, hashSeed, type RngState } from './random';
 export { initBackend, installedTensorflowPackage, type BackendInfo, type BackendName, type InitBackendOptions } from './init-backend';
 export { registerWasmTrainingKernels } from './wasm-kernels';
