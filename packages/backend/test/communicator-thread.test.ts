@@ -89,6 +89,45 @@ describe.each([
     }
   });
 
+  it('bfloat16 (Uint16Array) allReduce and reduceScatter: decoded, summed in float32 in rank order, rounded once to nearest even', () => {
+    // Written out independently: bits → value by a DataView, float32 sums by Math.fround, and the
+    // rounding to bfloat16 by integer arithmetic on the float32 word.
+    const view = new DataView(new ArrayBuffer(4));
+    const value = (bits: number) => (view.setUint32(0, bits << 16), view.getFloat32(0));
+    const round = (x: number) => {
+      view.setFloat32(0, x);
+      const word = view.getUint32(0);
+      if (Number.isNaN(x)) return (word >>> 16) | 0x40;
+      const upper = word >>> 16;
+      const lower = word & 0xffff;
+      return (lower > 0x8000 || (lower === 0x8000 && upper & 1) ? upper + 1 : upper) & 0xffff;
+    };
+    // The fixture's bits: the upper halves of the float32 data of each (case, rank).
+    const data = (caseIndex: number, rank: number, length: number) =>
+      Uint16Array.from(new Uint32Array((rankData(caseIndex, rank, length) as Float32Array).buffer), (word) => word >>> 16);
+    for (const [index, { caseIndex, length, op, kind }] of (results[0].bfloat16 as { caseIndex: number; length: number; op: string; kind: string }[]).entries()) {
+      const inputs = Array.from({ length: worldSize }, (_, r) => data(caseIndex, r, length));
+      const expected = Array.from({ length }, (_, i) => {
+        let accumulator = value(inputs[0]![i]!);
+        for (let r = 1; r < worldSize; r++) {
+          const v = value(inputs[r]![i]!);
+          accumulator = op === 'max' ? Math.max(accumulator, v) : op === 'min' ? Math.min(accumulator, v) : Math.fround(accumulator + v);
+        }
+        return round(op === 'mean' ? Math.fround(accumulator / worldSize) : accumulator);
+      });
+      for (const result of results) {
+        const got = result.bfloat16[index].result as Uint16Array;
+        expect(got.constructor.name).toBe('Uint16Array');
+        if (kind === 'allReduce') expect(Array.from(got), `rank ${result.rank}: ${op} of ${length}`).toEqual(expected);
+        else {
+          const counts = Array.from({ length: worldSize }, (_, r) => Math.floor(length / worldSize) + (r < length % worldSize ? 1 : 0));
+          const from = counts.slice(0, result.rank).reduce((a, b) => a + b, 0);
+          expect(Array.from(got), `rank ${result.rank}: reduceScatter ${op}`).toEqual(expected.slice(from, from + counts[result.rank]!));
+        }
+      }
+    }
+  });
+
   it('allGather / allGatherV concatenate unequal lengths in rank order, with the counts', () => {
     const counts = Array.from({ length: worldSize }, (_, r) => gatherLength(r));
     const caseIndex = results[0].gatherCase as number;

@@ -1,4 +1,4 @@
-import { BigFaceError, type Communicator, type ParameterGroup, tf } from '@bigface/backend';
+import { BigFaceError, fromBfloat16, toBfloat16, type Communicator, type ParameterGroup, tf } from '@bigface/backend';
 import { LARSOptimizer, ZeroLARSOptimizer, type LARSOptimizerOptions } from '@bigface/lars';
 
 /** A tensor with the name it is saved under. */
@@ -37,6 +37,12 @@ export interface TrainingOptimizerOptions {
   lars: Omit<LARSOptimizerOptions, 'learningRate' | 'reduceSquaredNorms' | 'updateRows'> & { learningRate?: number };
   /** ZeRO stage: 0 (every rank holds the whole optimizer state) or 1 (replicated groups' state sharded ≈ 1/W). Default 0. */
   zero?: 0 | 1;
+  /**
+   * How replicated gradients cross between ranks: `'fp32'` (default) or `'bf16'` (half the bytes:
+   * rounded to bfloat16 on each rank, summed in float32 in rank order, rounded once) — with
+   * `precision: 'bf16'` training.
+   */
+  gradientExchange?: 'fp32' | 'bf16';
 }
 
 /**
@@ -109,10 +115,12 @@ class DataParallelOptimizer implements TrainingOptimizer {
   readonly groups: readonly ParameterGroup[];
   private readonly communicator: Communicator;
   private readonly lars: LARSOptimizer;
+  private readonly gradientExchange: 'fp32' | 'bf16';
 
   constructor(options: TrainingOptimizerOptions) {
     this.groups = options.groups;
     this.communicator = options.communicator;
+    this.gradientExchange = options.gradientExchange ?? 'fp32';
     this.lars = new LARSOptimizer({ learningRate: 0, ...options.lars, ...shardedOptions(options.groups, options.communicator) });
   }
 
@@ -134,7 +142,7 @@ class DataParallelOptimizer implements TrainingOptimizer {
         flat.set(gradients[i]!.dataSync() as Float32Array, offset);
         offset += gradients[i]!.size;
       }
-      const total = this.communicator.allReduce(flat, 'sum');
+      const total = this.gradientExchange === 'bf16' ? fromBfloat16(this.communicator.allReduce(toBfloat16(flat), 'sum')) : this.communicator.allReduce(flat, 'sum');
       offset = 0;
       applied = gradients.map((gradient, i) => {
         if (!replicated.has(variables[i]!)) return gradient;
@@ -184,7 +192,7 @@ export class ZeroTrainingOptimizer implements TrainingOptimizer {
     const replicated = options.groups.filter((group) => group.placement === 'replicated').flatMap((group) => group.variables);
     const sharded = options.groups.filter((group) => group.placement === 'sharded');
     const lars = { learningRate: 0, ...options.lars };
-    this.replicated = new ZeroLARSOptimizer({ ...lars, variables: replicated, communicator: options.communicator, gradientReduction: 'sum' });
+    this.replicated = new ZeroLARSOptimizer({ ...lars, variables: replicated, communicator: options.communicator, gradientReduction: 'sum', gradientExchange: options.gradientExchange ?? 'fp32' });
     this.sharded = new LARSOptimizer({ ...lars, ...shardedOptions(sharded, options.communicator) });
     this.shardedStates = new Set(sharded.flatMap((group) => group.variables).map((variable) => `${variable.name}/momentum`));
   }

@@ -154,6 +154,8 @@ export function buildTrainingParts(config: TrainConfig, numClasses: number, comm
     communicator,
     lars: { momentum: config.optimizer.momentum, weightDecay: config.optimizer.weightDecay, eta: config.optimizer.trustCoefficient },
     zero: config.distributed.zero,
+    // Mixed precision "including communication of the grad." (the deck): bf16 on the wire, fp32 sums.
+    gradientExchange: config.precision,
   });
   return { backbone, head, optimizer };
 }
