@@ -286,4 +286,6 @@ export class LARSOptimizer extends LARSHyperparameterOptimizer {
   }
 }
 
+// A side effect of importing the package (package.json "sideEffects" says so): tfjs can revive
+// a serialised LARSOptimizer by its className.
 tf.serialization.registerClass(LARSOptimizer);
