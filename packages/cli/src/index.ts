@@ -1,6 +1,6 @@
 export { run, mainHelp } from './run';
 export { processIo, memoryIo, type CliIo, type TextSink } from './cli-io';
-export { EXIT_CODES, exitCodeFor, type ExitCode } from './exit-codes';
+export { ERROR_CLASSES, EXIT_CODES, exitCodeFor, type ErrorClass, type ExitCode } from './exit-codes';
 export { didYouMean, editDistance } from './did-you-mean';
 export { Reporter, type Progress } from './reporter';
 export { parseCommandArguments, type ParsedArguments } from './parse-command-arguments';
