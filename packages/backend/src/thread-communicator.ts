@@ -492,7 +492,7 @@ function reduceRange(
   for (let r = 1; r < worldSize; r++) {
     const source = view.subarray(r * slotElements + from, r * slotElements + to);
     if (op === OP_SUM || op === OP_MEAN) {
-      for (let i = 0; i < n; i++) target[i] += source[i] as number;
+      for (let i = 0; i < n; i++) target[i]! += source[i] as number;
     } else if (op === OP_MAX) {
       for (let i = 0; i < n; i++) {
         const value = source[i] as number;
@@ -522,7 +522,7 @@ function reduceBfloat16Range(view: Uint16Array, slotElements: number, worldSize:
     const base = r * slotElements + from;
     for (let i = 0; i < n; i++) {
       const value = bfloat16Value(view[base + i]!);
-      if (op === OP_SUM || op === OP_MEAN) accumulator[i] += value;
+      if (op === OP_SUM || op === OP_MEAN) accumulator[i]! += value;
       else if (op === OP_MAX ? value > accumulator[i]! || value !== value : value < accumulator[i]! || value !== value) accumulator[i] = value;
     }
   }

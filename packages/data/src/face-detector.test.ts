@@ -30,11 +30,11 @@ describe('FaceDetector (face-api.js SSD MobileNetV1 + 68-point net, ported to tf
       const scale = reference.width / image.width;
       for (const face of reference.faces) {
         const target = fiveOf68(face.points);
-        const interocular = Math.hypot(target[1][0] - target[0][0], target[1][1] - target[0][1]);
+        const interocular = Math.hypot(target[1]![0] - target[0]![0], target[1]![1] - target[0]![1]);
         // The detected face whose nose is nearest this reference face (pixel indices scaled to full size).
         const match = faces
           .map((candidate) => candidate.landmarks.map(([x, y]) => [(x + 0.5) * scale - 0.5, (y + 0.5) * scale - 0.5] as const))
-          .sort((a, b) => Math.hypot(a[2][0] - target[2][0], a[2][1] - target[2][1]) - Math.hypot(b[2][0] - target[2][0], b[2][1] - target[2][1]))[0]!;
+          .sort((a, b) => Math.hypot(a[2]![0] - target[2]![0], a[2]![1] - target[2]![1]) - Math.hypot(b[2]![0] - target[2]![0], b[2]![1] - target[2]![1]))[0]!;
         match.forEach(([x, y], k) => errors.push(Math.hypot(x - target[k]![0], y - target[k]![1]) / interocular));
       }
     }

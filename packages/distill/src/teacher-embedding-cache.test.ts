@@ -219,7 +219,7 @@ describe('TeacherEmbeddingCache', () => {
     writeFileSync(path, Buffer.concat([good, Buffer.alloc(4)]));
     expect(code(load)).toMatch(/^TEACHER_CACHE_BAD_FORMAT: .*appended to/);
     const changedId = Buffer.from(good);
-    changedId[good.byteLength - 2] ^= 0x01; // a bit of the last id (F64, at the end of the file)
+    changedId[good.byteLength - 2]! ^= 0x01; // a bit of the last id (F64, at the end of the file)
     writeFileSync(path, changedId);
     expect(code(load)).toMatch(/^TEACHER_CACHE_BAD_FORMAT: .*ids do not match the stored fingerprint/);
     const brokenHeader = Buffer.from(good);

@@ -33,9 +33,9 @@ function unsharded(worldSize: number, reduction: 'sum' | 'mean') {
       const combined = new Float32Array(rankGradient(step, 0, index) as Float32Array);
       for (let r = 1; r < worldSize; r++) {
         const part = rankGradient(step, r, index) as Float32Array;
-        for (let i = 0; i < combined.length; i++) combined[i] += part[i]!;
+        for (let i = 0; i < combined.length; i++) combined[i]! += part[i]!;
       }
-      if (reduction === 'mean') for (let i = 0; i < combined.length; i++) combined[i] /= worldSize;
+      if (reduction === 'mean') for (let i = 0; i < combined.length; i++) combined[i]! /= worldSize;
       return { name: variables[index]!.name, tensor: tf.tensor(combined, shape) };
     });
     optimizer.applyGradients(named);

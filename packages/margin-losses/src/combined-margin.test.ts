@@ -141,7 +141,7 @@ describe('combinedMargin', () => {
   });
 
   it('is a TargetMargin: targetLogit of the target cosines and scale give the matrix form, values and gradients', () => {
-    for (const [s, m1, m2, m3] of [[64, 1, 0, 0.4], [64, 1, 0.5, 0], [32, 1.2, 0.3, 0.2]]) {
+    for (const [s, m1, m2, m3] of [[64, 1, 0, 0.4], [64, 1, 0.5, 0], [32, 1.2, 0.3, 0.2]] as const) {
       const margin = combinedMargin({ s, m1, m2, m3 });
       expect(isTargetMargin(margin)).toBe(true);
       expect(margin.scale).toBe(s);

@@ -32,7 +32,7 @@ function generator(seed: number) {
   return {
     next,
     int: (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1)),
-    pick: <T>(items: readonly T[]) => items[Math.floor(next() * items.length)],
+    pick: <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!,
     tensor: (shape: number[]) => {
       const values = new Float32Array(shape.reduce((x, y) => x * y, 1));
       for (let i = 0; i < values.length; i++) values[i] = next() * 2 - 1;
@@ -50,14 +50,14 @@ function compare(compute: () => tf.Tensor[]): number[] {
   expect(registerNativeCpuKernels()).toEqual(ALL_KERNELS);
   const native = tf.tidy(compute);
   const errors = js.map((reference, i) => {
-    expect(native[i].shape).toEqual(reference.shape);
+    expect(native[i]!.shape).toEqual(reference.shape);
     const a = reference.dataSync();
-    const b = native[i].dataSync();
+    const b = native[i]!.dataSync();
     let scale = 1e-6;
     let worst = 0;
     for (let j = 0; j < a.length; j++) {
-      scale = Math.max(scale, Math.abs(a[j]));
-      worst = Math.max(worst, Math.abs(a[j] - b[j]));
+      scale = Math.max(scale, Math.abs(a[j]!));
+      worst = Math.max(worst, Math.abs(a[j]! - b[j]!));
     }
     return worst / scale;
   });
@@ -97,13 +97,13 @@ describe.skipIf(!status.available)(`native cpu kernels vs tfjs's JS kernels${ski
   });
 
   it('registers the six kernels, idempotently, keeping the stock setup and restoring the stock functions', () => {
-    const stock = tf.getKernel('Conv2D', 'cpu')!.kernelFunc;
+    const stock = tf.getKernel('Conv2D', 'cpu').kernelFunc;
     const names = registerNativeCpuKernels();
     expect(names).toEqual(ALL_KERNELS);
     expect(registerNativeCpuKernels()).toEqual(names);
-    expect(tf.getKernel('Conv2D', 'cpu')!.kernelFunc).not.toBe(stock);
+    expect(tf.getKernel('Conv2D', 'cpu').kernelFunc).not.toBe(stock);
     expect(unregisterNativeCpuKernels()).toEqual(names);
-    expect(tf.getKernel('Conv2D', 'cpu')!.kernelFunc).toBe(stock);
+    expect(tf.getKernel('Conv2D', 'cpu').kernelFunc).toBe(stock);
     // The fused training kernels are additions: gone again after unregistering.
     expect(tf.getKernel('BigFaceBatchNormTraining', 'cpu')).toBeUndefined();
   });
@@ -166,7 +166,7 @@ describe.skipIf(!status.available)(`native cpu kernels vs tfjs's JS kernels${ski
       const transposeA = trial % 2 === 1;
       const transposeB = trial % 4 >= 2;
       const [m, k, n] = [g.int(1, 9), g.int(1, 9), g.int(1, 9)];
-      const batch = g.pick([[], [3], [2, 2]]);
+      const batch: number[] = g.pick([[], [3], [2, 2]]);
       const broadcastA = batch.length > 0 && trial % 8 === 4;
       const aShape = [...(broadcastA ? [] : batch), ...(transposeA ? [k, m] : [m, k])];
       const bShape = [...batch, ...(transposeB ? [n, k] : [k, n])];
@@ -206,7 +206,7 @@ describe.skipIf(!status.available)(`native cpu kernels vs tfjs's JS kernels${ski
     const g = generator(6);
     for (let trial = 0; trial < 12; trial++) {
       const shape = [g.int(1, 4), g.int(8, 20), g.int(8, 20), g.int(3, 17)];
-      const channels = shape[3];
+      const channels = shape[3]!;
       const x = g.tensor(shape);
       const full = g.tensor(shape);
       const perChannel = g.tensor(trial % 2 === 0 ? [channels] : [1, 1, 1, channels]);
@@ -238,7 +238,7 @@ describe.skipIf(!status.available)(`native cpu kernels vs tfjs's JS kernels${ski
     const g = generator(9);
     const shapes = [[1, 5, 7, 3], [2, 9, 9, 16], [3, 4, 6, 33], [64, 17], [1, 2, 2, 5]];
     for (const shape of shapes) {
-      const channels = shape[shape.length - 1];
+      const channels = shape[shape.length - 1]!;
       const axes = shape.slice(0, -1).map((_, i) => i);
       // Offset and scaled inputs: a mean far from 0 tests the variance's cancellation.
       const x = tf.add(tf.mul(g.tensor(shape), 3), 2);
@@ -264,7 +264,7 @@ describe.skipIf(!status.available)(`native cpu kernels vs tfjs's JS kernels${ski
       });
       registerNativeCpuKernels();
       const fused = tf.tidy(() => {
-        const run = (name: string, inputs: tf.NamedTensorMap, attrs = {}) => tf.engine().runKernel(name, inputs, attrs) as unknown as tf.Tensor[];
+        const run = (name: string, inputs: tf.NamedTensorMap, attrs = {}) => tf.engine().runKernel(name, inputs, attrs) as unknown as [tf.Tensor, tf.Tensor, tf.Tensor];
         const [y, mean, variance] = run('BigFaceBatchNormTraining', { x, scale: gamma, offset: beta }, { epsilon });
         const [dx, dGamma, dBeta] = run('BigFaceBatchNormTrainingGrad', { dy: weights, x, mean, variance, scale: gamma }, { epsilon });
         const [pdx, pda] = run('BigFacePreluGrad', { dy: weights, x, alpha });
@@ -272,14 +272,14 @@ describe.skipIf(!status.available)(`native cpu kernels vs tfjs's JS kernels${ski
         return [y, mean, variance, dx, dGamma, dBeta, pdx, pda, sdx, sda];
       });
       fused.forEach((tensor, i) => {
-        expect(tensor.shape, `output ${i} of ${JSON.stringify(shape)}`).toEqual(reference[i].shape);
-        const a = reference[i].dataSync();
+        expect(tensor.shape, `output ${i} of ${JSON.stringify(shape)}`).toEqual(reference[i]!.shape);
+        const a = reference[i]!.dataSync();
         const b = tensor.dataSync();
         let scale = 1e-6;
         let worst = 0;
         for (let j = 0; j < a.length; j++) {
-          scale = Math.max(scale, Math.abs(a[j]));
-          worst = Math.max(worst, Math.abs(a[j] - b[j]));
+          scale = Math.max(scale, Math.abs(a[j]!));
+          worst = Math.max(worst, Math.abs(a[j]! - b[j]!));
         }
         // float32 sums in a different order (ours: double accumulators): a few ulps of the largest value.
         expect(worst / scale, `output ${i} of ${JSON.stringify(shape)}`).toBeLessThan(1e-5);
@@ -332,13 +332,13 @@ describe.skipIf(!status.available)(`native cpu kernels vs tfjs's JS kernels${ski
       const half = run();
       setNativePrecision('fp32');
       half.forEach((tensor, i) => {
-        const p = full[i].dataSync();
+        const p = full[i]!.dataSync();
         const q = tensor.dataSync();
         let scale = 1e-6;
         let worst = 0;
         for (let j = 0; j < p.length; j++) {
-          scale = Math.max(scale, Math.abs(p[j]));
-          worst = Math.max(worst, Math.abs(p[j] - q[j]));
+          scale = Math.max(scale, Math.abs(p[j]!));
+          worst = Math.max(worst, Math.abs(p[j]! - q[j]!));
         }
         // bf16 keeps 8 significant bits (relative rounding 2^-9 per operand); sums in fp32: seen ≤ 4e-3.
         expect(worst / scale, `output ${i}, ${JSON.stringify({ xShape, filterShape })}`).toBeLessThan(2e-2);

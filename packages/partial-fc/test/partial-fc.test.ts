@@ -202,7 +202,7 @@ describe('PartialFC', () => {
   });
 
   it('refuses a margin that is not a TargetMargin (a row-dependent margin would be silently wrong)', () => {
-    const rowDependent = (cosine: tf.Tensor2D) => tf.mul(cosine, tf.range(1, cosine.shape[0] + 1).reshape([-1, 1])) as tf.Tensor2D;
+    const rowDependent = (cosine: tf.Tensor2D) => tf.mul(cosine, tf.reshape(tf.range(1, cosine.shape[0] + 1), [-1, 1])) as tf.Tensor2D;
     expect(() => new PartialFC({ numClasses: 5, embeddingSize: 4, margin: rowDependent as never })).toThrow(
       expect.objectContaining({ code: 'INVALID_MARGIN', message: expect.stringContaining('a margin whose other logits depend on the row (AdaFace-like) is not supported') }),
     );

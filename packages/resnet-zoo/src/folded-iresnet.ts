@@ -23,7 +23,7 @@ export class FoldedIResNet {
     this.config = config;
     this.tensors = tensors;
     for (const [name, tensor] of tensors) {
-      const channels = tensor.shape[0]!;
+      const channels = tensor.shape[0];
       if (name.endsWith('.bn1.scale') && !this.units.has(channels)) {
         this.units.set(channels, { zeros: tf.zeros([channels]), ones: tf.ones([channels]) });
       }

@@ -72,7 +72,7 @@ export function resolveIResNetConfig(nameOrOptions: string | IResNetOptions = {}
   assertArgument(
     layers.length === 4 && layers.every((n) => Number.isInteger(n) && n >= 1),
     'INVALID_ARCHITECTURE',
-    () => `IResNet: layers must be four positive integers (blocks per stage), got [${layers!.join(', ')}]`,
+    () => `IResNet: layers must be four positive integers (blocks per stage), got [${layers.join(', ')}]`,
   );
   const embeddingSize = options.embeddingSize ?? 512;
   assertArgument(Number.isInteger(embeddingSize) && embeddingSize >= 1, 'INVALID_ARCHITECTURE', () =>

@@ -54,9 +54,9 @@ function convInfo(xShape: number[], filterShape: number[], attrs: ConvAttrs, dep
   const g = geometry(info);
   const extentH = (info.filterHeight - 1) * info.dilationHeight + 1;
   const extentW = (info.filterWidth - 1) * info.dilationWidth + 1;
-  const rows = Math.floor((info.inHeight - extentH + g[13] + g[15]) / info.strideHeight) + 1;
-  const columns = Math.floor((info.inWidth - extentW + g[14] + g[16]) / info.strideWidth) + 1;
-  if (g[13] < 0 || g[14] < 0 || rows !== info.outHeight || columns !== info.outWidth) return undefined;
+  const rows = Math.floor((info.inHeight - extentH + g[13]! + g[15]!) / info.strideHeight) + 1;
+  const columns = Math.floor((info.inWidth - extentW + g[14]! + g[16]!) / info.strideWidth) + 1;
+  if (g[13]! < 0 || g[14]! < 0 || rows !== info.outHeight || columns !== info.outWidth) return undefined;
   return info;
 }
 
@@ -84,7 +84,7 @@ export function makeFusedConv2D(addon: NativeAddon, stock: Fallback) {
     const xv = float32Values(args.backend, x);
     const fv = float32Values(args.backend, filter);
     const info = xv && fv && activation !== undefined ? convInfo(x!.shape, filter!.shape, attrs) : undefined;
-    if (!info) return stock(args);
+    if (!info || activation === undefined) return stock(args);
     const channels = info.outChannels;
     const biasValues = bias ? float32Values(args.backend, bias) : undefined;
     const biasKind = bias ? broadcastKind(bias.shape, info.outShape, channels) : undefined;
@@ -157,7 +157,7 @@ export function makeConv2DResidual(addon: NativeAddon) {
     if (!xv || !fv || !rv || (bias && !bv)) throw new Error('BigFaceConv2DResidual: x, filter, bias and residual must be float32 tensors of the cpu backend');
     if (!info) {
       // A geometry oneDNN does not take (see convInfo): the Conv2D kernel, then bias and residual here.
-      const conv = tf.getKernel('Conv2D', 'cpu')!.kernelFunc({ inputs: { x: x!, filter: filter! }, backend: args.backend as never, attrs: args.attrs as never }) as tf.TensorInfo;
+      const conv = tf.getKernel('Conv2D', 'cpu').kernelFunc({ inputs: { x: x!, filter: filter! }, backend: args.backend as never, attrs: args.attrs as never }) as tf.TensorInfo;
       const values = float32Values(args.backend, conv)!;
       const out = new Float32Array(values.length);
       const channels = conv.shape[conv.shape.length - 1]!;
