@@ -151,8 +151,8 @@ export function dataTypeName(code: number): string {
 
 /** A new, zero-filled array of the same type as `like`. @internal */
 export function allocateLike<T extends NumericArray>(like: T, length: number): T {
-  const constructor = like.constructor as new (length: number) => T;
-  return new constructor(length);
+  const ArrayType = like.constructor as new (length: number) => T;
+  return new ArrayType(length);
 }
 
 /** Splits `total` into `parts` counts, the first `total % parts` one larger (PartialFC's shard rule). @internal */

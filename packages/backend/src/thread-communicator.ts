@@ -496,12 +496,12 @@ function reduceRange(
     } else if (op === OP_MAX) {
       for (let i = 0; i < n; i++) {
         const value = source[i] as number;
-        if (value > (target[i] as number) || value !== value) target[i] = value;
+        if (value > (target[i] as number) || Number.isNaN(value)) target[i] = value;
       }
     } else if (op === OP_MIN) {
       for (let i = 0; i < n; i++) {
         const value = source[i] as number;
-        if (value < (target[i] as number) || value !== value) target[i] = value;
+        if (value < (target[i] as number) || Number.isNaN(value)) target[i] = value;
       }
     }
   }
@@ -523,7 +523,7 @@ function reduceBfloat16Range(view: Uint16Array, slotElements: number, worldSize:
     for (let i = 0; i < n; i++) {
       const value = bfloat16Value(view[base + i]!);
       if (op === OP_SUM || op === OP_MEAN) accumulator[i]! += value;
-      else if (op === OP_MAX ? value > accumulator[i]! || value !== value : value < accumulator[i]! || value !== value) accumulator[i] = value;
+      else if (op === OP_MAX ? value > accumulator[i]! || Number.isNaN(value) : value < accumulator[i]! || Number.isNaN(value)) accumulator[i] = value;
     }
   }
   if (op === OP_MEAN) for (let i = 0; i < n; i++) accumulator[i] = accumulator[i]! / worldSize;

@@ -112,7 +112,10 @@ describe.each([
     // Written out independently: bits → value by a DataView, float32 sums by Math.fround, and the
     // rounding to bfloat16 by integer arithmetic on the float32 word.
     const view = new DataView(new ArrayBuffer(4));
-    const value = (bits: number) => (view.setUint32(0, bits << 16), view.getFloat32(0));
+    const value = (bits: number) => {
+      view.setUint32(0, bits << 16);
+      return view.getFloat32(0);
+    };
     const round = (x: number) => {
       view.setFloat32(0, x);
       const word = view.getUint32(0);

@@ -28,8 +28,14 @@ const CODES = new Set(['SAFETENSORS_TRUNCATED', 'SAFETENSORS_BAD_HEADER', 'SAFET
 
 const words = new Uint32Array(1);
 const floats = new Float32Array(words.buffer);
-const floatOfWord = (word: number) => ((words[0] = word), floats[0] as number);
-const wordOfFloat = (value: number) => ((floats[0] = value), words[0] as number);
+const floatOfWord = (word: number) => {
+  words[0] = word;
+  return floats[0]!;
+};
+const wordOfFloat = (value: number) => {
+  floats[0] = value;
+  return words[0]!;
+};
 
 /** binary16 → float32 by rebuilding the float32 bit pattern. */
 function halfViaBits(h: number): number {
@@ -75,9 +81,9 @@ function nearestBfloat16(value: number): number {
   const word = wordOfFloat(value);
   const down = word >>> 16;
   const up = down + 1;
-  const valueOf = (bits: number) => ((bits & 0x7fff) === 0x7f80 ? Math.sign(value) * 2 ** 128 : floatOfWord((bits << 16) >>> 0));
-  const below = Math.abs(Math.fround(value) - valueOf(down));
-  const above = Math.abs(valueOf(up) - Math.fround(value));
+  const bitsValue = (bits: number) => ((bits & 0x7fff) === 0x7f80 ? Math.sign(value) * 2 ** 128 : floatOfWord((bits << 16) >>> 0));
+  const below = Math.abs(Math.fround(value) - bitsValue(down));
+  const above = Math.abs(bitsValue(up) - Math.fround(value));
   return below < above ? down : above < below ? up : down % 2 === 0 ? down : up;
 }
 

@@ -100,7 +100,7 @@ describe('alignFacePixels', () => {
     const [face] = await detectFaces(jpeg);
     const fromPixels = alignFacePixels(await decodeImage(jpeg), face!.landmarks);
     const fromSharp = await alignFaceImage(jpeg, face!.landmarks, { format: 'raw' });
-    fromPixels.matrix.forEach((row, i) => row.forEach((value, j) => expect(value).toBeCloseTo(fromSharp.matrix[i]![j]!, 9)));
+    fromPixels.matrix.forEach((row, i) => { row.forEach((value, j) => { expect(value).toBeCloseTo(fromSharp.matrix[i]![j]!, 9); }); });
     let difference = 0;
     for (let i = 0; i < fromSharp.data.length; i++) difference += Math.abs(fromPixels.image.data[i]! - fromSharp.data[i]!);
     expect(difference / fromSharp.data.length).toBeLessThan(1.5);

@@ -1,4 +1,4 @@
-import { createReadStream, existsSync } from 'node:fs';
+import { createReadStream, type Dirent, existsSync } from 'node:fs';
 import { appendFile, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -146,7 +146,7 @@ export async function alignPhotoFolder(root: string, output: string, options: Al
             })),
           };
           // The crops first, then the line: a line always means its crops are on disk.
-          await appendFile(detectionsPath, JSON.stringify(entry) + '\n');
+          await appendFile(detectionsPath, `${JSON.stringify(entry)}\n`);
           count(entry);
           report(file, entry.status);
         }
@@ -167,7 +167,7 @@ export async function alignPhotoFolder(root: string, output: string, options: Al
 async function listPhotos(root: string, exclude: ReadonlySet<string>): Promise<string[]> {
   const found: string[] = [];
   const walk = async (directory: string, prefix: string) => {
-    let entries;
+    let entries: Dirent[];
     try {
       entries = await readdir(directory, { withFileTypes: true });
     } catch (cause) {

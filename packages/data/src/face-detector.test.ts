@@ -35,7 +35,7 @@ describe('FaceDetector (face-api.js SSD MobileNetV1 + 68-point net, ported to tf
         const match = faces
           .map((candidate) => candidate.landmarks.map(([x, y]) => [(x + 0.5) * scale - 0.5, (y + 0.5) * scale - 0.5] as const))
           .sort((a, b) => Math.hypot(a[2]![0] - target[2]![0], a[2]![1] - target[2]![1]) - Math.hypot(b[2]![0] - target[2]![0], b[2]![1] - target[2]![1]))[0]!;
-        match.forEach(([x, y], k) => errors.push(Math.hypot(x - target[k]![0], y - target[k]![1]) / interocular));
+        match.forEach(([x, y], k) => { errors.push(Math.hypot(x - target[k]![0], y - target[k]![1]) / interocular); });
       }
     }
     expect(found).toBe(22);

@@ -159,7 +159,7 @@ export class FaceDetector {
       return { left: box.x + box.width / 2 - side / 2, top: box.y + box.height / 2 - side / 2, side };
     });
     const batch = new Float32Array(boxes.length * crop * crop * 3);
-    squares.forEach((square, index) => sampleSquare(image, square, crop, batch, index * crop * crop * 3));
+    squares.forEach((square, index) => { sampleSquare(image, square, crop, batch, index * crop * crop * 3); });
     const [points] = await runAndRead(() => [faceLandmark68(tf.tensor4d(batch, [boxes.length, crop, crop, 3]), params)]);
     return squares.map(({ left, top, side }, face) => {
       // The net's output is a fraction of the square's side; -0.5 turns edge coordinates into pixel indices.

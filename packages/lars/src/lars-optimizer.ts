@@ -277,11 +277,11 @@ export class LARSOptimizer extends LARSHyperparameterOptimizer {
     config: tf.serialization.ConfigDict,
   ): T {
     return new cls({
-      learningRate: config['learningRate'],
-      momentum: config['momentum'],
-      weightDecay: config['weightDecay'],
-      eta: config['eta'],
-      epsilon: config['epsilon'],
+      learningRate: config.learningRate,
+      momentum: config.momentum,
+      weightDecay: config.weightDecay,
+      eta: config.eta,
+      epsilon: config.epsilon,
     });
   }
 }

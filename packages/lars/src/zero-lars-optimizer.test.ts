@@ -67,7 +67,7 @@ describe('ZeroLARSOptimizer', () => {
       for (const result of results) {
         // Replicated weights: identical on every rank.
         expect(result.weights).toEqual(results[0]!.weights);
-        result.weights.forEach((w, index) => (worst = Math.max(worst, maxRelativeError(w, reference.weights[index]!))));
+        result.weights.forEach((w, index) => { (worst = Math.max(worst, maxRelativeError(w, reference.weights[index]!))); });
         for (const { name, values } of result.momentum) worst = Math.max(worst, maxRelativeError(values, referenceMomentum.get(name)!));
         expect(result.momentum).toHaveLength(SHAPES.length);
         expect(result.iterations).toBe(STEPS);
@@ -107,7 +107,7 @@ describe('ZeroLARSOptimizer', () => {
       tf.dispose(gradients);
     }
     expect(tf.memory().numTensors).toBe(before + larsVariables.length); // LARS's momentum variables
-    zeroVariables.forEach((v, i) => expect(maxRelativeError(v.dataSync(), larsVariables[i]!.dataSync())).toBeLessThan(1e-6));
+    zeroVariables.forEach((v, i) => { expect(maxRelativeError(v.dataSync(), larsVariables[i]!.dataSync())).toBeLessThan(1e-6); });
     // LARS state → ZeRO (names mapped) → getWeights gives it back.
     const larsState = await lars.getWeights();
     const renamed = larsState.map((s, i) => (i === 0 ? s : { name: s.name.replace('-lars-', '-zero-'), tensor: s.tensor }));
@@ -117,7 +117,7 @@ describe('ZeroLARSOptimizer', () => {
     await fresh.setWeights(renamed);
     const back = await fresh.getWeights();
     expect(fresh.iterations).toBe(2);
-    back.slice(1).forEach((s, i) => expect(Array.from(s.tensor.dataSync())).toEqual(Array.from(larsState[i + 1]!.tensor.dataSync())));
+    back.slice(1).forEach((s, i) => { expect(Array.from(s.tensor.dataSync())).toEqual(Array.from(larsState[i + 1]!.tensor.dataSync())); });
     tf.dispose([larsState[0]!.tensor, ...back.map((s) => s.tensor)]);
     lars.dispose();
     tf.dispose([...zeroVariables, ...larsVariables]);

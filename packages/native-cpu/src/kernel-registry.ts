@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs-core';
+import type * as tf from '@tensorflow/tfjs-core';
 import { loadAddon, type NativeAddon } from './load-addon';
 import type { KernelArgs } from './kernels/common';
 import { makeConv2D, makeConv2DBackpropFilter, makeConv2DBackpropInput, makeDepthwiseConv2D, makeFusedConv2D } from './kernels/conv2d';

@@ -229,7 +229,7 @@ describe.skipIf(!status.available)(`native cpu kernels vs tfjs's JS kernels${ski
         tf.batchNorm(x, tf.reshape(perChannel, [channels]), positive, tf.reshape(perChannel, [channels]), positive, 1e-3),
         tf.batchNorm(x, scalar, tf.abs(scalar), undefined, undefined, 1e-5),
       ]);
-      errors.forEach((error, i) => expect(error, `output ${i} of ${JSON.stringify(shape)}`).toBeLessThan(2e-6));
+      errors.forEach((error, i) => { expect(error, `output ${i} of ${JSON.stringify(shape)}`).toBeLessThan(2e-6); });
       tf.dispose([x, full, perChannel, scalar, positive, perRow, rows2d, norms2d, centres, centreNorms]);
     }
   });

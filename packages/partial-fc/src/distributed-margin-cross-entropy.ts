@@ -1,5 +1,5 @@
 import { tf, type Communicator } from '@bigface/backend';
-import { type TargetMargin } from '@bigface/margin-losses';
+import type { TargetMargin } from '@bigface/margin-losses';
 import { distributedSoftmax, rowWeights, softmaxLogSumExp, type CrossEntropyResult } from './distributed-cross-entropy';
 
 /**

@@ -1,7 +1,7 @@
 import { BigFaceError, Rng, SingleCommunicator, assertArgument, tf, type Communicator, type ParameterGroup } from '@bigface/backend';
 import { cosFace, isTargetMargin, type MarginFunction, type TargetMargin } from '@bigface/margin-losses';
 import { allGatherRows } from './all-gather-rows';
-import { type CrossEntropyStatistics } from './distributed-cross-entropy';
+import type { CrossEntropyStatistics } from './distributed-cross-entropy';
 import { distributedMarginCrossEntropy } from './distributed-margin-cross-entropy';
 import { shardCosine } from './shard-cosine';
 import { shardRange, type ShardRange } from './shard-range';
@@ -180,7 +180,7 @@ export class PartialFC {
     }
     chosen.sort((a, b) => a - b);
     const position = new Int32Array(count).fill(-1);
-    chosen.forEach((c, i) => (position[c] = i));
+    chosen.forEach((c, i) => { (position[c] = i); });
     for (let i = 0; i < globalLabels.length; i++) {
       const local = toLocal(globalLabels[i] as number);
       shardLabels[i] = local >= 0 ? (position[local] as number) : -1;

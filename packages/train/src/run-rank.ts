@@ -124,7 +124,7 @@ async function openSession(communicator: Communicator, args: RankArguments, link
   if (leader && evaluation.heldOutIdentities > 0) {
     heldOut = await buildHeldOutPairs(prepared, { pairs: evaluation.pairs, seed: config.seed, imageSize: config.data.imageSize, protocols: evaluation.protocols });
     if (heldOut === null) emit({ type: 'warning', step: startStep, message: 'evaluation: the held-out identities cannot form genuine and impostor pairs; evaluation is off' });
-    else resources.push({ dispose: () => Object.values(heldOut!.images).forEach((images) => images.dispose()) });
+    else resources.push({ dispose: () => Object.values(heldOut!.images).forEach((images) => { images.dispose(); }) });
   }
   const cursor = { position: plan.start.position };
   const saver = checkpointer({

@@ -80,7 +80,7 @@ describe('gradient exchange', () => {
       // What moved: the first variable's update, per exchange.
       results[exchange] = tf.tidy(() => tf.sub(before[0]!, variables[0]!).dataSync() as Float32Array);
       // Put the weights back for the other run.
-      variables.forEach((variable, i) => variable.assign(before[i]!));
+      variables.forEach((variable, i) => { variable.assign(before[i]!); });
       tf.dispose([...gradients, ...before]);
       optimizer.dispose();
     }

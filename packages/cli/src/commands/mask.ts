@@ -150,7 +150,7 @@ export const maskCommand: CommandDefinition = {
         await mkdir(path.dirname(output), { recursive: true });
         await packRecordDataset(samples.filter((sample) => sample !== undefined), output, dataset?.imageSize ? { imageSize: [dataset.imageSize[0], dataset.imageSize[1]] } : {});
       }
-      await writeFile(manifestPath, manifest.filter(Boolean).join('\n') + '\n');
+      await writeFile(manifestPath, `${manifest.filter(Boolean).join('\n')}\n`);
       const sheetPath = path.resolve(io.cwd, (values['contact-sheet'] as string | undefined) ?? `${output.replace(/[\\/]$/, '').replace(/\.rec$/, '')}-contact-sheet.png`);
       const faceCount = Math.min(numberOption(values, 'contact-faces', { integer: true, min: 1 })!, images.length);
       const faces: ContactSheetFace[] = [];

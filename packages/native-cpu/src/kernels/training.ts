@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs-core';
+import type * as tf from '@tensorflow/tfjs-core';
 import type { NativeAddon } from '../load-addon';
 import { float32Values, size, uninitializedFloat32, type KernelArgs } from './common';
 import { makeConv2DResidual } from './conv2d';
