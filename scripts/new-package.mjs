@@ -43,11 +43,11 @@ const pkg = {
   publishConfig: { access: 'public' },
   repository: { type: 'git', url: 'https://github.com/bigface-ts/bigface-ts', directory: dir },
 };
-writeFileSync(join(dir, 'package.json'), JSON.stringify(pkg, null, 2) + '\n');
+writeFileSync(join(dir, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`);
 writeFileSync(join(dir, 'tsup.config.ts'), "import { packageConfig } from '../../tsup.base';\n\nexport default packageConfig();\n");
 writeFileSync(
   join(dir, 'tsconfig.json'),
-  JSON.stringify({ extends: '../../tsconfig.base.json', include: ['src', 'test', 'bench', '*.ts'] }, null, 2) + '\n',
+  `${JSON.stringify({ extends: '../../tsconfig.base.json', include: ['src', 'test', 'bench', '*.ts'] }, null, 2)}\n`,
 );
 writeFileSync(
   join(dir, 'vitest.config.ts'),

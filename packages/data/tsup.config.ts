@@ -1,4 +1,4 @@
 import { packageConfig } from '../../tsup.base';
 
-// The pipeline's worker entry is built next to the index (the workers load dist/pipeline-worker.js).
-export default packageConfig({ entry: ['src/index.ts', 'src/pipeline-worker.ts'] });
+// The worker entries are built next to the index (workers load dist/pipeline-worker.js, dist/face-align-worker.js).
+export default packageConfig({ entry: ['src/index.ts', 'src/pipeline-worker.ts', 'src/face-align-worker.ts'] });

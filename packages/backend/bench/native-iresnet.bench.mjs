@@ -109,7 +109,7 @@ async function runTfjs(label) {
   optimizer.dispose();
 }
 
-const TORCH = String.raw`
+const TORCH = `
 import json, sys, time, torch, torch.nn as nn
 torch.set_num_threads(int(sys.argv[1])); torch.manual_seed(0)
 class Block(nn.Module):

@@ -1,7 +1,12 @@
 import { BigFaceError, assertArgument } from './errors';
 
-/** The typed arrays a {@link Communicator} moves: what `tensor.dataSync()` returns for float32/int32, plus float64. */
-export type NumericArray = Float32Array | Int32Array | Float64Array;
+/**
+ * The typed arrays a {@link Communicator} moves: what `tensor.dataSync()` returns for float32/int32,
+ * float64, and Uint16Array holding **bfloat16** bit patterns (half the bytes of float32: gradients in
+ * mixed precision). Reductions of bfloat16 decode every rank's values, accumulate in float32 in rank
+ * order and round the result once to bfloat16 (nearest even); gathers and broadcasts move the bits.
+ */
+export type NumericArray = Float32Array | Int32Array | Float64Array | Uint16Array;
 
 /**
  * Element-wise reduction of a collective. `mean` is the sum divided by the world size (on
@@ -78,18 +83,65 @@ export function reduceOpName(code: number): ReduceOp {
   return REDUCE_OPS[code] ?? ('unknown' as ReduceOp);
 }
 
-const DATA_TYPES = ['float32', 'int32', 'float64'] as const;
+const DATA_TYPES = ['float32', 'int32', 'float64', 'bfloat16'] as const;
 
-/** 0 float32, 1 int32, 2 float64; throws UNSUPPORTED_DATA_TYPE for anything else. @internal */
+/** 0 float32, 1 int32, 2 float64, 3 bfloat16 (Uint16Array); throws UNSUPPORTED_DATA_TYPE for anything else. @internal */
 export function dataTypeCode(data: unknown, where: string): number {
   if (data instanceof Float32Array) return 0;
   if (data instanceof Int32Array) return 1;
   if (data instanceof Float64Array) return 2;
+  if (data instanceof Uint16Array) return 3;
   const got = data === null || typeof data !== 'object' ? String(data) : (data.constructor?.name ?? 'object');
   throw new BigFaceError(
     'UNSUPPORTED_DATA_TYPE',
-    `${where}: data must be a Float32Array, Int32Array or Float64Array, got ${got}; convert it first (for a tensor: tensor.dataSync() of a float32 or int32 tensor)`,
+    `${where}: data must be a Float32Array, Int32Array, Float64Array or Uint16Array (bfloat16 bits), got ${got}; convert it first (for a tensor: tensor.dataSync() of a float32 or int32 tensor)`,
   );
+}
+
+/** Bytes per element of a data type code. @internal */
+export function bytesPerElement(code: number): number {
+  return code === 2 ? 8 : code === 3 ? 2 : 4;
+}
+
+const bfloat16Scratch = new Float32Array(1);
+const bfloat16Words = new Uint32Array(bfloat16Scratch.buffer);
+
+/**
+ * float32 values → bfloat16 bits (round to nearest even; NaN stays a quiet NaN), for exchanging
+ * gradients in half the bytes.
+ *
+ * @example
+ * toBfloat16(Float32Array.of(1, 1.00390625)); // Uint16Array [0x3f80, 0x3f80] (ties to even)
+ */
+export function toBfloat16(values: Float32Array): Uint16Array {
+  const words = new Uint32Array(values.buffer, values.byteOffset, values.length);
+  const out = new Uint16Array(values.length);
+  for (let i = 0; i < out.length; i++) {
+    const word = words[i]!;
+    out[i] = (word & 0x7f800000) === 0x7f800000 && word & 0x7fffff ? ((word >>> 16) | 0x40) & 0xffff : ((word + 0x7fff + ((word >>> 16) & 1)) / 0x10000) & 0xffff;
+  }
+  return out;
+}
+
+/** bfloat16 bits → float32 values (exact). */
+export function fromBfloat16(bits: Uint16Array): Float32Array {
+  const out = new Float32Array(bits.length);
+  const words = new Uint32Array(out.buffer);
+  for (let i = 0; i < bits.length; i++) words[i] = bits[i]! << 16;
+  return out;
+}
+
+/** One bfloat16 value (bits) as a number. @internal */
+export function bfloat16Value(bits: number): number {
+  bfloat16Words[0] = bits << 16;
+  return bfloat16Scratch[0]!;
+}
+
+/** A float32 number → bfloat16 bits (nearest even). @internal */
+export function bfloat16Bits(value: number): number {
+  bfloat16Scratch[0] = value;
+  const word = bfloat16Words[0]!;
+  return (word & 0x7f800000) === 0x7f800000 && word & 0x7fffff ? ((word >>> 16) | 0x40) & 0xffff : ((word + 0x7fff + ((word >>> 16) & 1)) / 0x10000) & 0xffff;
 }
 
 /** The name of a data type code. @internal */
@@ -99,8 +151,8 @@ export function dataTypeName(code: number): string {
 
 /** A new, zero-filled array of the same type as `like`. @internal */
 export function allocateLike<T extends NumericArray>(like: T, length: number): T {
-  const constructor = like.constructor as new (length: number) => T;
-  return new constructor(length);
+  const ArrayType = like.constructor as new (length: number) => T;
+  return new ArrayType(length);
 }
 
 /** Splits `total` into `parts` counts, the first `total % parts` one larger (PartialFC's shard rule). @internal */

@@ -10,11 +10,19 @@ import * as tf from '@tensorflow/tfjs-core';
  * - `batchNormTrainingGrad`: inputs `{ dy, x, mean, variance, scale }`, attrs `{ epsilon }` →
  *   `[dx, dScale, dOffset]` (the gradient through the batch statistics included).
  * - `preluGrad`: inputs `{ dy, x, alpha }` (alpha `[C]` or scalar) → `[dx, dAlpha]`.
+ * - `conv2dResidual` (inference): inputs `{ x, filter, bias?, residual }`, attrs of Conv2D (NHWC,
+ *   `strides`, `pad`) → `conv2d(x, filter) + bias + residual` in one pass.
+ * - `squaredNorms`: inputs `{ w, g }` → `[Σw², Σg²]` (LARS's norms in one pass).
+ * - `larsApply`: inputs `{ w, g, m }`, attrs `{ learningRate, momentum, weightDecay, eta, epsilon,
+ *   weightNorm, gradientNorm, excluded }` → `[w', m']`: one LARS step in one pass (see @bigface/lars).
  */
 export const FUSED_KERNELS = {
   batchNormTraining: 'BigFaceBatchNormTraining',
   batchNormTrainingGrad: 'BigFaceBatchNormTrainingGrad',
   preluGrad: 'BigFacePreluGrad',
+  conv2dResidual: 'BigFaceConv2DResidual',
+  squaredNorms: 'BigFaceSquaredNorms',
+  larsApply: 'BigFaceLarsApply',
 } as const;
 
 /**

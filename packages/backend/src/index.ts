@@ -3,11 +3,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import './register-gradients';
 
 export { tf };
-export { BigFaceError, assertArgument, isBigFaceError } from './errors';
+export { BigFaceError, assertArgument, didYouMean, editDistance, isBigFaceError } from './errors';
 export { Rng, hashSeed, type RngState } from './random';
 export { initBackend, installedTensorflowPackage, type BackendInfo, type BackendName, type InitBackendOptions } from './init-backend';
 export { registerWasmTrainingKernels } from './wasm-kernels';
 export type { Communicator, GatheredArrays, NumericArray, ReduceOp } from './communicator';
+export { fromBfloat16, toBfloat16 } from './communicator';
 export type { ParameterGroup } from './parameter-group';
 export { FUSED_KERNELS, hasFusedKernel } from './fused-kernels';
 export { SingleCommunicator } from './single-communicator';

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
 import { BigFaceError } from './errors';
+import { silenceCpuBackendBanner } from './tfjs-internals';
 import { registerWasmTrainingKernels } from './wasm-kernels';
 
 /** A tensor backend BigFace can run on. `tensorflow` is libtensorflow through tfjs-node(-gpu). */
@@ -29,6 +30,13 @@ export interface InitBackendOptions {
    * make OpenMP's teams wait on each other.
    */
   threads?: number;
+  /**
+   * `fp32` (default), or `bf16` mixed precision: convolutions and matmuls with bf16 operands, fp32
+   * accumulation and fp32 results (BatchNorm, losses, softmax and the optimizer stay fp32). Needs the
+   * native cpu kernels on a CPU with AVX-512 BF16 or AMX; anywhere else initBackend throws
+   * PRECISION_UNSUPPORTED saying what is missing. Per calling thread, like `threads`.
+   */
+  precision?: 'fp32' | 'bf16';
 }
 
 export interface BackendInfo {
@@ -46,6 +54,8 @@ export interface BackendInfo {
   nativeKernels: string[];
   /** One line for logs and reports, e.g. `cpu + native oneDNN kernels, 2 threads` or `wasm (1 thread)`. */
   description: string;
+  /** The precision of convolutions and matmuls (see {@link InitBackendOptions.precision}). */
+  precision: 'fp32' | 'bf16';
 }
 
 interface Candidate {
@@ -107,6 +117,7 @@ async function tryImport(packageName: string): Promise<{ ok: true } | { ok: fals
 /** The part of @bigface/native-cpu's API initBackend uses (it is an optional dependency). */
 interface NativeCpuModule {
   registerNativeCpuKernels(options?: { threads?: number }): string[];
+  setNativePrecision(precision: 'fp32' | 'bf16'): void;
   unregisterNativeCpuKernels(): string[];
   nativeCpuStatus(): { available: true; threads: number } | { available: false; reason: string };
 }
@@ -122,11 +133,18 @@ async function importNative(): Promise<NativeCpuModule | undefined> {
 }
 
 /** Registers the native kernels into tfjs's cpu backend; `[]` when the package or its addon is missing. */
-async function enableNative(threads: number | undefined): Promise<{ kernels: string[]; threads: number }> {
+async function enableNative(threads: number | undefined, precision: 'fp32' | 'bf16'): Promise<{ kernels: string[]; threads: number }> {
   const native = await importNative();
   if (!native) return { kernels: [], threads: 1 };
   await import('@tensorflow/tfjs-backend-cpu');
   const kernels = native.registerNativeCpuKernels(threads === undefined ? {} : { threads });
+  if (kernels.length > 0) {
+    try {
+      native.setNativePrecision(precision);
+    } catch (error) {
+      throw new BigFaceError('PRECISION_UNSUPPORTED', `initBackend({precision: '${precision}'}): ${(error as Error).message}; use precision 'fp32'`, { cause: error });
+    }
+  }
   const status = native.nativeCpuStatus();
   return { kernels, threads: status.available ? status.threads : 1 };
 }
@@ -165,6 +183,10 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
     );
   }
   const useNative = options.native ?? process.env.BIGFACE_NATIVE?.trim() !== '0';
+  const precision = options.precision ?? 'fp32';
+  if (precision !== 'fp32' && precision !== 'bf16') {
+    throw new BigFaceError('INVALID_PRECISION', `initBackend({precision}): precision must be 'fp32' or 'bf16', got ${String(precision)}`);
+  }
   if (options.threads !== undefined && (!Number.isInteger(options.threads) || options.threads < 1)) {
     throw new BigFaceError('INVALID_THREADS', `initBackend({threads}): threads must be a positive integer, got ${String(options.threads)}`);
   }
@@ -174,14 +196,14 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
   const failures: string[] = [];
   for (const candidate of candidates) {
     if (candidate.native) {
-      const native = await enableNative(options.threads);
+      const native = await enableNative(options.threads, precision);
       if (native.kernels.length === 0) continue; // not installed or not built: wasm / plain cpu next
       if (!(await tf.setBackend('cpu'))) {
         failures.push(`backend 'cpu' failed to initialise`);
         continue;
       }
       await tf.ready();
-      (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
+      silenceCpuBackendBanner(tf.backend());
       return {
         name: 'cpu',
         package: '@tensorflow/tfjs-backend-cpu + @bigface/native-cpu',
@@ -189,8 +211,14 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
         gpu: false,
         addedKernels: [],
         nativeKernels: native.kernels,
-        description: `cpu + native oneDNN kernels, ${native.threads} thread${native.threads === 1 ? '' : 's'}`,
+        description: `cpu + native oneDNN kernels, ${native.threads} thread${native.threads === 1 ? '' : 's'}${precision === 'bf16' ? ', bf16 mixed precision' : ''}`,
+        precision,
       };
+    }
+    if (precision === 'bf16') {
+      // bf16 runs only on the native cpu kernels: any other backend is an error, not a silent fp32 run.
+      failures.push(`precision 'bf16' needs @bigface/native-cpu's kernels (cpu backend, Linux x64, oneDNN) on a CPU with AVX-512 BF16; ${candidate.package} computes in fp32`);
+      continue;
     }
     const loaded = await tryImport(candidate.package);
     if (!loaded.ok) {
@@ -209,7 +237,7 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
     await tf.ready();
     if (candidate.name === 'cpu') {
       // The stock cpu backend prints a banner recommending tfjs-node on first use; BigFace says so in its docs.
-      (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
+      silenceCpuBackendBanner(tf.backend());
     }
     const descriptions: Record<BackendName, string> = {
       tensorflow: `tensorflow (${candidate.package}${candidate.gpu ? ', GPU' : ''})`,
@@ -224,7 +252,15 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
       addedKernels: candidate.name === 'wasm' ? registerWasmTrainingKernels() : [],
       nativeKernels: [],
       description: descriptions[candidate.name],
+      precision: 'fp32',
     };
+  }
+  if (precision === 'bf16') {
+    throw new BigFaceError(
+      'PRECISION_UNSUPPORTED',
+      `initBackend({precision: 'bf16'}): bf16 mixed precision runs on @bigface/native-cpu's kernels only (the cpu backend on Linux x64 with oneDNN: apt-get install libdnnl-dev, then rebuild it), ` +
+        `and they are ${requested === 'auto' || requested === 'cpu' ? 'not available here' : `not backend '${requested}'`}; use precision 'fp32'`,
+    );
   }
   const details = failures.length > 0 ? ` (${failures.join('; ')})` : '';
   if (requested === 'auto') {

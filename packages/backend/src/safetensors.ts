@@ -136,7 +136,10 @@ function scanKeys(text: string): { keys: string[]; duplicate?: { key: string; pa
  */
 export function readSafetensors(bytes: Uint8Array, source = '<buffer>', options: ReadSafetensorsOptions = {}): SafetensorsFile {
   if (!(bytes instanceof Uint8Array)) {
-    throw new BigFaceError('INVALID_ARGUMENT', `readSafetensors: expected the file's bytes as a Uint8Array (or Buffer), got ${Object.prototype.toString.call(bytes)}`);
+    throw new BigFaceError(
+      'INVALID_ARGUMENT',
+      `readSafetensors: expected the file's bytes as a Uint8Array (or Buffer), got ${typeof bytes === 'string' ? `the string '${String(bytes).slice(0, 80)}'; to read a file by its path call loadSafetensors(path)` : Object.prototype.toString.call(bytes)}`,
+    );
   }
   if (bytes.byteLength < 8) {
     fail('SAFETENSORS_TRUNCATED', source, `${bytes.byteLength} bytes is shorter than the 8-byte header length at offset 0`, TRUNCATED_FIX);
@@ -464,6 +467,11 @@ export function writeSafetensors(
  * const { tensors, metadata } = loadSafetensors('checkpoints/step-1000.safetensors');
  */
 export function loadSafetensors(path: string, options: ReadSafetensorsOptions = {}): SafetensorsFile {
+  if (typeof path !== 'string') {
+    // Never put a file's bytes into a message: say what was given and which function takes it.
+    const given = (path as unknown) instanceof Uint8Array ? `${(path as Uint8Array).byteLength} bytes (a ${Object.prototype.toString.call(path).slice(8, -1)}); to parse bytes already in memory call readSafetensors(bytes)` : Object.prototype.toString.call(path);
+    throw new BigFaceError('INVALID_ARGUMENT', `loadSafetensors: expected a file path (string), got ${given}`);
+  }
   let bytes: Uint8Array;
   try {
     bytes = readFileSync(path);
@@ -485,6 +493,9 @@ export function saveSafetensors(
   tensors: Record<string, SafetensorsInput> | Map<string, SafetensorsInput>,
   metadata: Record<string, string> = {},
 ): void {
+  if (typeof path !== 'string') {
+    throw new BigFaceError('INVALID_ARGUMENT', `saveSafetensors: expected a file path (string) first, got ${Object.prototype.toString.call(path)}; to get the bytes in memory call writeSafetensors(tensors, metadata)`);
+  }
   writeFileAtomic(path, writeSafetensors(tensors, metadata));
 }
 

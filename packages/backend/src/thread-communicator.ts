@@ -1,6 +1,9 @@
 import {
   allocateLike,
   assertRoot,
+  bfloat16Bits,
+  bfloat16Value,
+  bytesPerElement,
   dataTypeCode,
   dataTypeName,
   evenCounts,
@@ -139,7 +142,7 @@ export class ThreadCommunicator implements Communicator {
   private readonly descriptors: Float64Array;
   private readonly arrivals: number;
   private readonly states: number;
-  private readonly views: [Float32Array, Int32Array, Float64Array];
+  private readonly views: [Float32Array, Int32Array, Float64Array, Uint16Array];
   private sequence = 0;
 
   /**
@@ -190,7 +193,7 @@ export class ThreadCommunicator implements Communicator {
     this.descriptors = new Float64Array(memory.control, layout.descriptorByteOffset, layout.descriptorLength);
     this.arrivals = layout.arrivals;
     this.states = layout.states;
-    this.views = [new Float32Array(memory.arena), new Int32Array(memory.arena), new Float64Array(memory.arena)];
+    this.views = [new Float32Array(memory.arena), new Int32Array(memory.arena), new Float64Array(memory.arena), new Uint16Array(memory.arena)];
   }
 
   allReduce<T extends NumericArray>(data: T, op: ReduceOp = 'sum'): T {
@@ -342,7 +345,7 @@ export class ThreadCommunicator implements Communicator {
   }
 
   private slotElements(type: number): number {
-    return this.memory.slotBytes / (type === 2 ? 8 : 4);
+    return this.memory.slotBytes / bytesPerElement(type);
   }
 
   private assertAlive(name: string): void {
@@ -479,22 +482,26 @@ function reduceRange(
 ): void {
   const n = to - from;
   if (n <= 0) return;
+  if (view instanceof Uint16Array) {
+    reduceBfloat16Range(view, slotElements, worldSize, from, n, op, out as Uint16Array, outOffset);
+    return;
+  }
   // Zero-based views keep the inner loops to one index (measurably faster than offset indexing).
   const target = out.subarray(outOffset, outOffset + n);
   target.set(view.subarray(from, to));
   for (let r = 1; r < worldSize; r++) {
     const source = view.subarray(r * slotElements + from, r * slotElements + to);
     if (op === OP_SUM || op === OP_MEAN) {
-      for (let i = 0; i < n; i++) target[i] += source[i] as number;
+      for (let i = 0; i < n; i++) target[i]! += source[i] as number;
     } else if (op === OP_MAX) {
       for (let i = 0; i < n; i++) {
         const value = source[i] as number;
-        if (value > (target[i] as number) || value !== value) target[i] = value;
+        if (value > (target[i] as number) || Number.isNaN(value)) target[i] = value;
       }
     } else if (op === OP_MIN) {
       for (let i = 0; i < n; i++) {
         const value = source[i] as number;
-        if (value < (target[i] as number) || value !== value) target[i] = value;
+        if (value < (target[i] as number) || Number.isNaN(value)) target[i] = value;
       }
     }
   }
@@ -502,4 +509,23 @@ function reduceRange(
     if (integer) for (let i = 0; i < n; i++) target[i] = Math.trunc((target[i] as number) / worldSize);
     else for (let i = 0; i < n; i++) target[i] = (target[i] as number) / worldSize;
   }
+}
+
+/**
+ * {@link reduceRange} for bfloat16 bits: decode, accumulate in float32 in rank order (max/min compare
+ * values, NaN wins), mean = sum / W in float32, then one rounding to bfloat16.
+ */
+function reduceBfloat16Range(view: Uint16Array, slotElements: number, worldSize: number, from: number, n: number, op: number, out: Uint16Array, outOffset: number): void {
+  const accumulator = new Float32Array(n);
+  for (let i = 0; i < n; i++) accumulator[i] = bfloat16Value(view[from + i]!);
+  for (let r = 1; r < worldSize; r++) {
+    const base = r * slotElements + from;
+    for (let i = 0; i < n; i++) {
+      const value = bfloat16Value(view[base + i]!);
+      if (op === OP_SUM || op === OP_MEAN) accumulator[i]! += value;
+      else if (op === OP_MAX ? value > accumulator[i]! || Number.isNaN(value) : value < accumulator[i]! || Number.isNaN(value)) accumulator[i] = value;
+    }
+  }
+  if (op === OP_MEAN) for (let i = 0; i < n; i++) accumulator[i] = accumulator[i]! / worldSize;
+  for (let i = 0; i < n; i++) out[outOffset + i] = bfloat16Bits(accumulator[i]!);
 }

@@ -45,6 +45,26 @@ const gatherLength = (rank: number) => (rank === 2 ? 0 : 5 + 311 * rank);
 
 // One launch per world size runs every collective (worker start-up dominates the cost).
 // W >= 2 uses 1 KiB slots (256 float32) so that most payloads are chunked; W = 1 the default 4 MiB.
+type ScatterResult = { counts: number[] | null; op?: string; result: Float32Array };
+/** What fixtures/collectives.mjs returns from each rank. */
+interface CollectivesResult {
+  rank: number;
+  worldSize: number;
+  inputUnchanged: boolean;
+  allReduce: { caseIndex: number; length: number; op: string; type: Type; result: NumericArray }[];
+  bfloat16: { caseIndex: number; length: number; op: string; kind: string; result: Uint16Array }[];
+  gatherCase: number;
+  gather: { data: Float32Array; counts: number[]; intData: Int32Array };
+  scatterCase: number;
+  scatter: [evenSum: ScatterResult, customSum: ScatterResult, evenMax: ScatterResult];
+  broadcastCase: number;
+  broadcast: { root: number; result: Float32Array }[];
+  broadcastInt: Int32Array;
+  empty: number;
+  nanMax: Float32Array;
+  nanMin: Float32Array;
+}
+
 describe.each([
   { worldSize: 1, slotBytes: undefined },
   { worldSize: 2, slotBytes: 1024 },
@@ -54,8 +74,7 @@ describe.each([
   const reduceLengths = [7, 256, 1000, 3001];
   const scatterLength = 1001;
   const broadcastLength = 700;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  let results: any[];
+  let results: CollectivesResult[];
 
   beforeAll(async () => {
     results = await launchRanks({
@@ -72,12 +91,12 @@ describe.each([
   });
 
   it('allReduce sum/max/min/mean equals the rank-order reduction exactly, on every rank (float32, int32, float64)', () => {
-    const cases = results[0].allReduce as { caseIndex: number; length: number; op: string; type: Type }[];
+    const cases = results[0]!.allReduce;
     expect(cases.length).toBe(reduceLengths.length * 4 + 5);
     cases.forEach(({ caseIndex, length, op, type }, index) => {
       const expected = expectedReduce(caseIndex, worldSize, length, op, type);
       for (const result of results) {
-        const got = result.allReduce[index].result as NumericArray;
+        const got = result.allReduce[index]!.result;
         expect(got.constructor.name, `${op} ${type}`).toBe({ float32: 'Float32Array', int32: 'Int32Array', float64: 'Float64Array' }[type]);
         expect(Array.from(got), `rank ${result.rank}: ${op} ${type} of ${length}`).toEqual(expected);
       }
@@ -89,9 +108,51 @@ describe.each([
     }
   });
 
+  it('bfloat16 (Uint16Array) allReduce and reduceScatter: decoded, summed in float32 in rank order, rounded once to nearest even', () => {
+    // Written out independently: bits → value by a DataView, float32 sums by Math.fround, and the
+    // rounding to bfloat16 by integer arithmetic on the float32 word.
+    const view = new DataView(new ArrayBuffer(4));
+    const value = (bits: number) => {
+      view.setUint32(0, bits << 16);
+      return view.getFloat32(0);
+    };
+    const round = (x: number) => {
+      view.setFloat32(0, x);
+      const word = view.getUint32(0);
+      if (Number.isNaN(x)) return (word >>> 16) | 0x40;
+      const upper = word >>> 16;
+      const lower = word & 0xffff;
+      return (lower > 0x8000 || (lower === 0x8000 && upper & 1) ? upper + 1 : upper) & 0xffff;
+    };
+    // The fixture's bits: the upper halves of the float32 data of each (case, rank).
+    const data = (caseIndex: number, rank: number, length: number) =>
+      Uint16Array.from(new Uint32Array((rankData(caseIndex, rank, length) as Float32Array).buffer), (word) => word >>> 16);
+    for (const [index, { caseIndex, length, op, kind }] of results[0]!.bfloat16.entries()) {
+      const inputs = Array.from({ length: worldSize }, (_, r) => data(caseIndex, r, length));
+      const expected = Array.from({ length }, (_, i) => {
+        let accumulator = value(inputs[0]![i]!);
+        for (let r = 1; r < worldSize; r++) {
+          const v = value(inputs[r]![i]!);
+          accumulator = op === 'max' ? Math.max(accumulator, v) : op === 'min' ? Math.min(accumulator, v) : Math.fround(accumulator + v);
+        }
+        return round(op === 'mean' ? Math.fround(accumulator / worldSize) : accumulator);
+      });
+      for (const result of results) {
+        const got = result.bfloat16[index]!.result;
+        expect(got.constructor.name).toBe('Uint16Array');
+        if (kind === 'allReduce') expect(Array.from(got), `rank ${result.rank}: ${op} of ${length}`).toEqual(expected);
+        else {
+          const counts = Array.from({ length: worldSize }, (_, r) => Math.floor(length / worldSize) + (r < length % worldSize ? 1 : 0));
+          const from = counts.slice(0, result.rank).reduce((a, b) => a + b, 0);
+          expect(Array.from(got), `rank ${result.rank}: reduceScatter ${op}`).toEqual(expected.slice(from, from + counts[result.rank]!));
+        }
+      }
+    }
+  });
+
   it('allGather / allGatherV concatenate unequal lengths in rank order, with the counts', () => {
     const counts = Array.from({ length: worldSize }, (_, r) => gatherLength(r));
-    const caseIndex = results[0].gatherCase as number;
+    const caseIndex = results[0]!.gatherCase;
     const expected = Array.from({ length: worldSize }, (_, r) => Array.from(rankData(caseIndex, r, counts[r]!))).flat();
     const expectedInt = Array.from({ length: worldSize }, (_, r) => Array.from(rankData(caseIndex + 1, r, counts[r]!, 'int32'))).flat();
     for (const result of results) {
@@ -104,13 +165,13 @@ describe.each([
   });
 
   it("reduceScatter gives each rank its slice of the reduction (even split: first C % W ranks one more; or given counts)", () => {
-    const caseIndex = results[0].scatterCase as number;
+    const caseIndex = results[0]!.scatterCase;
     const sum = expectedReduce(caseIndex, worldSize, scatterLength, 'sum', 'float32');
     const max = expectedReduce(caseIndex, worldSize, scatterLength, 'max', 'float32');
     const even = Array.from({ length: worldSize }, (_, r) => Math.floor(scatterLength / worldSize) + (r < scatterLength % worldSize ? 1 : 0));
     const custom = Array.from({ length: worldSize }, (_, r) => (r === worldSize - 1 ? scatterLength - 3 * (worldSize - 1) : 3));
     for (const result of results) {
-      const r = result.rank as number;
+      const r = result.rank;
       const start = (counts: number[]) => counts.slice(0, r).reduce((a, b) => a + b, 0);
       const [evenSum, customSum, evenMax] = result.scatter;
       expect(Array.from(evenSum.result)).toEqual(sum.slice(start(even), start(even) + even[r]!));
@@ -120,7 +181,7 @@ describe.each([
   });
 
   it("broadcast gives every rank the root's data, for every root", () => {
-    const caseIndex = results[0].broadcastCase as number;
+    const caseIndex = results[0]!.broadcastCase;
     for (const result of results) {
       expect(result.broadcast.map((entry: { root: number }) => entry.root)).toEqual(Array.from({ length: worldSize }, (_, r) => r));
       for (const { root, result: got } of result.broadcast) {

@@ -19,7 +19,7 @@ if (!native.available && process.env.CI) {
 import { FUSED_KERNELS } from '../src/fused-kernels';
 
 // The replaced tfjs kernels, then the fused training kernels native-cpu adds (the FUSED_KERNELS contract).
-const NATIVE_KERNELS = ['Conv2D', 'FusedConv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'BatchMatMul', '_FusedMatMul', 'Add', 'Sub', 'Multiply', 'RealDiv', 'Sum', 'Mean', 'Square', 'Prelu', 'Greater', 'Select', 'FusedBatchNorm', ...Object.values(FUSED_KERNELS)];
+const NATIVE_KERNELS = ['Conv2D', 'FusedConv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'DepthwiseConv2dNative', 'BatchMatMul', '_FusedMatMul', 'Add', 'Sub', 'Multiply', 'RealDiv', 'Sum', 'Mean', 'Square', 'Prelu', 'Greater', 'Select', 'FusedBatchNorm', ...Object.values(FUSED_KERNELS)];
 
 describe('initBackend', () => {
   it('auto picks cpu with native kernels when built (tfjs-node is not installed here), else wasm', async () => {
@@ -106,7 +106,7 @@ describe('initBackend', () => {
       const fc = tensor([6 * 6 * 16, 7]);
       const fcBias = tensor([7]);
       const loss = (...args: tf.Tensor[]) => {
-        const [input, a1, g, p, a2, s, a3, b3, f, fb] = args;
+        const [input, a1, g, p, a2, s, a3, b3, f, fb] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
         let h: tf.Tensor = tf.conv2d(input as tf.Tensor4D, a1 as tf.Tensor4D, 1, 'same');
         // batch-norm over N, H, W (mean, centre, variance, scale), then prelu
         const centered = tf.sub(h, tf.mean(h, [0, 1, 2]));
@@ -132,8 +132,8 @@ describe('initBackend', () => {
     expect((await initBackend({ backend: 'cpu' })).nativeKernels).toEqual(NATIVE_KERNELS);
     const fast = run();
     for (let i = 0; i < js.length; i++) {
-      const scale = Math.max(...js[i].map(Math.abs));
-      const worst = Math.max(...js[i].map((v, j) => Math.abs(v - fast[i][j])));
+      const scale = Math.max(...js[i]!.map(Math.abs));
+      const worst = Math.max(...js[i]!.map((v, j) => Math.abs(v - fast[i]![j]!)));
       expect(worst / scale, `gradient ${i}`).toBeLessThan(1e-5);
     }
   });

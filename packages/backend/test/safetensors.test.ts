@@ -28,8 +28,14 @@ const CODES = new Set(['SAFETENSORS_TRUNCATED', 'SAFETENSORS_BAD_HEADER', 'SAFET
 
 const words = new Uint32Array(1);
 const floats = new Float32Array(words.buffer);
-const floatOfWord = (word: number) => ((words[0] = word), floats[0] as number);
-const wordOfFloat = (value: number) => ((floats[0] = value), words[0] as number);
+const floatOfWord = (word: number) => {
+  words[0] = word;
+  return floats[0]!;
+};
+const wordOfFloat = (value: number) => {
+  floats[0] = value;
+  return words[0]!;
+};
 
 /** binary16 → float32 by rebuilding the float32 bit pattern. */
 function halfViaBits(h: number): number {
@@ -75,9 +81,9 @@ function nearestBfloat16(value: number): number {
   const word = wordOfFloat(value);
   const down = word >>> 16;
   const up = down + 1;
-  const valueOf = (bits: number) => ((bits & 0x7fff) === 0x7f80 ? Math.sign(value) * 2 ** 128 : floatOfWord((bits << 16) >>> 0));
-  const below = Math.abs(Math.fround(value) - valueOf(down));
-  const above = Math.abs(valueOf(up) - Math.fround(value));
+  const bitsValue = (bits: number) => ((bits & 0x7fff) === 0x7f80 ? Math.sign(value) * 2 ** 128 : floatOfWord((bits << 16) >>> 0));
+  const below = Math.abs(Math.fround(value) - bitsValue(down));
+  const above = Math.abs(bitsValue(up) - Math.fround(value));
   return below < above ? down : above < below ? up : down % 2 === 0 ? down : up;
 }
 
@@ -438,6 +444,14 @@ describe('files', () => {
     expect([...loaded.tensors.keys()]).toEqual(['b']);
     expect(loaded.metadata).toEqual({ step: '2' });
     expect(Array.from(loaded.tensors.get('b')!.data as Int32Array)).toEqual([2, 3]);
+  });
+
+  it('says which function to call when given bytes for a path or a path for bytes, without dumping the bytes', () => {
+    const bytes = writeSafetensors({ x: { shape: [3], data: Float32Array.of(1, 2, 3) } });
+    const fromBytes = (() => { try { loadSafetensors(bytes as unknown as string); } catch (error) { return error as Error & { code: string }; } return undefined; })();
+    expect(fromBytes).toMatchObject({ code: 'INVALID_ARGUMENT', message: `loadSafetensors: expected a file path (string), got ${bytes.byteLength} bytes (a Uint8Array); to parse bytes already in memory call readSafetensors(bytes)` });
+    expect(() => readSafetensors('model.safetensors' as unknown as Uint8Array)).toThrow(/got the string 'model\.safetensors'; to read a file by its path call loadSafetensors\(path\)/);
+    expect(() => saveSafetensors(bytes as unknown as string, {})).toThrow(/saveSafetensors: expected a file path \(string\) first, got \[object Uint8Array\]; to get the bytes in memory call writeSafetensors/);
   });
 
   it('names the path when a file cannot be read or written', () => {

@@ -205,8 +205,8 @@ describe('Conv2DBackpropFilter on wasm', () => {
     for (let i = 0; i < f.length; i++) {
       const plus = f.slice();
       const minus = f.slice();
-      plus[i] += eps;
-      minus[i] -= eps;
+      plus[i]! += eps;
+      minus[i]! -= eps;
       numeric[i] = (lossAt(plus) - lossAt(minus)) / (2 * eps);
     }
     expect(relativeError(analytic, numeric)).toBeLessThan(1e-3);

@@ -26,7 +26,12 @@ describe('wasm allocation guard', () => {
 
   it('a malloc that returns 0 (heap full) throws instead of handing out address 0', () => {
     let next = 64;
-    const module: WasmModule = { HEAPU8: new Uint8Array(1024), _malloc: (bytes) => (bytes > 100 ? 0 : (next += bytes)) };
+    const module: WasmModule = { HEAPU8: new Uint8Array(1024), _malloc: (bytes) => {
+        if (bytes > 100) return 0;
+        next += bytes;
+        return next;
+      },
+    };
     guardMalloc(module);
     guardMalloc(module); // idempotent: wrapped once
     expect(module._malloc(10)).toBe(74);

@@ -34,5 +34,7 @@ export interface CommandDefinition {
   /** Positional arguments accepted: [min, max]. */
   positionals?: [number, number];
   subcommands?: CommandDefinition[];
+  /** The exit code; a command that returns nothing succeeded (0). */
+  // biome-ignore lint/suspicious/noConfusingVoidType: an async run() without a return statement is Promise<void>; nothing returned means exit 0
   run?(context: CommandContext): Promise<number | void>;
 }

@@ -1,6 +1,6 @@
 export { run, mainHelp } from './run';
 export { processIo, memoryIo, type CliIo, type TextSink } from './cli-io';
-export { EXIT_CODES, exitCodeFor, type ExitCode } from './exit-codes';
+export { ERROR_CLASSES, EXIT_CODES, exitCodeFor, type ErrorClass, type ExitCode } from './exit-codes';
 export { didYouMean, editDistance } from './did-you-mean';
 export { Reporter, type Progress } from './reporter';
 export { parseCommandArguments, type ParsedArguments } from './parse-command-arguments';
@@ -12,8 +12,9 @@ export { loadConfigSource } from './config/load-config-source';
 export { applySetOverride } from './config/apply-set-override';
 export { deepMerge } from './config/deep-merge';
 export { resolveCliConfig, type CliConfigSources } from './config/resolve-cli-config';
-export { planActivations, type ActivationPlan } from './plan-activations';
-export { planMemory, memoryBreakdown, parseByteSize, formatBytes, type PlanMemoryOptions, type MemoryPlan, type MemoryBreakdown, type MemorySwitches } from './plan-memory';
+// The memory planner lives in @bigface/train (the CLI only formats it); re-exported here for callers of 0.x.
+export { planActivations, planMemory, memoryBreakdown, parseByteSize, type ActivationPlan, type PlanMemoryOptions, type MemoryPlan, type MemoryBreakdown, type MemorySwitches } from '@bigface/train';
+export { formatBytes } from './format-bytes';
 export { zooRows, type ZooRow } from './commands/zoo';
 export { chooseMasked } from './commands/mask';
 export { lossCurvesSvg, type LossCurve } from './report/loss-curves-svg';

@@ -22,6 +22,10 @@ describe('bigface export', () => {
     expect(code, io.errors()).toBe(0);
     const result = JSON.parse(io.output().trim());
     expect(result.verification.ok).toBe(true);
+    // The measured batch-1 latency of the model it wrote (a number, not a speed claim).
+    expect(result.latency.millisecondsPerImage).toBeGreaterThan(0);
+    expect(result.latency.runs).toBeGreaterThanOrEqual(3);
+    expect(result.latency.backend).toMatch(/^cpu/);
     expect(result.files).toEqual({ safetensors: path.join(root, 'out/tiny.safetensors'), onnx: path.join(root, 'out/tiny.onnx') });
 
     // Independently of the command's own check: onnxruntime on the written file vs the unfolded model.

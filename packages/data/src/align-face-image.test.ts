@@ -25,7 +25,7 @@ describe('estimateSimilarity', () => {
     // numpy: skimage.transform._geometric._umeyama(src, dst, True)[:2]
     const expected = [[3.62428834e-1, -1.66598907e-2, -4.01520557e1], [1.66598907e-2, 3.62428834e-1, -6.39059398e1]];
     const matrix = estimateSimilarity(landmarks, ARCFACE_TEMPLATE);
-    matrix.forEach((row, i) => row.forEach((value, j) => expect(value).toBeCloseTo(expected[i]![j]!, 6)));
+    matrix.forEach((row, i) => { row.forEach((value, j) => { expect(value).toBeCloseTo(expected[i]![j]!, 6); }); });
     expect(() => estimateSimilarity([[1, 1], [1, 1]], [[0, 0], [1, 1]])).toThrow(expect.objectContaining({ code: 'INVALID_LANDMARKS' }));
   });
 });

@@ -1,3 +1,4 @@
+import type { Dirent } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { BigFaceError } from '@bigface/backend/errors';
@@ -21,7 +22,7 @@ export interface ImageFolderListing {
  * const { samples, classNames } = await listImageFolder('faces/');
  */
 export async function listImageFolder(root: string): Promise<ImageFolderListing> {
-  let entries;
+  let entries: Dirent[];
   try {
     entries = await readdir(root, { withFileTypes: true });
   } catch (cause) {

@@ -53,11 +53,11 @@ export async function packRecordDataset(
   const numClasses = items.length === 0 ? 0 : items[order[order.length - 1]!]!.label + 1;
   const counts = new Int32Array(numClasses);
   for (const item of items) counts[item.label]!++;
-  const empty = counts.findIndex((count) => count === 0);
+  const empty = counts.indexOf(0);
   if (empty >= 0) {
     throw new BigFaceError('INVALID_LABEL', `packRecordDataset: identity ${empty} has no images; labels must be 0..${numClasses - 1} without gaps (renumber them)`);
   }
-  const indexPath = recordPath.replace(/\.rec$/, '') + '.idx';
+  const indexPath = `${recordPath.replace(/\.rec$/, '')}.idx`;
   const propertyPath = path.join(path.dirname(recordPath), 'property');
   const writer = RecordIoWriter.create(recordPath, indexPath);
   const firstIdentityKey = items.length + 1;

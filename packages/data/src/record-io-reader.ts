@@ -38,7 +38,7 @@ export class RecordIoReader {
   }
 
   /** Opens `recordPath` with the index at `indexPath` (default: the same name with `.idx`). */
-  static open(recordPath: string, indexPath = recordPath.replace(/\.rec$/, '') + '.idx'): RecordIoReader {
+  static open(recordPath: string, indexPath = `${recordPath.replace(/\.rec$/, '')}.idx`): RecordIoReader {
     const { keys, offsets } = readIndex(indexPath);
     let fileDescriptor: number;
     try {

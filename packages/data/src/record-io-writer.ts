@@ -28,7 +28,7 @@ export class RecordIoWriter {
   }
 
   /** Creates (truncates) `recordPath`; the index goes to `indexPath` (default: same name, `.idx`) on close. */
-  static create(recordPath: string, indexPath = recordPath.replace(/\.rec$/, '') + '.idx'): RecordIoWriter {
+  static create(recordPath: string, indexPath = `${recordPath.replace(/\.rec$/, '')}.idx`): RecordIoWriter {
     return new RecordIoWriter(recordPath, indexPath, openSync(recordPath, 'w'));
   }
 

@@ -9,7 +9,7 @@ export interface FillOptions {
   softness?: number;
 }
 
-const clamp01 = (value: number) => (value < 0 ? 0 : value > 1 ? 1 : value);
+const clamp01 = (value: number) => (value < 0 ? 0 : Math.min(value, 1));
 
 /**
  * A tiny anti-aliased rasteriser on a float RGB buffer for SynthFaces: every shape is a signed

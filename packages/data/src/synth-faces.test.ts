@@ -44,7 +44,7 @@ describe('SynthFaces', () => {
     expect(Buffer.from(renderSynthFace(createSynthIdentity(11, 4), { sample: 3 }).image.data).equals(Buffer.from(a.image.data))).toBe(false);
     for (let index = 0; index < 20; index++) {
       const { landmarks } = renderSynthFace(createSynthIdentity(1, index), { sample: index });
-      landmarks.forEach(([x, y], k) => expect(Math.hypot(x - TEMPLATE[k]![0]!, y - TEMPLATE[k]![1]!)).toBeLessThan(14));
+      landmarks.forEach(([x, y], k) => { expect(Math.hypot(x - TEMPLATE[k]![0]!, y - TEMPLATE[k]![1]!)).toBeLessThan(14); });
     }
   });
 

@@ -78,5 +78,5 @@ export function createSynthIdentity(seed: number, index: number): SynthIdentity 
 }
 
 function clamp255(value: number): number {
-  return value < 0 ? 0 : value > 255 ? 255 : value;
+  return value < 0 ? 0 : Math.min(value, 255);
 }

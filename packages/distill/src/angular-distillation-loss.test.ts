@@ -25,7 +25,7 @@ describe('angularDistillationLoss', () => {
     const { value, grads } = tf.valueAndGrads((s: tf.Tensor) => angularDistillationLoss(s as tf.Tensor2D, teacher))([student]);
     expect(Math.abs(value.dataSync()[0]! - reference.loss)).toBeLessThan(1e-5);
     const gradient = grads[0]!.dataSync();
-    reference.grad_student.forEach((expected, index) => expect(Math.abs(gradient[index]! - expected)).toBeLessThan(1e-5));
+    reference.grad_student.forEach((expected, index) => { expect(Math.abs(gradient[index]! - expected)).toBeLessThan(1e-5); });
     tf.dispose([student, teacher, value, ...grads]);
     expect(tf.memory().numTensors).toBe(before);
   });
@@ -61,13 +61,13 @@ describe('angularDistillationLoss', () => {
     });
     const h = 1e-6;
     student.forEach((row, i) =>
-      row.forEach((_, k) => {
+      { row.forEach((_, k) => {
         const plus = student.map((r) => [...r]);
         const minus = student.map((r) => [...r]);
         plus[i]![k]! += h;
         minus[i]![k]! -= h;
         expect(grads[0]![i]![k]!).toBeCloseTo((lossOf(plus) - lossOf(minus)) / (2 * h), 5);
-      }),
+      }); },
     );
     expect(grads[1]!.flat().every((value) => value === 0)).toBe(true);
     expect(tf.memory().numTensors).toBe(before);

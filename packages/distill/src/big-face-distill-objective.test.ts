@@ -49,12 +49,12 @@ describe('bigFaceDistillObjective', () => {
     const lambda = 9;
     const { objective, classification, distillation } = gradients(lambda);
     for (const row of [1, 3]) {
-      classification[row]!.forEach((value) => expect(value).toBe(0));
-      objective[row]!.forEach((value, k) => expect(value).toBeCloseTo(lambda * distillation[row]![k]!, 5));
+      classification[row]!.forEach((value) => { expect(value).toBe(0); });
+      objective[row]!.forEach((value, k) => { expect(value).toBeCloseTo(lambda * distillation[row]![k]!, 5); });
     }
     for (const row of [0, 2]) {
       expect(classification[row]!.some((value) => Math.abs(value) > 1e-3)).toBe(true);
-      objective[row]!.forEach((value, k) => expect(value).toBeCloseTo(classification[row]![k]! + lambda * distillation[row]![k]!, 4));
+      objective[row]!.forEach((value, k) => { expect(value).toBeCloseTo(classification[row]![k]! + lambda * distillation[row]![k]!, 4); });
     }
   });
 

@@ -42,7 +42,7 @@ function randomDataset(ids: ArrayLike<number>, size: number, batchSize: number, 
     for (let start = 0; start < ids.length; start += batchSize) {
       const batchIds = Array.from(ids).slice(start, start + batchSize);
       const data = new Float32Array(batchIds.length * size);
-      batchIds.forEach((id, k) => data.set(reference.get(id)!, k * size));
+      batchIds.forEach((id, k) => { data.set(reference.get(id)!, k * size); });
       yield { ids: batchIds, images: tf.tensor4d(data, [batchIds.length, 1, 1, size]) };
     }
   }
@@ -59,7 +59,10 @@ describe('TeacherEmbeddingCache', () => {
     const before = tf.memory().numTensors;
     const path = join(directory, 'ok.safetensors');
     let calls = 0;
-    const built = await TeacherEmbeddingCache.build({ teacher: (x) => ((calls += 1), teacher(x)), dataset: dataset(5, 2), path, teacherName: 'tiny' });
+    const built = await TeacherEmbeddingCache.build({ teacher: (x) => {
+        calls += 1;
+        return teacher(x);
+      }, dataset: dataset(5, 2), path, teacherName: 'tiny' });
     expect(calls).toBe(3); // batches of 2, 2, 1
     expect(tf.memory().numTensors).toBe(before);
     expect(built.count).toBe(5);
@@ -123,7 +126,7 @@ describe('TeacherEmbeddingCache', () => {
     expect(embeddings).toMatchObject({ dtype: 'F32', shape: [230, size] });
     expect(storedIds).toMatchObject({ dtype: 'F64', shape: [230] });
     expect(Array.from(storedIds.data as Float64Array)).toEqual(ids);
-    ids.forEach((id, row) => expect(Array.from((embeddings.data as Float32Array).subarray(row * size, (row + 1) * size))).toEqual(Array.from(reference.get(id)!)));
+    ids.forEach((id, row) => { expect(Array.from((embeddings.data as Float32Array).subarray(row * size, (row + 1) * size))).toEqual(Array.from(reference.get(id)!)); });
     const sorted = Float64Array.from(ids).sort();
     expect(file.metadata).toEqual({
       format: 'bigface-teacher-embeddings/1',
@@ -219,7 +222,7 @@ describe('TeacherEmbeddingCache', () => {
     writeFileSync(path, Buffer.concat([good, Buffer.alloc(4)]));
     expect(code(load)).toMatch(/^TEACHER_CACHE_BAD_FORMAT: .*appended to/);
     const changedId = Buffer.from(good);
-    changedId[good.byteLength - 2] ^= 0x01; // a bit of the last id (F64, at the end of the file)
+    changedId[good.byteLength - 2]! ^= 0x01; // a bit of the last id (F64, at the end of the file)
     writeFileSync(path, changedId);
     expect(code(load)).toMatch(/^TEACHER_CACHE_BAD_FORMAT: .*ids do not match the stored fingerprint/);
     const brokenHeader = Buffer.from(good);

@@ -49,9 +49,9 @@ describe('bigFaceDistillObjective with PartialFC (semi-supervised)', () => {
     const distill = distillation();
 
     expect(value).toBeCloseTo(labelledOnly.value + lambda * distill.value, 4);
-    for (const row of [1, 3]) gradient[row]!.forEach((g, k) => expect(g).toBeCloseTo(lambda * distill.gradient[row]![k]!, 5));
+    for (const row of [1, 3]) gradient[row]!.forEach((g, k) => { expect(g).toBeCloseTo(lambda * distill.gradient[row]![k]!, 5); });
     [0, 2].forEach((row, subsetRow) =>
-      gradient[row]!.forEach((g, k) => expect(g).toBeCloseTo(labelledOnly.gradient[subsetRow]![k]! + lambda * distill.gradient[row]![k]!, 4)),
+      { gradient[row]!.forEach((g, k) => { expect(g).toBeCloseTo(labelledOnly.gradient[subsetRow]![k]! + lambda * distill.gradient[row]![k]!, 4); }); },
     );
     expect(labelledOnly.gradient.flat().some((g) => Math.abs(g) > 1e-3)).toBe(true);
     teacher.dispose();

@@ -14,7 +14,7 @@ export function asRows(embeddings: EmbeddingRows, where: string): Float64Array[]
   const rows = embeddings.map((row) => Float64Array.from(row));
   const size = rows[0]?.length ?? 0;
   rows.forEach((row, index) =>
-    assertArgument(row.length === size, 'EVAL_BAD_EMBEDDINGS', () => `${where}: embedding ${index} has ${row.length} values, embedding 0 has ${size}`),
+    { assertArgument(row.length === size, 'EVAL_BAD_EMBEDDINGS', () => `${where}: embedding ${index} has ${row.length} values, embedding 0 has ${size}`); },
   );
   return rows;
 }

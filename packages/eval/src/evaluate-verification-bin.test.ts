@@ -43,7 +43,7 @@ describe('evaluateVerificationBin', () => {
     const unit = rows.map((row) => row.map((value) => value / Math.hypot(...row)));
     const expected = Array.from({ length: pairs }, (_, pair) => unit[2 * pair]!.reduce((sum, value, k) => sum + value * unit[2 * pair + 1]![k]!, 0));
     const standard = report.protocols.standard!;
-    expected.forEach((cosine, pair) => expect(standard.scores[pair]).toBeCloseTo(cosine, 5));
+    expected.forEach((cosine, pair) => { expect(standard.scores[pair]).toBeCloseTo(cosine, 5); });
 
     // Masking the probe face changes every pair's score; masking both changes it again. The scores
     // are float32 cosines (|score| ≤ 1, rounding noise ~1e-7): 1e-4 is 1000 times the noise, and a

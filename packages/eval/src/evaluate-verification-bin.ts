@@ -1,4 +1,4 @@
-import { assertArgument, tf } from '@bigface/backend';
+import { assertArgument, type tf } from '@bigface/backend';
 import { readVerificationBin } from '@bigface/data';
 import { decodeImage, type RawImage } from '@bigface/mask-synth';
 import sharp from 'sharp';

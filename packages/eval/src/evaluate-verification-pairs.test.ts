@@ -32,7 +32,7 @@ describe('evaluateVerificationPairs', () => {
     const report = evaluateVerificationPairs(embed, { images, issame }, { folds: 2, batchSize: 3 });
     expect(tf.memory().numTensors).toBe(before);
     expect(report.scores).toHaveLength(expected.pairs);
-    report.scores.forEach((cosine, pair) => expect(report.insightface.distances[pair]).toBeCloseTo(2 - 2 * cosine, 5));
+    report.scores.forEach((cosine, pair) => { expect(report.insightface.distances[pair]).toBeCloseTo(2 - 2 * cosine, 5); });
     expect(report.insightface.accuracyPerFold).toHaveLength(2);
     // FNMR at FMR f needs at least 1/f impostor pairs; below that the point says so instead of a number.
     expect(report.falseNonMatchRate.length).toBeGreaterThan(0);

@@ -1,4 +1,4 @@
-import { assertArgument, tf } from '@bigface/backend';
+import { assertArgument, type tf } from '@bigface/backend';
 import { areaUnderRoc } from './area-under-roc';
 import { equalErrorRate, type EqualErrorRate } from './equal-error-rate';
 import { falseNonMatchRateAtFalseMatchRate } from './false-non-match-rate-at-false-match-rate';

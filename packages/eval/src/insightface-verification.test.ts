@@ -32,8 +32,8 @@ describe('insightfaceVerification', () => {
     // One TPR and FPR per threshold of insightface's grid (arange(0, 4, 0.01): 400 of them).
     expect(result.tprMeanOverFolds).toHaveLength(reference.tpr_mean_over_folds.length);
     expect(result.fprMeanOverFolds).toHaveLength(reference.fpr_mean_over_folds.length);
-    result.tprMeanOverFolds.forEach((value, index) => expect(Math.abs(value - reference.tpr_mean_over_folds[index]!)).toBeLessThanOrEqual(1e-12));
-    result.fprMeanOverFolds.forEach((value, index) => expect(Math.abs(value - reference.fpr_mean_over_folds[index]!)).toBeLessThanOrEqual(1e-12));
+    result.tprMeanOverFolds.forEach((value, index) => { expect(Math.abs(value - reference.tpr_mean_over_folds[index]!)).toBeLessThanOrEqual(1e-12); });
+    result.fprMeanOverFolds.forEach((value, index) => { expect(Math.abs(value - reference.fpr_mean_over_folds[index]!)).toBeLessThanOrEqual(1e-12); });
   });
 
   it('accepts a [2·pairs, D] tensor and leaks nothing', () => {

@@ -108,8 +108,8 @@ export function insightfaceVerification(
     });
     thresholds.forEach((threshold, index) => {
       const { tpr, fpr } = countAt(threshold, distances, issame, test);
-      tprSum[index] += tpr;
-      fprSum[index] += fpr;
+      tprSum[index]! += tpr;
+      fprSum[index]! += fpr;
     });
     bestThresholdPerFold.push(thresholds[best]!);
     accuracyPerFold.push(countAt(thresholds[best]!, distances, issame, test).accuracy);

@@ -38,10 +38,10 @@ export function verificationReportTable(rows: readonly VerificationReportRow[], 
     notes.push(resolved);
     return `n/a [${notes.length}]`;
   };
-  const escape = (text: string): string => text.replace(/\|/g, '\\|');
+  const escapeCell = (text: string): string => text.replace(/\|/g, '\\|');
   const fmr = falseMatchRate.toExponential();
   const lines = [`| Model | FNMR@FMR=${fmr} (masked) | FNMR@FMR=${fmr} (standard) |`, '|---|---:|---:|'];
-  for (const row of rows) lines.push(`| ${escape(row.model)} | ${cell(row.masked)} | ${cell(row.standard)} |`);
-  if (notes.length > 0) lines.push('', ...notes.map((note, index) => `[${index + 1}] ${escape(note)}`));
+  for (const row of rows) lines.push(`| ${escapeCell(row.model)} | ${cell(row.masked)} | ${cell(row.standard)} |`);
+  if (notes.length > 0) lines.push('', ...notes.map((note, index) => `[${index + 1}] ${escapeCell(note)}`));
   return `${lines.join('\n')}\n`;
 }

@@ -1,4 +1,4 @@
-import { BigFaceError, assertArgument, tf } from '@bigface/backend';
+import { BigFaceError, FUSED_KERNELS, assertArgument, hasFusedKernel, tf } from '@bigface/backend';
 import { LARSHyperparameterOptimizer, MOMENTUM_SUFFIX, excludeRankAtMostOne } from './lars-hyperparameters';
 import { squaredNorm } from './squared-norm';
 
@@ -118,6 +118,10 @@ export class LARSOptimizer extends LARSHyperparameterOptimizer {
       const accumulation = this.accumulationOf(name, value);
       const excluded = this.exclude(value);
       const rows = this.updateRows?.(value);
+      if (rows === undefined && value.dtype === 'float32' && hasFusedKernel(FUSED_KERNELS.larsApply) && hasFusedKernel(FUSED_KERNELS.squaredNorms)) {
+        this.fusedStep(value, gradient, accumulation, excluded);
+        continue;
+      }
       tf.tidy(() => {
         // Row-sparse update (PartialFC sampling): only the given rows of the weight and of its
         // momentum take part and change; the others keep their values and momentum.
@@ -168,6 +172,30 @@ export class LARSOptimizer extends LARSHyperparameterOptimizer {
     this.incrementIterations();
   }
 
+  /**
+   * The same step through the backend's fused kernels (one pass for the two squared norms, one for
+   * the update and the momentum) where the backend has them: the cpu backend with native kernels.
+   */
+  private fusedStep(value: tf.Variable, gradient: tf.Tensor, accumulation: tf.Variable, excluded: boolean): void {
+    let weightNorm = 0;
+    let gradientNorm = 0;
+    if (!excluded) {
+      const local = tf.tidy(() => (tf.engine().runKernel(FUSED_KERNELS.squaredNorms, { w: value, g: gradient }) as tf.Tensor).dataSync() as Float32Array);
+      const global = this.reduceSquaredNorms ? this.reduceSquaredNorms(value, Float32Array.from(local)) : local;
+      weightNorm = Math.sqrt(global[0] as number);
+      gradientNorm = Math.sqrt(global[1] as number);
+    }
+    const [nextWeight, nextMomentum] = tf.engine().runKernel(
+      FUSED_KERNELS.larsApply,
+      { w: value, g: gradient, m: accumulation },
+      { learningRate: this.learningRate, momentum: this.momentum, weightDecay: this.weightDecay, eta: this.eta, epsilon: this.epsilon, weightNorm, gradientNorm, excluded },
+    ) as unknown as tf.Tensor[];
+    // The old momentum goes before the new weight is made (assign disposes the replaced data).
+    accumulation.assign(nextMomentum!);
+    value.assign(nextWeight!);
+    tf.dispose([nextMomentum!, nextWeight!]);
+  }
+
   private accumulationOf(name: string, value: tf.Variable): tf.Variable {
     let state = this.accumulations.get(name);
     if (state === undefined) {
@@ -198,19 +226,44 @@ export class LARSOptimizer extends LARSHyperparameterOptimizer {
     return [await this.saveIterations(), ...states];
   }
 
-  /** Restores what {@link getWeights} returned (copies the tensors; the caller keeps its own). */
-  override async setWeights(weightValues: NamedTensor[]): Promise<void> {
+  /**
+   * Restores what {@link getWeights} returned (copies the tensors; the caller keeps its own). Every
+   * state must belong to a registered variable of the same shape: a momentum whose name matches no
+   * variable would sit unused while the real variable started again from zero — an error names it
+   * (UNKNOWN_VARIABLE), unless `{ allowUnknown: true }` drops such states on purpose.
+   */
+  override async setWeights(weightValues: NamedTensor[], options: { allowUnknown?: boolean } = {}): Promise<void> {
     const states = await this.restoreIterations(weightValues);
-    for (const state of this.accumulations.values()) state.variable.dispose();
-    this.accumulations.clear();
+    const registered = tf.engine().registeredVariables;
+    const unknown: string[] = [];
     for (const { name, tensor } of states) {
       assertArgument(
         name.endsWith(MOMENTUM_SUFFIX),
         'INVALID_ARGUMENT',
         () => `LARSOptimizer.setWeights: state '${name}' is not a LARS state (names end in '${MOMENTUM_SUFFIX}')`,
       );
-      const variableName = name.slice(0, -MOMENTUM_SUFFIX.length);
-      this.accumulations.set(variableName, { originalName: name, variable: tensor.variable(false) });
+      const variable = registered[name.slice(0, -MOMENTUM_SUFFIX.length)];
+      if (variable === undefined) unknown.push(name);
+      else {
+        assertArgument(
+          tf.util.arraysEqual(variable.shape, tensor.shape),
+          'INVALID_SHAPE',
+          () => `LARSOptimizer.setWeights: state '${name}' has shape [${tensor.shape}], its variable [${variable.shape}]`,
+        );
+      }
+    }
+    if (unknown.length > 0 && !options.allowUnknown) {
+      throw new BigFaceError(
+        'UNKNOWN_VARIABLE',
+        `LARSOptimizer.setWeights: ${unknown.length} state(s) belong to no registered variable: ${unknown.slice(0, 5).join(', ')}${unknown.length > 5 ? ', ...' : ''} ` +
+          '(variable names carry a per-model prefix: save and load through names that do not, or pass { allowUnknown: true } to drop them)',
+      );
+    }
+    for (const state of this.accumulations.values()) state.variable.dispose();
+    this.accumulations.clear();
+    for (const { name, tensor } of states) {
+      if (unknown.includes(name)) continue;
+      this.accumulations.set(name.slice(0, -MOMENTUM_SUFFIX.length), { originalName: name, variable: tensor.variable(false) });
     }
   }
 
@@ -224,13 +277,15 @@ export class LARSOptimizer extends LARSHyperparameterOptimizer {
     config: tf.serialization.ConfigDict,
   ): T {
     return new cls({
-      learningRate: config['learningRate'],
-      momentum: config['momentum'],
-      weightDecay: config['weightDecay'],
-      eta: config['eta'],
-      epsilon: config['epsilon'],
+      learningRate: config.learningRate,
+      momentum: config.momentum,
+      weightDecay: config.weightDecay,
+      eta: config.eta,
+      epsilon: config.epsilon,
     });
   }
 }
 
+// A side effect of importing the package (package.json "sideEffects" says so): tfjs can revive
+// a serialised LARSOptimizer by its className.
 tf.serialization.registerClass(LARSOptimizer);

@@ -33,9 +33,9 @@ function unsharded(worldSize: number, reduction: 'sum' | 'mean') {
       const combined = new Float32Array(rankGradient(step, 0, index) as Float32Array);
       for (let r = 1; r < worldSize; r++) {
         const part = rankGradient(step, r, index) as Float32Array;
-        for (let i = 0; i < combined.length; i++) combined[i] += part[i]!;
+        for (let i = 0; i < combined.length; i++) combined[i]! += part[i]!;
       }
-      if (reduction === 'mean') for (let i = 0; i < combined.length; i++) combined[i] /= worldSize;
+      if (reduction === 'mean') for (let i = 0; i < combined.length; i++) combined[i]! /= worldSize;
       return { name: variables[index]!.name, tensor: tf.tensor(combined, shape) };
     });
     optimizer.applyGradients(named);
@@ -67,7 +67,7 @@ describe('ZeroLARSOptimizer', () => {
       for (const result of results) {
         // Replicated weights: identical on every rank.
         expect(result.weights).toEqual(results[0]!.weights);
-        result.weights.forEach((w, index) => (worst = Math.max(worst, maxRelativeError(w, reference.weights[index]!))));
+        result.weights.forEach((w, index) => { (worst = Math.max(worst, maxRelativeError(w, reference.weights[index]!))); });
         for (const { name, values } of result.momentum) worst = Math.max(worst, maxRelativeError(values, referenceMomentum.get(name)!));
         expect(result.momentum).toHaveLength(SHAPES.length);
         expect(result.iterations).toBe(STEPS);
@@ -107,15 +107,17 @@ describe('ZeroLARSOptimizer', () => {
       tf.dispose(gradients);
     }
     expect(tf.memory().numTensors).toBe(before + larsVariables.length); // LARS's momentum variables
-    zeroVariables.forEach((v, i) => expect(maxRelativeError(v.dataSync(), larsVariables[i]!.dataSync())).toBeLessThan(1e-6));
+    zeroVariables.forEach((v, i) => { expect(maxRelativeError(v.dataSync(), larsVariables[i]!.dataSync())).toBeLessThan(1e-6); });
     // LARS state → ZeRO (names mapped) → getWeights gives it back.
     const larsState = await lars.getWeights();
     const renamed = larsState.map((s, i) => (i === 0 ? s : { name: s.name.replace('-lars-', '-zero-'), tensor: s.tensor }));
     const fresh = new ZeroLARSOptimizer({ variables: zeroVariables, communicator: new SingleCommunicator(), learningRate: 0.3 });
+    // A state set that leaves a variable out would restart it from zero momentum: refused unless partial.
+    await expect(fresh.setWeights(renamed.slice(0, -1))).rejects.toMatchObject({ code: 'MISSING_STATE', message: expect.stringContaining(renamed.at(-1)!.name) });
     await fresh.setWeights(renamed);
     const back = await fresh.getWeights();
     expect(fresh.iterations).toBe(2);
-    back.slice(1).forEach((s, i) => expect(Array.from(s.tensor.dataSync())).toEqual(Array.from(larsState[i + 1]!.tensor.dataSync())));
+    back.slice(1).forEach((s, i) => { expect(Array.from(s.tensor.dataSync())).toEqual(Array.from(larsState[i + 1]!.tensor.dataSync())); });
     tf.dispose([larsState[0]!.tensor, ...back.map((s) => s.tensor)]);
     lars.dispose();
     tf.dispose([...zeroVariables, ...larsVariables]);

@@ -1,4 +1,4 @@
-import { BigFaceError, assertArgument, tf, type Communicator } from '@bigface/backend';
+import { BigFaceError, assertArgument, fromBfloat16, tf, toBfloat16, type Communicator } from '@bigface/backend';
 import type { LARSExcludePredicate, LARSOptimizerOptions, NamedTensor } from './lars-optimizer';
 import { LARSHyperparameterOptimizer, MOMENTUM_SUFFIX, excludeRankAtMostOne } from './lars-hyperparameters';
 
@@ -14,6 +14,13 @@ export interface ZeroLARSOptimizerOptions extends Omit<LARSOptimizerOptions, 're
    * own mean loss).
    */
   gradientReduction?: 'sum' | 'mean';
+  /**
+   * The wire format of the gradient reduce-scatter: `'fp32'` (default) or `'bf16'` — half the bytes
+   * between ranks; each rank's values are rounded to bfloat16, summed in float32 in rank order and
+   * rounded once (mixed precision "including communication of the grad.", as the BigFace deck did).
+   * The weights' all-gather stays float32.
+   */
+  gradientExchange?: 'fp32' | 'bf16';
 }
 
 /** Where one variable sits in the flat parameter vector, and which part of it this rank owns. */
@@ -73,6 +80,7 @@ export class ZeroLARSOptimizer extends LARSHyperparameterOptimizer {
 
   readonly communicator: Communicator;
   readonly gradientReduction: 'sum' | 'mean';
+  readonly gradientExchange: 'fp32' | 'bf16';
   readonly layout: ZeroShardLayout;
   private readonly variables: readonly tf.Variable[];
   /** LARS momentum of this rank's slice, float32. */
@@ -105,6 +113,9 @@ export class ZeroLARSOptimizer extends LARSHyperparameterOptimizer {
     );
     this.communicator = communicator;
     this.gradientReduction = reduction;
+    const exchange = options.gradientExchange ?? 'fp32';
+    assertArgument(exchange === 'fp32' || exchange === 'bf16', 'INVALID_ARGUMENT', () => `ZeroLARSOptimizer: gradientExchange must be 'fp32' or 'bf16', got ${String(exchange)}`);
+    this.gradientExchange = exchange;
     this.variables = [...variables];
     this.layout = zeroShardLayout(this.variables, communicator.worldSize, communicator.rank, this.exclude);
     this.momentumSlice = new Float32Array(this.layout.count);
@@ -147,7 +158,9 @@ export class ZeroLARSOptimizer extends LARSHyperparameterOptimizer {
       );
       flat.set(gradient.dataSync() as Float32Array, slot.offset);
     }
-    const g = communicator.reduceScatter(flat, this.gradientReduction, layout.counts);
+    const g = this.gradientExchange === 'bf16'
+      ? fromBfloat16(communicator.reduceScatter(toBfloat16(flat), this.gradientReduction, layout.counts))
+      : communicator.reduceScatter(flat, this.gradientReduction, layout.counts);
     // This rank's slice of the parameters, from the variables that overlap it.
     const start = layout.start;
     const end = start + layout.count;
@@ -224,10 +237,24 @@ export class ZeroLARSOptimizer extends LARSHyperparameterOptimizer {
     return [await this.saveIterations(), ...states];
   }
 
-  /** Restores what `getWeights` of this optimizer or of {@link LARSOptimizer} returned, keeping this rank's slice (not collective). */
-  override async setWeights(weightValues: NamedTensor[]): Promise<void> {
+  /**
+   * Restores what `getWeights` of this optimizer or of {@link LARSOptimizer} returned, keeping this
+   * rank's slice (not collective). A state of no variable of this optimizer is an error, and so is a
+   * variable without a state (it would restart from zero momentum) unless `{ partial: true }`.
+   */
+  override async setWeights(weightValues: NamedTensor[], options: { partial?: boolean } = {}): Promise<void> {
     const states = await this.restoreIterations(weightValues);
     const slots = new Map(this.layout.slots.map((slot) => [`${slot.name}${MOMENTUM_SUFFIX}`, slot]));
+    if (!options.partial) {
+      const given = new Set(states.map((state) => state.name));
+      const missing = [...slots.keys()].filter((name) => !given.has(name));
+      if (missing.length > 0) {
+        throw new BigFaceError(
+          'MISSING_STATE',
+          `ZeroLARSOptimizer.setWeights: no state for ${missing.length} variable(s): ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', ...' : ''}; give every momentum, or { partial: true } to start those from zero`,
+        );
+      }
+    }
     const momentum = new Float32Array(this.layout.count);
     const start = this.layout.start;
     const end = start + this.layout.count;

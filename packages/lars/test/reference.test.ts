@@ -71,7 +71,7 @@ describe.each(['cpu', 'wasm'] as const)('LARS against the PyTorch reference on %
       const milestones = lrs.flatMap((rate, step) => (step >= warmupSteps && rate < lrs[step - 1]! ? [step] : []));
       const gamma = milestones.length > 0 ? lrs[milestones[0]!]! / lrs[milestones[0]! - 1]! : 0.1;
       const schedule = linearWarmup(multiStepSchedule({ base, milestones, gamma }), { warmupSteps });
-      lrs.forEach((rate, step) => expect(Math.abs(schedule(step) - rate), `step ${step}`).toBeLessThan(1e-15));
+      lrs.forEach((rate, step) => { expect(Math.abs(schedule(step) - rate), `step ${step}`).toBeLessThan(1e-15); });
     }
   });
 });

@@ -1,4 +1,4 @@
-import { createMargin, type MarginFunction } from './combined-margin';
+import { createMargin, type TargetMargin } from './combined-margin';
 
 export interface ArcFaceOptions {
   /** Scale s. Default 64. */
@@ -18,7 +18,7 @@ export interface ArcFaceOptions {
  * const logits = margin(normalizedCosine(embeddings, centres), labels); // [B, C]
  * const loss = maskedSoftmaxCrossEntropy(logits, labels);
  */
-export function arcFace(options: ArcFaceOptions = {}): MarginFunction {
+export function arcFace(options: ArcFaceOptions = {}): TargetMargin {
   const { s = 64, m = 0.5 } = options;
   return createMargin('arcFace', { s, m1: 1, m2: m, m3: 0 }, { m2: 'm' });
 }

@@ -1,7 +1,7 @@
 import { Rng, initBackend, isBigFaceError, tf } from '@bigface/backend';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { finiteDifference, relativeError } from '../test/helpers';
-import { combinedMargin } from './combined-margin';
+import { combinedMargin, isTargetMargin } from './combined-margin';
 import { maskedSoftmaxCrossEntropy } from './masked-softmax-cross-entropy';
 
 beforeAll(async () => {
@@ -138,5 +138,25 @@ describe('combinedMargin', () => {
     }
     x.dispose();
     expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('is a TargetMargin: targetLogit of the target cosines and scale give the matrix form, values and gradients', () => {
+    for (const [s, m1, m2, m3] of [[64, 1, 0, 0.4], [64, 1, 0.5, 0], [32, 1.2, 0.3, 0.2]] as const) {
+      const margin = combinedMargin({ s, m1, m2, m3 });
+      expect(isTargetMargin(margin)).toBe(true);
+      expect(margin.scale).toBe(s);
+      const targets = [cosine[0]![0]!, cosine[1]![3]!]; // rows 0 and 1 of the matrix at their labels
+      // Against the element-by-element formula in double precision.
+      const logits = tf.tidy(() => margin.targetLogit(tf.tensor2d(targets, [2, 1])).arraySync());
+      const formula = expected(s, m1, m2, m3);
+      expect(Math.abs(logits[0]![0]! - formula[0]![0]!) / Math.abs(formula[0]![0]!)).toBeLessThan(1e-6);
+      expect(Math.abs(logits[1]![0]! - formula[1]![3]!) / Math.abs(formula[1]![3]!)).toBeLessThan(1e-6);
+      // d targetLogit / dt against a central finite difference in double precision.
+      const slope = tf.tidy(() => tf.grad((t: tf.Tensor) => tf.sum(margin.targetLogit(t as tf.Tensor2D)))(tf.tensor2d([0.3], [1, 1])).dataSync()[0]!);
+      const f = (t: number) => s * (Math.cos(m1 * Math.acos(t) + m2) - m3);
+      expect(Math.abs(slope - (f(0.3 + 1e-6) - f(0.3 - 1e-6)) / 2e-6) / Math.abs(slope)).toBeLessThan(1e-3);
+    }
+    // A plain function is no TargetMargin.
+    expect(isTargetMargin((c: tf.Tensor2D) => c)).toBe(false);
   });
 });

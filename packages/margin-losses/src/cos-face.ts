@@ -1,4 +1,4 @@
-import { createMargin, type MarginFunction } from './combined-margin';
+import { createMargin, type TargetMargin } from './combined-margin';
 
 export interface CosFaceOptions {
   /** Scale s. Default 64. */
@@ -17,7 +17,7 @@ export interface CosFaceOptions {
  * const logits = margin(normalizedCosine(embeddings, centres), labels); // [B, C]
  * const loss = maskedSoftmaxCrossEntropy(logits, labels);
  */
-export function cosFace(options: CosFaceOptions = {}): MarginFunction {
+export function cosFace(options: CosFaceOptions = {}): TargetMargin {
   const { s = 64, m = 0.4 } = options;
   return createMargin('cosFace', { s, m1: 1, m2: 0, m3: m }, { m3: 'm' });
 }

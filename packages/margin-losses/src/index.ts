@@ -1,4 +1,4 @@
-export { combinedMargin, type CombinedMarginOptions, type MarginFunction } from './combined-margin';
+export { combinedMargin, isTargetMargin, type CombinedMarginOptions, type MarginFunction, type TargetMargin } from './combined-margin';
 export { cosFace, type CosFaceOptions } from './cos-face';
 export { arcFace, type ArcFaceOptions } from './arc-face';
 export { safeAcos, SAFE_ACOS_EPSILON } from './safe-acos';

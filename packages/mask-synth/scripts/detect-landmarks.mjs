@@ -54,4 +54,4 @@ const fixture = {
   order: 'iBUG 68-point (dlib) order, pixel coordinates (x, y)',
   images,
 };
-fs.writeFileSync(path.join(packageRoot, 'test/fixtures/face-api-demo-landmarks.json'), JSON.stringify(fixture) + '\n');
+fs.writeFileSync(path.join(packageRoot, 'test/fixtures/face-api-demo-landmarks.json'), `${JSON.stringify(fixture)}\n`);

@@ -83,7 +83,7 @@ export function resolveFaceGeometry(landmarks: Landmarks | undefined, width: num
     if (width !== 112 || height !== 112) {
       throw new BigFaceError(
         'LANDMARKS_REQUIRED',
-        `${inputName}: landmarks are optional only for 112x112 aligned crops; this image is ${width}x${height}, pass 5 or 68 landmarks`,
+        `${inputName}: landmarks are optional only for 112x112 aligned crops; this image is ${width}x${height}: pass 5 or 68 landmarks, or a face detector as findLandmarks (createLandmarkFinder from @bigface/data)`,
       );
     }
     given = ARCFACE_TEMPLATE_112.slice();

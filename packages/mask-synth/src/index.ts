@@ -13,6 +13,6 @@ export { maskAugment, type MaskAugmenter, type MaskAugmentInput, type MaskAugmen
 export { decodeImage, type DecodeImageOptions, type ImageInput } from './decode-image';
 export { encodeImage, type EncodeImageOptions, type OutputFormat } from './encode-image';
 export { WASM_JPEG_MAX_PIXELS } from './wasm-jpeg-codec';
-export { maskImage, type EncodedMaskResult, type MaskImageOptions } from './mask-image';
+export { maskImage, type EncodedMaskResult, type LandmarkFinder, type MaskImageOptions } from './mask-image';
 export { maskBatch, type MaskBatchItem, type MaskBatchOptions, type MaskBatchReport } from './mask-batch';
 export { makeContactSheet, type ContactSheetFace, type ContactSheetOptions } from './make-contact-sheet';

@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <vector>
 #include <string>
 
 namespace {
@@ -125,6 +126,7 @@ MPI_Datatype datatypeOf(napi_typedarray_type type) {
     case napi_float32_array: return MPI_FLOAT;
     case napi_int32_array: return MPI_INT32_T;
     case napi_float64_array: return MPI_DOUBLE;
+    case napi_uint16_array: return MPI_UINT16_T;  // bfloat16 bits
     default: return MPI_DATATYPE_NULL;
   }
 }
@@ -307,6 +309,37 @@ void reduceInt32(const int32_t* stacked, int worldSize, size_t length, int op, i
   }
 }
 
+float bfloat16Value(uint16_t bits) {
+  uint32_t word = uint32_t(bits) << 16;
+  float value;
+  std::memcpy(&value, &word, sizeof value);
+  return value;
+}
+
+uint16_t bfloat16Bits(float value) {
+  uint32_t word;
+  std::memcpy(&word, &value, sizeof word);
+  if ((word & 0x7f800000u) == 0x7f800000u && (word & 0x7fffffu)) return uint16_t(((word >> 16) | 0x40) & 0xffff);
+  return uint16_t((uint64_t(word) + 0x7fff + ((word >> 16) & 1)) >> 16);
+}
+
+// bfloat16 bits: decoded, accumulated in float in rank order (max/min: NaN wins), mean = sum / W,
+// rounded once to bfloat16 (nearest even) — ThreadCommunicator's reduceBfloat16Range.
+void reduceBfloat16(const uint16_t* stacked, int worldSize, size_t length, int op, uint16_t* out) {
+  std::vector<float> acc(length);
+  for (size_t i = 0; i < length; i++) acc[i] = bfloat16Value(stacked[i]);
+  for (int r = 1; r < worldSize; r++) {
+    const uint16_t* source = stacked + static_cast<size_t>(r) * length;
+    for (size_t i = 0; i < length; i++) {
+      const float value = bfloat16Value(source[i]);
+      if (op == 0 || op == 3) acc[i] = acc[i] + value;
+      else if (op == 1 ? (value > acc[i] || value != value) : (value < acc[i] || value != value)) acc[i] = value;
+    }
+  }
+  if (op == 3) for (size_t i = 0; i < length; i++) acc[i] = acc[i] / static_cast<float>(worldSize);
+  for (size_t i = 0; i < length; i++) out[i] = bfloat16Bits(acc[i]);
+}
+
 // reduce(stacked, worldSize, op, out): out[i] = op over r of stacked[r * out.length + i]
 napi_value Reduce(napi_env env, napi_callback_info info) {
   napi_value args[4];
@@ -333,8 +366,11 @@ napi_value Reduce(napi_env env, napi_callback_info info) {
     case napi_int32_array:
       reduceInt32(static_cast<const int32_t*>(stacked.data), worldSize, out.length, op, static_cast<int32_t*>(out.data));
       break;
+    case napi_uint16_array:
+      reduceBfloat16(static_cast<const uint16_t*>(stacked.data), worldSize, out.length, op, static_cast<uint16_t*>(out.data));
+      break;
     default:
-      napi_throw_type_error(env, "MPI_ADDON", "@bigface/mpi: reduce supports Float32Array, Int32Array, Float64Array");
+      napi_throw_type_error(env, "MPI_ADDON", "@bigface/mpi: reduce supports Float32Array, Int32Array, Float64Array, Uint16Array (bfloat16)");
       return nullptr;
   }
   return undefinedValue(env);

@@ -300,7 +300,7 @@ export class MpiCommunicator implements Communicator {
     return { data: output, counts };
   }
 
-  private readonly scratchBuffers: [Float32Array, Int32Array, Float64Array] = [new Float32Array(0), new Int32Array(0), new Float64Array(0)];
+  private readonly scratchBuffers: [Float32Array, Int32Array, Float64Array, Uint16Array] = [new Float32Array(0), new Int32Array(0), new Float64Array(0), new Uint16Array(0)];
 
   /** A reusable scratch array of `data`'s type with at least `length` elements (a view of exactly `length`). */
   private scratch<T extends NumericArray>(data: T, length: number): T {

@@ -64,8 +64,8 @@ describe.runIf(mpiTestMode() === 'run')('PartialFC sharded across MPI ranks', ()
       const gradientEmbeddings = reports.flatMap((r) => r.gradientEmbeddings);
       const gradientWeight = reports.flatMap((r) => r.gradientWeight);
       let worst = 0;
-      gradientEmbeddings.forEach((g, i) => (worst = Math.max(worst, Math.abs(g - full.gradientEmbeddings[i]!))));
-      gradientWeight.forEach((g, i) => (worst = Math.max(worst, Math.abs(g - full.gradientWeight[i]!))));
+      gradientEmbeddings.forEach((g, i) => { (worst = Math.max(worst, Math.abs(g - full.gradientEmbeddings[i]!))); });
+      gradientWeight.forEach((g, i) => { (worst = Math.max(worst, Math.abs(g - full.gradientWeight[i]!))); });
       expect(gradientEmbeddings.length).toBe(BATCH * EMBEDDING);
       expect(gradientWeight.length).toBe(CLASSES * EMBEDDING);
       // float32 through normalisation and s = 16: seen 3.9e-5 against gradients up to ~0.6.

@@ -119,13 +119,6 @@ struct ConvGeometry {
   size_t weightsSize() const { return size_t(kh) * kw * c * o; }
 };
 
-convolution_forward::primitive_desc forwardDesc(const ConvGeometry& g, bool bias, prop_kind kind) {
-  memory::desc biasDesc = bias ? memory::desc({g.o}, dt::f32, tag::x) : memory::desc();
-  auto d = convolution_forward::desc(kind, algorithm::convolution_direct, g.src(), g.weightsAny(), biasDesc, g.dst(),
-                                     g.strides(), g.dilations(), g.padL(), g.padR());
-  return convolution_forward::primitive_desc(d, cpuEngine());
-}
-
 struct ForwardEntry {
   convolution_forward::primitive_desc pd;
   convolution_forward prim;
@@ -137,18 +130,24 @@ struct BackwardDataEntry {
 struct BackwardWeightsEntry {
   convolution_backward_weights::primitive_desc pd;
   convolution_backward_weights prim;
-  // The gradient in oneDNN's preferred layout and the reorder to the caller's HWIO, when they differ.
-  std::shared_ptr<memory> scratch;
+};
+struct MatmulEntry {
+  matmul::primitive_desc pd;
+  matmul prim;
 };
 
 // The mutable state of one calling thread (see the note on thread safety above).
 struct ThreadState {
   stream cpuStream{cpuEngine()};
+  // Convolutions and matmuls in bf16 (fp32 accumulation, fp32 outputs) on this thread: setPrecision.
+  bool bf16 = false;
   std::map<std::string, std::shared_ptr<ForwardEntry>> forwardCache;
   std::map<std::string, std::shared_ptr<BackwardDataEntry>> backwardDataCache;
   std::map<std::string, std::shared_ptr<BackwardWeightsEntry>> backwardWeightsCache;
-  // Reordered weights are rebuilt on each call (filters change every step), but their buffers are kept.
-  std::map<std::string, std::shared_ptr<memory>> weightScratch;
+  std::map<std::string, std::shared_ptr<MatmulEntry>> matmulCache;
+  // Operands reordered to a primitive's layout / bf16 are rebuilt on each call (filters change every
+  // step), but their buffers are kept, one per (role, geometry).
+  std::map<std::string, std::shared_ptr<memory>> scratch;
   // im2col columns of the filter gradient and of the im2col forward (grown, never shrunk).
   std::vector<float> columns;
 };
@@ -158,50 +157,150 @@ ThreadState& threadState() {
   return state;
 }
 stream& cpuStream() { return threadState().cpuStream; }
+dt computeType() { return threadState().bf16 ? dt::bf16 : dt::f32; }
 
-memory weightsFor(const std::string& key, const memory::desc& wanted, float* userData, const ConvGeometry& g) {
-  memory user(g.weightsUser(), cpuEngine(), userData);
-  if (wanted == g.weightsUser()) return user;
-  auto& slot = threadState().weightScratch[key];
-  if (!slot || slot->get_desc() != wanted) slot = std::make_shared<memory>(wanted, cpuEngine());
-  reorder(user, *slot).execute(cpuStream(), user, *slot);
-  return *slot;
+// This thread's scratch memory `slot` with descriptor `desc` (reallocated when the descriptor changes).
+memory& scratchMemory(const std::string& slot, const memory::desc& desc) {
+  auto& m = threadState().scratch[slot];
+  if (!m || m->get_desc() != desc) m = std::make_shared<memory>(desc, cpuEngine());
+  return *m;
+}
+
+// A caller's buffer (layout `user`) as the memory a primitive wants: itself when the layouts and
+// types agree, else a reorder (layout and/or f32 → bf16) into this thread's scratch `slot`.
+memory operand(const std::string& slot, const memory::desc& wanted, const memory::desc& user, float* data) {
+  memory source(user, cpuEngine(), data);
+  if (wanted == user) return source;
+  memory& target = scratchMemory(slot, wanted);
+  reorder(source, target).execute(cpuStream(), source, target);
+  return target;
+}
+
+// What follows a convolution in one pass (oneDNN post-ops): PReLU (per output channel or one slope),
+// or the addition of a residual shaped like the output (not both: the sum post-op must come first).
+struct ConvPostOps {
+  int prelu = 0;  // 0 none, 1 per channel, 2 scalar
+  bool residual = false;
+  std::string key() const { return std::string("p") + char('0' + prelu) + (residual ? "r" : ""); }
+};
+
+convolution_forward::primitive_desc forwardDesc(const ConvGeometry& g, bool bias, prop_kind kind, dt type, const ConvPostOps& post) {
+  memory::desc biasDesc = bias ? memory::desc({g.o}, dt::f32, tag::x) : memory::desc();
+  const bool f32 = type == dt::f32;
+  memory::desc src = f32 ? g.src() : memory::desc({g.n, g.c, g.h, g.w}, type, tag::any);
+  memory::desc weights({g.o, g.c, g.kh, g.kw}, type, tag::any);
+  // Training keeps the f32 NHWC output tfjs stores; a bf16 forward pass writes f32 too.
+  auto d = convolution_forward::desc(kind, algorithm::convolution_direct, src, weights, biasDesc, g.dst(), g.strides(), g.dilations(),
+                                     g.padL(), g.padR());
+  post_ops ops;
+  if (post.prelu && post.residual) throw dnnl::error(dnnl_invalid_arguments, "a residual and a PReLU post-op together are not supported");
+  if (post.prelu) ops.append_prelu(post.prelu == 1 ? 1 << 1 : 0);
+  // The residual arrives through the destination (copied there first) and a sum post-op: oneDNN 2.6's
+  // gemm convolution applies a full-tensor binary_add post-op per channel only (wrong results).
+  if (post.residual) ops.append_sum(1.f);
+  primitive_attr attr;
+  attr.set_post_ops(ops);
+  return convolution_forward::primitive_desc(d, attr, cpuEngine());
+}
+
+/** The forward descriptor backward passes take as their hint (training, no post-ops). */
+convolution_forward::primitive_desc trainingHint(const ConvGeometry& g, dt type) {
+  return forwardDesc(g, false, prop_kind::forward_training, type, ConvPostOps{});
 }
 
 std::string implName(const primitive_desc_base& pd) { return pd.impl_info_str(); }
 
-// conv2dForward(x, filter, bias|null, y, geometry[17]) -> impl name
+napi_value implResult(napi_env env, const primitive_desc_base& pd) {
+  napi_value r;
+  std::string name = implName(pd);
+  napi_create_string_utf8(env, name.c_str(), name.size(), &r);
+  return r;
+}
+
+// conv2dForward(x, filter, bias|null, y, geometry[17], alpha|null?, residual|null?) -> impl name.
+// alpha: PReLU slopes after the bias (one per output channel, or one), residual: added last (shaped like y).
 napi_value Conv2dForward(napi_env env, napi_callback_info info) {
-  auto a = getArgs(env, info, 5);
-  Arg x, w, b, y;
+  std::vector<napi_value> a(7);
+  size_t argc = 7;
+  napi_get_cb_info(env, info, &argc, a.data(), nullptr, nullptr);
+  Arg x, w, b, y, alpha, residual;
   std::vector<int64_t> p;
   ConvGeometry g;
-  if (a.empty() || !getFloat32(env, a[0], &x, false) || !getFloat32(env, a[1], &w, false) ||
-      !getFloat32(env, a[2], &b, true) || !getFloat32(env, a[3], &y, false) || !getInts(env, a[4], &p) || !g.parse(p) ||
-      x.length < g.srcSize() || w.length < g.weightsSize() || y.length < g.dstSize() ||
-      (b.data && b.length < size_t(g.o))) {
-    napi_throw_type_error(env, "NATIVE_CPU_ARGUMENTS", "conv2dForward(x, filter, bias|null, y, geometry): bad arguments");
+  if (argc < 5 || !getFloat32(env, a[0], &x, false) || !getFloat32(env, a[1], &w, false) || !getFloat32(env, a[2], &b, true) ||
+      !getFloat32(env, a[3], &y, false) || !getInts(env, a[4], &p) || !g.parse(p) || (argc > 5 && !getFloat32(env, a[5], &alpha, true)) ||
+      (argc > 6 && !getFloat32(env, a[6], &residual, true)) || x.length < g.srcSize() || w.length < g.weightsSize() ||
+      y.length < g.dstSize() || (b.data && b.length < size_t(g.o)) || (alpha.data && alpha.length != size_t(g.o) && alpha.length != 1) ||
+      (residual.data && residual.length < g.dstSize())) {
+    napi_throw_type_error(env, "NATIVE_CPU_ARGUMENTS", "conv2dForward(x, filter, bias|null, y, geometry, alpha|null, residual|null): bad arguments");
     return nullptr;
   }
   try {
-    std::string key = g.key() + (b.data ? "b" : "");
+    ConvPostOps post;
+    post.prelu = !alpha.data ? 0 : alpha.length == size_t(g.o) && g.o != 1 ? 1 : 2;
+    post.residual = residual.data != nullptr;
+    const dt type = computeType();
+    std::string key = g.key() + (b.data ? "b" : "") + post.key() + (type == dt::bf16 ? "h" : "");
     auto& e = threadState().forwardCache[key];
     if (!e) {
-      auto pd = forwardDesc(g, b.data != nullptr, prop_kind::forward_inference);
+      auto pd = forwardDesc(g, b.data != nullptr, prop_kind::forward_inference, type, post);
       e = std::make_shared<ForwardEntry>(ForwardEntry{pd, convolution_forward(pd)});
     }
-    memory src(g.src(), cpuEngine(), x.data), dst(g.dst(), cpuEngine(), y.data);
-    memory weights = weightsFor("f" + key, e->pd.weights_desc(), w.data, g);
+    memory src = operand("fs" + key, e->pd.src_desc(), g.src(), x.data);
+    memory weights = operand("fw" + key, e->pd.weights_desc(), g.weightsUser(), w.data);
+    memory dst(g.dst(), cpuEngine(), y.data);
     std::unordered_map<int, memory> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, weights}, {DNNL_ARG_DST, dst}};
     if (b.data) args.insert({DNNL_ARG_BIAS, memory(memory::desc({g.o}, dt::f32, tag::x), cpuEngine(), b.data)});
+    int index = 0;
+    if (post.prelu) {
+      memory::desc slopes = post.prelu == 1 ? memory::desc({1, g.o, 1, 1}, dt::f32, tag::nchw) : memory::desc({1, 1, 1, 1}, dt::f32, tag::nchw);
+      args.insert({DNNL_ARG_ATTR_MULTIPLE_POST_OP(index) | DNNL_ARG_WEIGHTS, memory(slopes, cpuEngine(), alpha.data)});
+      index++;
+    }
+    if (post.residual) std::memcpy(y.data, residual.data, sizeof(float) * g.dstSize());
     e->prim.execute(cpuStream(), args);
     cpuStream().wait();
-    napi_value r;
-    std::string name = implName(e->pd);
-    napi_create_string_utf8(env, name.c_str(), name.size(), &r);
-    return r;
+    return implResult(env, e->pd);
   } catch (const dnnl::error& err) {
     napi_throw_error(env, "NATIVE_CPU_ONEDNN", (std::string(err.what()) + " [geometry " + g.key() + "]").c_str());
+    return nullptr;
+  }
+}
+
+// depthwiseConv2dForward(x, filter, y, geometry[17], multiplier) -> impl name: tfjs's depthwise
+// convolution (filter [KH, KW, C, M], y with C·M channels, channel c·M + m) as a oneDNN grouped
+// convolution with C groups; the geometry's `o` is C·M. fp32.
+napi_value DepthwiseConv2dForward(napi_env env, napi_callback_info info) {
+  auto a = getArgs(env, info, 5);
+  Arg x, w, y;
+  std::vector<int64_t> p;
+  ConvGeometry g;
+  int32_t multiplier = 0;
+  if (a.empty() || !getFloat32(env, a[0], &x, false) || !getFloat32(env, a[1], &w, false) || !getFloat32(env, a[2], &y, false) ||
+      !getInts(env, a[3], &p) || !g.parse(p) || napi_get_value_int32(env, a[4], &multiplier) != napi_ok || multiplier < 1 ||
+      g.o != g.c * multiplier || x.length < g.srcSize() || w.length < g.weightsSize() / g.c || y.length < g.dstSize()) {
+    napi_throw_type_error(env, "NATIVE_CPU_ARGUMENTS", "depthwiseConv2dForward(x, filter, y, geometry, multiplier): bad arguments");
+    return nullptr;
+  }
+  try {
+    const int64_t G = g.c, M = multiplier;
+    // tfjs's filter index ((kh·KW + kw)·C + c)·M + m as oneDNN's {groups, oc/g, ic/g, kh, kw} by strides.
+    memory::desc userWeights({G, M, 1, g.kh, g.kw}, dt::f32, memory::dims{M, 1, M, g.kw * G * M, G * M});
+    std::string key = g.key() + "dw";
+    auto& e = threadState().forwardCache[key];
+    if (!e) {
+      auto d = convolution_forward::desc(prop_kind::forward_inference, algorithm::convolution_direct, g.src(),
+                                         memory::desc({G, M, 1, g.kh, g.kw}, dt::f32, tag::any), memory::desc(), g.dst(), g.strides(),
+                                         g.dilations(), g.padL(), g.padR());
+      auto pd = convolution_forward::primitive_desc(d, cpuEngine());
+      e = std::make_shared<ForwardEntry>(ForwardEntry{pd, convolution_forward(pd)});
+    }
+    memory weights = operand("dww" + key, e->pd.weights_desc(), userWeights, w.data);
+    memory src(g.src(), cpuEngine(), x.data), dst(g.dst(), cpuEngine(), y.data);
+    e->prim.execute(cpuStream(), {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, weights}, {DNNL_ARG_DST, dst}});
+    cpuStream().wait();
+    return implResult(env, e->pd);
+  } catch (const dnnl::error& err) {
+    napi_throw_error(env, "NATIVE_CPU_ONEDNN", (std::string(err.what()) + " [depthwise geometry " + g.key() + "]").c_str());
     return nullptr;
   }
 }
@@ -219,31 +318,37 @@ napi_value Conv2dBackwardData(napi_env env, napi_callback_info info) {
     return nullptr;
   }
   try {
-    std::string key = g.key();
+    const dt type = computeType();
+    std::string key = g.key() + (type == dt::bf16 ? "h" : "");
     auto& e = threadState().backwardDataCache[key];
     if (!e) {
-      auto hint = forwardDesc(g, false, prop_kind::forward_training);
-      auto d = convolution_backward_data::desc(algorithm::convolution_direct, g.src(), g.weightsAny(), g.dst(), g.strides(),
-                                               g.dilations(), g.padL(), g.padR());
-      auto pd = convolution_backward_data::primitive_desc(d, cpuEngine(), hint);
+      const bool f32 = type == dt::f32;
+      memory::desc diffDst = f32 ? g.dst() : memory::desc({g.n, g.o, g.oh, g.ow}, type, tag::any);
+      // bf16: oneDNN 2.6's optimised bf16 backward-data kernels write a bf16 diff_src (with an f32
+      // diff_src it falls back to the reference implementation, ~10× slower); it is widened after.
+      memory::desc diffSrc = f32 ? g.src() : memory::desc({g.n, g.c, g.h, g.w}, type, tag::any);
+      auto d = convolution_backward_data::desc(algorithm::convolution_direct, diffSrc, memory::desc({g.o, g.c, g.kh, g.kw}, type, tag::any),
+                                               diffDst, g.strides(), g.dilations(), g.padL(), g.padR());
+      auto pd = convolution_backward_data::primitive_desc(d, cpuEngine(), trainingHint(g, type));
       e = std::make_shared<BackwardDataEntry>(BackwardDataEntry{pd, convolution_backward_data(pd)});
     }
-    memory diffDst(g.dst(), cpuEngine(), dy.data), diffSrc(g.src(), cpuEngine(), dx.data);
-    memory weights = weightsFor("d" + key, e->pd.weights_desc(), w.data, g);
+    memory diffDst = operand("dd" + key, e->pd.diff_dst_desc(), g.dst(), dy.data);
+    memory weights = operand("dw" + key, e->pd.weights_desc(), g.weightsUser(), w.data);
+    memory user(g.src(), cpuEngine(), dx.data);
+    const bool direct = e->pd.diff_src_desc() == g.src();
+    memory diffSrc = direct ? user : scratchMemory("dx" + key, e->pd.diff_src_desc());
     e->prim.execute(cpuStream(), {{DNNL_ARG_DIFF_DST, diffDst}, {DNNL_ARG_WEIGHTS, weights}, {DNNL_ARG_DIFF_SRC, diffSrc}});
+    if (!direct) reorder(diffSrc, user).execute(cpuStream(), diffSrc, user);
     cpuStream().wait();
-    napi_value r;
-    std::string name = implName(e->pd);
-    napi_create_string_utf8(env, name.c_str(), name.size(), &r);
-    return r;
+    return implResult(env, e->pd);
   } catch (const dnnl::error& err) {
     napi_throw_error(env, "NATIVE_CPU_ONEDNN", (std::string(err.what()) + " [geometry " + g.key() + "]").c_str());
     return nullptr;
   }
 }
 
-// conv2dBackwardWeights(x, dy, dw, geometry[17]) -> impl name: dw (HWIO) through oneDNN's
-// backward-weights primitive (the scratch of this thread holds its blocked layout).
+// conv2dBackwardWeights(x, dy, dw, geometry[17]) -> impl name: dw (HWIO, f32) through oneDNN's
+// backward-weights primitive (bf16 operands under setPrecision('bf16'), f32 accumulation and result).
 napi_value Conv2dBackwardWeights(napi_env env, napi_callback_info info) {
   auto a = getArgs(env, info, 4);
   Arg x, dy, dw;
@@ -256,27 +361,27 @@ napi_value Conv2dBackwardWeights(napi_env env, napi_callback_info info) {
     return nullptr;
   }
   try {
-    std::string key = g.key();
+    const dt type = computeType();
+    std::string key = g.key() + (type == dt::bf16 ? "h" : "");
     auto& e = threadState().backwardWeightsCache[key];
     if (!e) {
-      auto hint = forwardDesc(g, false, prop_kind::forward_training);
-      auto d = convolution_backward_weights::desc(algorithm::convolution_direct, g.src(), g.weightsAny(), g.dst(), g.strides(),
-                                                  g.dilations(), g.padL(), g.padR());
-      auto pd = convolution_backward_weights::primitive_desc(d, cpuEngine(), hint);
-      std::shared_ptr<memory> scratch;
-      if (pd.diff_weights_desc() != g.weightsUser()) scratch = std::make_shared<memory>(pd.diff_weights_desc(), cpuEngine());
-      e = std::make_shared<BackwardWeightsEntry>(BackwardWeightsEntry{pd, convolution_backward_weights(pd), scratch});
+      const bool f32 = type == dt::f32;
+      memory::desc src = f32 ? g.src() : memory::desc({g.n, g.c, g.h, g.w}, type, tag::any);
+      memory::desc diffDst = f32 ? g.dst() : memory::desc({g.n, g.o, g.oh, g.ow}, type, tag::any);
+      auto d = convolution_backward_weights::desc(algorithm::convolution_direct, src, g.weightsAny(), diffDst, g.strides(), g.dilations(),
+                                                  g.padL(), g.padR());
+      auto pd = convolution_backward_weights::primitive_desc(d, cpuEngine(), trainingHint(g, type));
+      e = std::make_shared<BackwardWeightsEntry>(BackwardWeightsEntry{pd, convolution_backward_weights(pd)});
     }
-    memory src(g.src(), cpuEngine(), x.data), diffDst(g.dst(), cpuEngine(), dy.data);
+    memory src = operand("ws" + key, e->pd.src_desc(), g.src(), x.data);
+    memory diffDst = operand("wd" + key, e->pd.diff_dst_desc(), g.dst(), dy.data);
     memory user(g.weightsUser(), cpuEngine(), dw.data);
-    memory& target = e->scratch ? *e->scratch : user;
+    const bool direct = e->pd.diff_weights_desc() == g.weightsUser();
+    memory target = direct ? user : scratchMemory("ww" + key, e->pd.diff_weights_desc());
     e->prim.execute(cpuStream(), {{DNNL_ARG_SRC, src}, {DNNL_ARG_DIFF_DST, diffDst}, {DNNL_ARG_DIFF_WEIGHTS, target}});
-    if (e->scratch) reorder(*e->scratch, user).execute(cpuStream(), *e->scratch, user);
+    if (!direct) reorder(target, user).execute(cpuStream(), target, user);
     cpuStream().wait();
-    napi_value r;
-    std::string name = implName(e->pd);
-    napi_create_string_utf8(env, name.c_str(), name.size(), &r);
-    return r;
+    return implResult(env, e->pd);
   } catch (const dnnl::error& err) {
     napi_throw_error(env, "NATIVE_CPU_ONEDNN", (std::string(err.what()) + " [geometry " + g.key() + "]").c_str());
     return nullptr;
@@ -392,6 +497,31 @@ napi_value Matmul(napi_env env, napi_callback_info info) {
   if ((batchA != batch && batchA != 1) || (batchB != batch && batchB != 1) || a.length < size_t(batchA * m * k) ||
       b.length < size_t(batchB * k * n) || c.length < size_t(batch * m * n)) {
     napi_throw_type_error(env, "NATIVE_CPU_ARGUMENTS", "matmul: sizes do not match");
+    return nullptr;
+  }
+  if (computeType() == dt::bf16) {
+    // bf16 operands, f32 accumulation and result: oneDNN's matmul primitive (sgemm has no bf16 form).
+    try {
+      std::string key = std::to_string(batchA) + "," + std::to_string(batchB) + "," + std::to_string(m) + "," + std::to_string(k) + "," +
+                        std::to_string(n) + (ta ? "T" : "N") + (tb ? "T" : "N");
+      // The callers' row-major layouts, transposes as strides.
+      memory::desc userA({batchA, m, k}, dt::f32, ta ? memory::dims{m * k, 1, m} : memory::dims{m * k, k, 1});
+      memory::desc userB({batchB, k, n}, dt::f32, tb ? memory::dims{k * n, 1, k} : memory::dims{k * n, n, 1});
+      memory::desc userC({batch, m, n}, dt::f32, tag::abc);
+      auto& e = threadState().matmulCache[key];
+      if (!e) {
+        auto d = matmul::desc(memory::desc({batchA, m, k}, dt::bf16, tag::any), memory::desc({batchB, k, n}, dt::bf16, tag::any), userC);
+        auto pd = matmul::primitive_desc(d, cpuEngine());
+        e = std::make_shared<MatmulEntry>(MatmulEntry{pd, matmul(pd)});
+      }
+      memory srcA = operand("ma" + key, e->pd.src_desc(), userA, a.data);
+      memory srcB = operand("mb" + key, e->pd.weights_desc(), userB, b.data);
+      memory dst(userC, cpuEngine(), c.data);
+      e->prim.execute(cpuStream(), {{DNNL_ARG_SRC, srcA}, {DNNL_ARG_WEIGHTS, srcB}, {DNNL_ARG_DST, dst}});
+      cpuStream().wait();
+    } catch (const dnnl::error& err) {
+      napi_throw_error(env, "NATIVE_CPU_ONEDNN", (std::string("bf16 matmul: ") + err.what()).c_str());
+    }
     return nullptr;
   }
   for (int64_t i = 0; i < batch; i++) {
@@ -826,7 +956,103 @@ napi_value PreluBackward(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
-// info() -> { threads, onednn: "major.minor.patch", isa }
+// squaredNorms(w, g, out[2]): out = [Σw², Σg²] in one pass (double sums, parallel over blocks,
+// combined in block order: deterministic for a given thread count).
+napi_value SquaredNorms(napi_env env, napi_callback_info info) {
+  auto a = getArgs(env, info, 3);
+  Arg w, g, out;
+  if (a.empty() || !getFloat32(env, a[0], &w, false) || !getFloat32(env, a[1], &g, false) || !getFloat32(env, a[2], &out, false) ||
+      g.length != w.length || out.length < 2) {
+    napi_throw_type_error(env, "NATIVE_CPU_ARGUMENTS", "squaredNorms(w, g, out): w and g of one length, out of 2");
+    return nullptr;
+  }
+  const int64_t n = int64_t(w.length);
+  const int64_t block = 65536;
+  const int64_t blocks = (n + block - 1) / block;
+  std::vector<double> sw(blocks, 0.0), sg(blocks, 0.0);
+  const float *pw = w.data, *pg = g.data;
+#pragma omp parallel for schedule(static) if (n > 65536)
+  for (int64_t b = 0; b < blocks; b++) {
+    double a1 = 0, a2 = 0;
+    const int64_t end = std::min(n, (b + 1) * block);
+#pragma omp simd reduction(+ : a1, a2)
+    for (int64_t i = b * block; i < end; i++) {
+      a1 += double(pw[i]) * pw[i];
+      a2 += double(pg[i]) * pg[i];
+    }
+    sw[b] = a1;
+    sg[b] = a2;
+  }
+  double tw = 0, tg = 0;
+  for (int64_t b = 0; b < blocks; b++) {
+    tw += sw[b];
+    tg += sg[b];
+  }
+  out.data[0] = float(tw);
+  out.data[1] = float(tg);
+  return nullptr;
+}
+
+// larsApply(w, g, m, wOut, mOut, [lr, momentum, weightDecay, eta, epsilon, weightNorm, gradientNorm, excluded]):
+// one LARS step in one pass — trust = η‖w‖/(‖g‖ + wd‖w‖ + ε) (1 when a norm is 0), d = trust·(g + wd·w)
+// (excluded: d = g), m' = momentum·m + d, w' = w − lr·m'. The norms are given (a sharded parameter's
+// are all-reduced by the caller).
+napi_value LarsApply(napi_env env, napi_callback_info info) {
+  auto a = getArgs(env, info, 6);
+  Arg w, g, m, wOut, mOut;
+  std::vector<int64_t> unused;
+  if (a.empty() || !getFloat32(env, a[0], &w, false) || !getFloat32(env, a[1], &g, false) || !getFloat32(env, a[2], &m, false) ||
+      !getFloat32(env, a[3], &wOut, false) || !getFloat32(env, a[4], &mOut, false) || g.length != w.length || m.length != w.length ||
+      wOut.length != w.length || mOut.length != w.length) {
+    napi_throw_type_error(env, "NATIVE_CPU_ARGUMENTS", "larsApply(w, g, m, wOut, mOut, params): five arrays of one length");
+    return nullptr;
+  }
+  double p[8];
+  for (uint32_t i = 0; i < 8; i++) {
+    napi_value e;
+    if (napi_get_element(env, a[5], i, &e) != napi_ok || napi_get_value_double(env, e, &p[i]) != napi_ok) {
+      napi_throw_type_error(env, "NATIVE_CPU_ARGUMENTS", "larsApply: params must be [lr, momentum, weightDecay, eta, epsilon, weightNorm, gradientNorm, excluded]");
+      return nullptr;
+    }
+  }
+  const float lr = float(p[0]), momentum = float(p[1]), wd = float(p[2]);
+  const bool excluded = p[7] != 0;
+  // The trust ratio in float32 arithmetic, like the tensor formulation it replaces.
+  const float wn = float(p[5]), gn = float(p[6]);
+  const float ratio = (float(p[3]) * wn) / ((gn + wd * wn) + float(p[4]));
+  const float trust = wn > 0 && gn > 0 ? ratio : 1.f;
+  const int64_t n = int64_t(w.length);
+  const float *pw = w.data, *pg = g.data, *pm = m.data;
+  float *ow = wOut.data, *om = mOut.data;
+#pragma omp parallel for simd schedule(static) if (n > 65536)
+  for (int64_t i = 0; i < n; i++) {
+    const float d = excluded ? pg[i] : trust * (pg[i] + wd * pw[i]);
+    const float next = momentum * pm[i] + d;
+    om[i] = next;
+    ow[i] = pw[i] - lr * next;
+  }
+  return nullptr;
+}
+
+bool bf16Supported() {
+  const cpu_isa isa = get_effective_cpu_isa();
+  return isa == cpu_isa::avx512_core_bf16 || isa == cpu_isa::avx512_core_amx;
+}
+
+std::string isaName() {
+  switch (get_effective_cpu_isa()) {
+    case cpu_isa::sse41: return "SSE4.1";
+    case cpu_isa::avx: return "AVX";
+    case cpu_isa::avx2: return "AVX2";
+    case cpu_isa::avx512_core: return "AVX-512 (no BF16)";
+    case cpu_isa::avx512_core_vnni: return "AVX-512 VNNI (no BF16)";
+    case cpu_isa::avx512_core_bf16: return "AVX-512 BF16";
+    case cpu_isa::avx512_core_amx: return "AMX";
+    default: return "an ISA without AVX-512 BF16";
+  }
+}
+
+// info() -> { threads, onednn: "major.minor.patch", isa, bf16 }
 napi_value Info(napi_env env, napi_callback_info) {
   napi_value o, v;
   napi_create_object(env, &o);
@@ -836,7 +1062,34 @@ napi_value Info(napi_env env, napi_callback_info) {
   std::string s = std::to_string(ver->major) + "." + std::to_string(ver->minor) + "." + std::to_string(ver->patch);
   napi_create_string_utf8(env, s.c_str(), s.size(), &v);
   napi_set_named_property(env, o, "onednn", v);
+  const std::string isa = isaName();
+  napi_create_string_utf8(env, isa.c_str(), isa.size(), &v);
+  napi_set_named_property(env, o, "isa", v);
+  napi_get_boolean(env, bf16Supported(), &v);
+  napi_set_named_property(env, o, "bf16", v);
+  napi_get_boolean(env, threadState().bf16, &v);
+  napi_set_named_property(env, o, "bf16Active", v);
   return o;
+}
+
+// setPrecision('fp32' | 'bf16'): this thread's convolutions and matmuls; 'bf16' needs a CPU oneDNN runs
+// bf16 on (AVX-512 BF16 or AMX) — throws NATIVE_CPU_NO_BF16 naming what the CPU has otherwise.
+napi_value SetPrecision(napi_env env, napi_callback_info info) {
+  auto a = getArgs(env, info, 1);
+  char name[16] = {0};
+  size_t length = 0;
+  if (a.empty() || napi_get_value_string_utf8(env, a[0], name, sizeof name, &length) != napi_ok ||
+      (std::string(name) != "fp32" && std::string(name) != "bf16")) {
+    napi_throw_type_error(env, "NATIVE_CPU_ARGUMENTS", "setPrecision(precision): precision must be 'fp32' or 'bf16'");
+    return nullptr;
+  }
+  const bool bf16 = std::string(name) == "bf16";
+  if (bf16 && !bf16Supported()) {
+    napi_throw_error(env, "NATIVE_CPU_NO_BF16", (std::string("bf16 needs a CPU with AVX-512 BF16 (avx512_bf16) or AMX; this one runs oneDNN at ") + isaName()).c_str());
+    return nullptr;
+  }
+  threadState().bf16 = bf16;
+  return nullptr;
 }
 
 napi_value SetThreads(napi_env env, napi_callback_info info) {
@@ -855,6 +1108,7 @@ napi_value Init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"conv2dForward", nullptr, Conv2dForward, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"conv2dBackwardData", nullptr, Conv2dBackwardData, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"depthwiseConv2dForward", nullptr, DepthwiseConv2dForward, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"conv2dBackwardWeightsGemm", nullptr, Conv2dBackwardWeightsGemm, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"conv2dBackwardWeights", nullptr, Conv2dBackwardWeights, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"conv2dForwardIm2col", nullptr, Conv2dForwardIm2col, nullptr, nullptr, nullptr, napi_default, nullptr},
@@ -869,8 +1123,11 @@ napi_value Init(napi_env env, napi_value exports) {
       {"batchNormTrainingForward", nullptr, BatchNormTrainingForward, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"batchNormTrainingBackward", nullptr, BatchNormTrainingBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"preluBackward", nullptr, PreluBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"squaredNorms", nullptr, SquaredNorms, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"larsApply", nullptr, LarsApply, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"setPrecision", nullptr, SetPrecision, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   return exports;

@@ -1,7 +1,7 @@
-import * as tf from '@tensorflow/tfjs-core';
+import type * as tf from '@tensorflow/tfjs-core';
 import { loadAddon, type NativeAddon } from './load-addon';
 import type { KernelArgs } from './kernels/common';
-import { makeConv2D, makeConv2DBackpropFilter, makeConv2DBackpropInput, makeFusedConv2D } from './kernels/conv2d';
+import { makeConv2D, makeConv2DBackpropFilter, makeConv2DBackpropInput, makeDepthwiseConv2D, makeFusedConv2D } from './kernels/conv2d';
 import { makeBatchMatMul, makeFusedMatMul } from './kernels/matmul';
 import { makeBinary, makeFusedBatchNorm, makeGreater, makePrelu, makeReduce, makeSelect, makeSquare } from './kernels/elementwise';
 
@@ -14,6 +14,7 @@ export const NATIVE_KERNELS: readonly { kernelName: string; make: Maker }[] = [
   { kernelName: 'FusedConv2D', make: makeFusedConv2D },
   { kernelName: 'Conv2DBackpropInput', make: makeConv2DBackpropInput },
   { kernelName: 'Conv2DBackpropFilter', make: makeConv2DBackpropFilter },
+  { kernelName: 'DepthwiseConv2dNative', make: makeDepthwiseConv2D },
   { kernelName: 'BatchMatMul', make: makeBatchMatMul },
   { kernelName: '_FusedMatMul', make: makeFusedMatMul },
   // What a profile of an IResNet training step showed next: BatchNorm's per-channel statistics and

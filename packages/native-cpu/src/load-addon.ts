@@ -5,8 +5,19 @@ import { fileURLToPath } from 'node:url';
 
 /** The functions of build/Release/bigface_native_cpu.node (native/addon.cc). */
 export interface NativeAddon {
-  conv2dForward(x: Float32Array, filter: Float32Array, bias: Float32Array | null, y: Float32Array, geometry: number[]): string;
+  /** y = conv(x) + bias, then PReLU with `alpha` (per output channel or one slope), then + residual: one oneDNN primitive with post-ops. */
+  conv2dForward(
+    x: Float32Array,
+    filter: Float32Array,
+    bias: Float32Array | null,
+    y: Float32Array,
+    geometry: number[],
+    alpha?: Float32Array | null,
+    residual?: Float32Array | null,
+  ): string;
   conv2dBackwardData(dy: Float32Array, filter: Float32Array, dx: Float32Array, geometry: number[]): string;
+  /** tfjs's depthwise convolution (filter [KH, KW, C, M]) as a grouped oneDNN convolution. */
+  depthwiseConv2dForward(x: Float32Array, filter: Float32Array, y: Float32Array, geometry: number[], multiplier: number): string;
   conv2dBackwardWeightsGemm(x: Float32Array, dy: Float32Array, dw: Float32Array, geometry: number[]): string;
   conv2dBackwardWeights(x: Float32Array, dy: Float32Array, dw: Float32Array, geometry: number[]): string;
   conv2dForwardIm2col(x: Float32Array, filter: Float32Array, y: Float32Array, geometry: number[]): void;
@@ -38,9 +49,15 @@ export interface NativeAddon {
     channels: number,
     epsilon: number,
   ): void;
+  /** [Σw², Σg²] in one pass (double sums). */
+  squaredNorms(w: Float32Array, g: Float32Array, out: Float32Array): void;
+  /** One LARS step in one pass; params [lr, momentum, weightDecay, eta, epsilon, weightNorm, gradientNorm, excluded]. */
+  larsApply(w: Float32Array, g: Float32Array, m: Float32Array, wOut: Float32Array, mOut: Float32Array, params: number[]): void;
   preluBackward(dy: Float32Array, x: Float32Array, alpha: Float32Array, alphaMode: number, dx: Float32Array, dalpha: Float32Array, channels: number): void;
-  info(): { threads: number; onednn: string };
+  info(): { threads: number; onednn: string; isa: string; bf16: boolean; bf16Active: boolean };
   setThreads(threads: number): void;
+  /** This thread's convolutions and matmuls: fp32, or bf16 operands with fp32 accumulation (throws NATIVE_CPU_NO_BF16 without CPU support). */
+  setPrecision(precision: 'fp32' | 'bf16'): void;
 }
 
 export type AddonLoad = { addon: NativeAddon; path: string } | { addon: undefined; reason: string };

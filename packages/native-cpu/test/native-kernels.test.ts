@@ -5,7 +5,7 @@ import '@tensorflow/tfjs-backend-cpu';
 // Gradients for the autodiff reference (tfjs-core alone registers none).
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { nativeCpuStatus, registerNativeCpuKernels, unregisterNativeCpuKernels } from '../src/index';
+import { nativeCpuStatus, nativePrecision, registerNativeCpuKernels, setNativePrecision, unregisterNativeCpuKernels } from '../src/index';
 
 const status = nativeCpuStatus();
 const skipReason = status.available ? '' : ` (SKIPPED: addon not built: ${status.reason})`;
@@ -14,9 +14,9 @@ if (!status.available && process.env.CI) {
 }
 
 const ALL_KERNELS = [
-  'Conv2D', 'FusedConv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'BatchMatMul', '_FusedMatMul',
+  'Conv2D', 'FusedConv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'DepthwiseConv2dNative', 'BatchMatMul', '_FusedMatMul',
   'Add', 'Sub', 'Multiply', 'RealDiv', 'Sum', 'Mean', 'Square', 'Prelu', 'Greater', 'Select', 'FusedBatchNorm',
-  'BigFaceBatchNormTraining', 'BigFaceBatchNormTrainingGrad', 'BigFacePreluGrad',
+  'BigFaceBatchNormTraining', 'BigFaceBatchNormTrainingGrad', 'BigFacePreluGrad', 'BigFaceConv2DResidual', 'BigFaceSquaredNorms', 'BigFaceLarsApply',
 ];
 
 /** mulberry32: a seeded generator for test shapes and values. */
@@ -32,7 +32,7 @@ function generator(seed: number) {
   return {
     next,
     int: (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1)),
-    pick: <T>(items: readonly T[]) => items[Math.floor(next() * items.length)],
+    pick: <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!,
     tensor: (shape: number[]) => {
       const values = new Float32Array(shape.reduce((x, y) => x * y, 1));
       for (let i = 0; i < values.length; i++) values[i] = next() * 2 - 1;
@@ -50,14 +50,14 @@ function compare(compute: () => tf.Tensor[]): number[] {
   expect(registerNativeCpuKernels()).toEqual(ALL_KERNELS);
   const native = tf.tidy(compute);
   const errors = js.map((reference, i) => {
-    expect(native[i].shape).toEqual(reference.shape);
+    expect(native[i]!.shape).toEqual(reference.shape);
     const a = reference.dataSync();
-    const b = native[i].dataSync();
+    const b = native[i]!.dataSync();
     let scale = 1e-6;
     let worst = 0;
     for (let j = 0; j < a.length; j++) {
-      scale = Math.max(scale, Math.abs(a[j]));
-      worst = Math.max(worst, Math.abs(a[j] - b[j]));
+      scale = Math.max(scale, Math.abs(a[j]!));
+      worst = Math.max(worst, Math.abs(a[j]! - b[j]!));
     }
     return worst / scale;
   });
@@ -97,13 +97,13 @@ describe.skipIf(!status.available)(`native cpu kernels vs tfjs's JS kernels${ski
   });
 
   it('registers the six kernels, idempotently, keeping the stock setup and restoring the stock functions', () => {
-    const stock = tf.getKernel('Conv2D', 'cpu')!.kernelFunc;
+    const stock = tf.getKernel('Conv2D', 'cpu').kernelFunc;
     const names = registerNativeCpuKernels();
     expect(names).toEqual(ALL_KERNELS);
     expect(registerNativeCpuKernels()).toEqual(names);
-    expect(tf.getKernel('Conv2D', 'cpu')!.kernelFunc).not.toBe(stock);
+    expect(tf.getKernel('Conv2D', 'cpu').kernelFunc).not.toBe(stock);
     expect(unregisterNativeCpuKernels()).toEqual(names);
-    expect(tf.getKernel('Conv2D', 'cpu')!.kernelFunc).toBe(stock);
+    expect(tf.getKernel('Conv2D', 'cpu').kernelFunc).toBe(stock);
     // The fused training kernels are additions: gone again after unregistering.
     expect(tf.getKernel('BigFaceBatchNormTraining', 'cpu')).toBeUndefined();
   });
@@ -166,7 +166,7 @@ describe.skipIf(!status.available)(`native cpu kernels vs tfjs's JS kernels${ski
       const transposeA = trial % 2 === 1;
       const transposeB = trial % 4 >= 2;
       const [m, k, n] = [g.int(1, 9), g.int(1, 9), g.int(1, 9)];
-      const batch = g.pick([[], [3], [2, 2]]);
+      const batch: number[] = g.pick([[], [3], [2, 2]]);
       const broadcastA = batch.length > 0 && trial % 8 === 4;
       const aShape = [...(broadcastA ? [] : batch), ...(transposeA ? [k, m] : [m, k])];
       const bShape = [...batch, ...(transposeB ? [n, k] : [k, n])];
@@ -206,7 +206,7 @@ describe.skipIf(!status.available)(`native cpu kernels vs tfjs's JS kernels${ski
     const g = generator(6);
     for (let trial = 0; trial < 12; trial++) {
       const shape = [g.int(1, 4), g.int(8, 20), g.int(8, 20), g.int(3, 17)];
-      const channels = shape[3];
+      const channels = shape[3]!;
       const x = g.tensor(shape);
       const full = g.tensor(shape);
       const perChannel = g.tensor(trial % 2 === 0 ? [channels] : [1, 1, 1, channels]);
@@ -229,7 +229,7 @@ describe.skipIf(!status.available)(`native cpu kernels vs tfjs's JS kernels${ski
         tf.batchNorm(x, tf.reshape(perChannel, [channels]), positive, tf.reshape(perChannel, [channels]), positive, 1e-3),
         tf.batchNorm(x, scalar, tf.abs(scalar), undefined, undefined, 1e-5),
       ]);
-      errors.forEach((error, i) => expect(error, `output ${i} of ${JSON.stringify(shape)}`).toBeLessThan(2e-6));
+      errors.forEach((error, i) => { expect(error, `output ${i} of ${JSON.stringify(shape)}`).toBeLessThan(2e-6); });
       tf.dispose([x, full, perChannel, scalar, positive, perRow, rows2d, norms2d, centres, centreNorms]);
     }
   });
@@ -238,7 +238,7 @@ describe.skipIf(!status.available)(`native cpu kernels vs tfjs's JS kernels${ski
     const g = generator(9);
     const shapes = [[1, 5, 7, 3], [2, 9, 9, 16], [3, 4, 6, 33], [64, 17], [1, 2, 2, 5]];
     for (const shape of shapes) {
-      const channels = shape[shape.length - 1];
+      const channels = shape[shape.length - 1]!;
       const axes = shape.slice(0, -1).map((_, i) => i);
       // Offset and scaled inputs: a mean far from 0 tests the variance's cancellation.
       const x = tf.add(tf.mul(g.tensor(shape), 3), 2);
@@ -264,7 +264,7 @@ describe.skipIf(!status.available)(`native cpu kernels vs tfjs's JS kernels${ski
       });
       registerNativeCpuKernels();
       const fused = tf.tidy(() => {
-        const run = (name: string, inputs: tf.NamedTensorMap, attrs = {}) => tf.engine().runKernel(name, inputs, attrs) as unknown as tf.Tensor[];
+        const run = (name: string, inputs: tf.NamedTensorMap, attrs = {}) => tf.engine().runKernel(name, inputs, attrs) as unknown as [tf.Tensor, tf.Tensor, tf.Tensor];
         const [y, mean, variance] = run('BigFaceBatchNormTraining', { x, scale: gamma, offset: beta }, { epsilon });
         const [dx, dGamma, dBeta] = run('BigFaceBatchNormTrainingGrad', { dy: weights, x, mean, variance, scale: gamma }, { epsilon });
         const [pdx, pda] = run('BigFacePreluGrad', { dy: weights, x, alpha });
@@ -272,14 +272,14 @@ describe.skipIf(!status.available)(`native cpu kernels vs tfjs's JS kernels${ski
         return [y, mean, variance, dx, dGamma, dBeta, pdx, pda, sdx, sda];
       });
       fused.forEach((tensor, i) => {
-        expect(tensor.shape, `output ${i} of ${JSON.stringify(shape)}`).toEqual(reference[i].shape);
-        const a = reference[i].dataSync();
+        expect(tensor.shape, `output ${i} of ${JSON.stringify(shape)}`).toEqual(reference[i]!.shape);
+        const a = reference[i]!.dataSync();
         const b = tensor.dataSync();
         let scale = 1e-6;
         let worst = 0;
         for (let j = 0; j < a.length; j++) {
-          scale = Math.max(scale, Math.abs(a[j]));
-          worst = Math.max(worst, Math.abs(a[j] - b[j]));
+          scale = Math.max(scale, Math.abs(a[j]!));
+          worst = Math.max(worst, Math.abs(a[j]! - b[j]!));
         }
         // float32 sums in a different order (ours: double accumulators): a few ulps of the largest value.
         expect(worst / scale, `output ${i} of ${JSON.stringify(shape)}`).toBeLessThan(1e-5);
@@ -287,6 +287,80 @@ describe.skipIf(!status.available)(`native cpu kernels vs tfjs's JS kernels${ski
       tf.dispose([...reference, ...fused]);
       expect(tf.memory().numTensors).toBe(before);
       tf.dispose([x, gamma, beta, alpha, scalarAlpha, weights]);
+    }
+  });
+
+  it('BigFaceConv2DResidual: conv + bias + residual in one kernel equals conv2d, bias and add on the JS kernels', () => {
+    const g = generator(11);
+    for (let trial = 0; trial < 6; trial++) {
+      const { xShape, filterShape, strides, pad } = randomConv(g, false);
+      const x = g.tensor(xShape);
+      const filter = g.tensor(filterShape);
+      const bias = g.tensor([filterShape[3]]);
+      const outShape = tf.conv2d(x, filter, strides, pad).shape;
+      // A residual that varies over every position (a constant one would hide a wrong layout).
+      const residual = g.tensor(outShape);
+      const errors = compare(() => [
+        tf.getKernel('BigFaceConv2DResidual', 'cpu')
+          ? (tf.engine().runKernel('BigFaceConv2DResidual', { x, filter, bias, residual }, { strides, pad, dataFormat: 'NHWC', dilations: 1 }) as tf.Tensor)
+          : tf.add(tf.add(tf.conv2d(x, filter, strides, pad), bias), residual),
+      ]);
+      expect(errors[0], JSON.stringify({ xShape, filterShape, strides, pad })).toBeLessThan(1e-5);
+      tf.dispose([x, filter, bias, residual]);
+    }
+  });
+
+  it.skipIf(!status.available || !status.bf16)('bf16 precision: convolutions (forward, both gradients) and matmuls within bf16 rounding of fp32; fp32 again after', () => {
+    const g = generator(12);
+    expect(nativePrecision()).toBe('fp32');
+    for (let trial = 0; trial < 4; trial++) {
+      const { xShape, filterShape, strides, pad } = randomConv(g, false);
+      const x = g.tensor(xShape);
+      const filter = g.tensor(filterShape);
+      const a = g.tensor([3, 37, 29]);
+      const b = g.tensor([3, 29, 41]);
+      const dy = tf.conv2d(x, filter, strides, pad);
+      const run = () => tf.tidy(() => [
+        tf.conv2d(x, filter, strides, pad),
+        tf.conv2dTranspose(dy, filter, xShape as [number, number, number, number], strides, pad),
+        tf.grad((w: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(x, w as tf.Tensor4D, strides, pad), dy)))(filter),
+        tf.matMul(a, b),
+        tf.matMul(b, a, true, true),
+      ]);
+      const full = run();
+      setNativePrecision('bf16');
+      const half = run();
+      setNativePrecision('fp32');
+      half.forEach((tensor, i) => {
+        const p = full[i]!.dataSync();
+        const q = tensor.dataSync();
+        let scale = 1e-6;
+        let worst = 0;
+        for (let j = 0; j < p.length; j++) {
+          scale = Math.max(scale, Math.abs(p[j]!));
+          worst = Math.max(worst, Math.abs(p[j]! - q[j]!));
+        }
+        // bf16 keeps 8 significant bits (relative rounding 2^-9 per operand); sums in fp32: seen ≤ 4e-3.
+        expect(worst / scale, `output ${i}, ${JSON.stringify({ xShape, filterShape })}`).toBeLessThan(2e-2);
+        expect(worst, `output ${i} must differ: bf16 really ran`).toBeGreaterThan(0);
+      });
+      tf.dispose([...full, ...half, x, filter, a, b, dy]);
+    }
+    expect(nativePrecision()).toBe('fp32');
+  });
+
+  it('DepthwiseConv2dNative: random shapes, channel multipliers, strides, paddings, dilations, batches', () => {
+    const g = generator(13);
+    for (let trial = 0; trial < 12; trial++) {
+      const { xShape, filterShape, strides, dilations, pad } = randomConv(g, true);
+      const multiplier = g.int(1, 3);
+      const depthwiseFilter = [filterShape[0], filterShape[1], xShape[3], multiplier];
+      const x = g.tensor(xShape);
+      const filter = g.tensor(depthwiseFilter);
+      // tfjs allows strides > 1 only without dilation, as for conv2d.
+      const errors = compare(() => [tf.depthwiseConv2d(x, filter as tf.Tensor4D, strides, pad as 'same', 'NHWC', dilations)]);
+      expect(errors[0], JSON.stringify({ xShape, depthwiseFilter, strides, dilations, pad })).toBeLessThan(1e-5);
+      tf.dispose([x, filter]);
     }
   });
 });

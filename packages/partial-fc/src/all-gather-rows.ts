@@ -1,7 +1,9 @@
 import { tf, type Communicator } from '@bigface/backend';
 
-/** Row counts per rank recorded by {@link allGatherRows}, to send gradients back to their owners. */
+/** What {@link allGatherRows} returns: the gathered matrix and where each rank's rows are in it. */
 export interface GatheredRows {
+  /** [ΣB_r, D], differentiable: its gradient returns to each rank for its own rows. */
+  rows: tf.Tensor2D;
   /** Rows contributed by each rank, in rank order. */
   rowCounts: number[];
   /** Index of this rank's first row in the gathered matrix. */
@@ -13,12 +15,9 @@ export interface GatheredRows {
  * backward pass sums each gathered row's gradient over all ranks (reduce-scatter) and returns to
  * every rank the gradient of its own rows. Every rank must call it at the same point.
  */
-export function allGatherRows(
-  communicator: Communicator,
-  x: tf.Tensor2D,
-  info: Partial<GatheredRows> = {},
-): tf.Tensor2D {
+export function allGatherRows(communicator: Communicator, x: tf.Tensor2D): GatheredRows {
   const columns = x.shape[1];
+  const info = { rowCounts: [] as number[], offset: 0 };
   const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const input = args[0] as tf.Tensor;
     const gathered = communicator.allGatherV(input.dataSync() as Float32Array);
@@ -39,5 +38,6 @@ export function allGatherRows(
       },
     };
   });
-  return op(x) as tf.Tensor2D;
+  const rows = op(x) as tf.Tensor2D;
+  return { rows, ...info };
 }

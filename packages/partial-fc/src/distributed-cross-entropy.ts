@@ -9,6 +9,12 @@ export interface CrossEntropyStatistics {
   accuracy: number;
 }
 
+/** A distributed cross-entropy: the differentiable loss and its statistics. */
+export interface CrossEntropyResult extends CrossEntropyStatistics {
+  /** Mean cross-entropy over labelled rows: the same value on every rank. */
+  loss: tf.Scalar;
+}
+
 /**
  * Softmax cross-entropy over classes split across ranks, without any rank holding all logits.
  *
@@ -25,12 +31,13 @@ export function distributedCrossEntropy(
   logits: tf.Tensor2D,
   localLabels: Int32Array,
   labelled: Uint8Array,
-  statistics: Partial<CrossEntropyStatistics> = {},
-): tf.Scalar {
+): CrossEntropyResult {
+  let statistics: CrossEntropyStatistics = { labelledRows: 0, accuracy: 0 };
   const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const z = args[0] as tf.Tensor2D;
     (args[1] as tf.GradSaveFunc)([z]);
-    const softmax = distributedSoftmax(communicator, z, localLabels, labelled, statistics);
+    const softmax = distributedSoftmax(communicator, z, localLabels, labelled);
+    statistics = softmax.statistics;
     return {
       value: tf.scalar(softmax.loss),
       // tidy: a customGrad's gradFunc is not tidied by the engine, and every [B, C_r] temporary
@@ -38,7 +45,8 @@ export function distributedCrossEntropy(
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.tidy(() => softmaxGradient(saved[0] as tf.Tensor2D, softmax, localLabels, labelled, dy)),
     };
   });
-  return op(logits) as tf.Scalar;
+  const loss = op(logits) as tf.Scalar;
+  return { loss, ...statistics };
 }
 
 /** The all-reduced softmax statistics of one evaluation, kept for the backward pass. */
@@ -50,18 +58,19 @@ export interface DistributedSoftmax {
   /** S: Σ exp(z − M) over all ranks. */
   sumExp: Float32Array;
   labelledRows: number;
+  /** Labelled rows and top-1 accuracy. */
+  statistics: CrossEntropyStatistics;
 }
 
 /**
  * The collective part of {@link distributedCrossEntropy} on this rank's logits `z` [B, C_r]:
- * all-reduces of the row max, the row sum of exp and the target logit; fills `statistics`.
+ * all-reduces of the row max, the row sum of exp and the target logit.
  */
 export function distributedSoftmax(
   communicator: Communicator,
   z: tf.Tensor2D,
   localLabels: Int32Array,
   labelled: Uint8Array,
-  statistics: Partial<CrossEntropyStatistics>,
 ): DistributedSoftmax {
   const [rows, columns] = z.shape;
   // Called inside a customGrad's forward function: the engine tidies its temporaries.
@@ -94,9 +103,8 @@ export function distributedSoftmax(
     total += Math.log(sumExp[i] as number) + (rowMax[i] as number) - (target[i] as number);
     hits += (correct[i] as number) > 0 ? 1 : 0;
   }
-  statistics.labelledRows = labelledRows;
-  statistics.accuracy = labelledRows > 0 ? hits / labelledRows : 0;
-  return { loss: labelledRows > 0 ? total / labelledRows : 0, rowMax, sumExp, labelledRows };
+  const statistics = { labelledRows, accuracy: labelledRows > 0 ? hits / labelledRows : 0 };
+  return { loss: labelledRows > 0 ? total / labelledRows : 0, rowMax, sumExp, labelledRows, statistics };
 }
 
 /** 1/labelledRows on labelled rows, 0 on the others (they add nothing to the loss), [B]. */

@@ -1,8 +1,8 @@
 import { Rng, SingleCommunicator, initBackend, tf } from '@bigface/backend';
-import { arcFace, combinedMargin, cosFace, type MarginFunction } from '@bigface/margin-losses';
+import { arcFace, combinedMargin, cosFace, type TargetMargin } from '@bigface/margin-losses';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { relativeError } from '../test/relative-error';
-import { distributedCrossEntropy, type CrossEntropyStatistics } from './distributed-cross-entropy';
+import { distributedCrossEntropy, type CrossEntropyResult, type CrossEntropyStatistics } from './distributed-cross-entropy';
 import { distributedMarginCrossEntropy } from './distributed-margin-cross-entropy';
 
 beforeAll(async () => {
@@ -17,17 +17,22 @@ const cosines = Array.from({ length: rows * columns }, () => 0.9 * Math.tanh(rng
 const labels = Int32Array.from([2, -1, 0, 8, 5, -1]);
 const labelled = Uint8Array.from(labels, (label) => (label >= 0 ? 1 : 0));
 
-type Head = (cosine: tf.Tensor2D, statistics: Partial<CrossEntropyStatistics>) => tf.Scalar;
+type Head = (cosine: tf.Tensor2D) => CrossEntropyResult;
 
 function lossAndGradient(head: Head) {
-  return tf.tidy(() => {
-    const statistics: Partial<CrossEntropyStatistics> = {};
-    const { value, grad } = tf.valueAndGrad((c: tf.Tensor) => head(c as tf.Tensor2D, statistics))(tf.tensor2d(cosines, [rows, columns]));
-    return { loss: value.dataSync()[0]!, gradient: Array.from(grad.dataSync()), statistics };
+  let statistics: CrossEntropyStatistics | undefined;
+  const result = tf.tidy(() => {
+    const { value, grad } = tf.valueAndGrad((c: tf.Tensor) => {
+      const { loss, ...rest } = head(c as tf.Tensor2D);
+      statistics = rest;
+      return loss;
+    })(tf.tensor2d(cosines, [rows, columns]));
+    return { loss: value.dataSync()[0]!, gradient: Array.from(grad.dataSync()) };
   });
+  return { ...result, statistics };
 }
 
-const margins: Array<[string, MarginFunction]> = [
+const margins: Array<[string, TargetMargin]> = [
   ['cosFace s = 64, m = 0.4', cosFace({ s: 64, m: 0.4 })],
   ['arcFace s = 64, m = 0.5', arcFace({ s: 64, m: 0.5 })],
   ['combinedMargin s = 32, m1 = 1.2, m2 = 0.3, m3 = 0.2', combinedMargin({ s: 32, m1: 1.2, m2: 0.3, m3: 0.2 })],
@@ -39,10 +44,8 @@ describe('distributedMarginCrossEntropy', () => {
       const communicator = new SingleCommunicator();
       const before = tf.memory().numTensors;
       // Independent path: the margin-losses margin on all [B, C] logits, autodiff through it.
-      const expected = lossAndGradient((c, statistics) =>
-        distributedCrossEntropy(communicator, margin(c, tf.tensor1d(labels, 'int32')), labels, labelled, statistics),
-      );
-      const actual = lossAndGradient((c, statistics) => distributedMarginCrossEntropy(communicator, c, margin, labels, labelled, statistics));
+      const expected = lossAndGradient((c) => distributedCrossEntropy(communicator, margin(c, tf.tensor1d(labels, 'int32')), labels, labelled));
+      const actual = lossAndGradient((c) => distributedMarginCrossEntropy(communicator, c, margin, labels, labelled));
       expect(Math.abs(actual.loss - expected.loss)).toBeLessThanOrEqual(1e-6 * Math.abs(expected.loss));
       expect(relativeError(actual.gradient, expected.gradient)).toBeLessThan(1e-6);
       // Unlabeled rows get no gradient at all.
@@ -59,9 +62,9 @@ describe('distributedMarginCrossEntropy', () => {
     const wide = Int32Array.from({ length: 64 }, (_, i) => (i % 5 === 4 ? -1 : (i * 577) % 4096));
     const wideLabelled = Uint8Array.from(wide, (label) => (label >= 0 ? 1 : 0));
     const matrixBytes = 64 * 4096 * 4;
-    const peak = async (head: (c: tf.Tensor2D) => tf.Scalar) => {
+    const peak = async (head: (c: tf.Tensor2D) => CrossEntropyResult) => {
       const profile = await tf.profile(() => {
-        const { value, grad } = tf.valueAndGrad((c: tf.Tensor) => head(c as tf.Tensor2D))(cosine);
+        const { value, grad } = tf.valueAndGrad((c: tf.Tensor) => head(c as tf.Tensor2D).loss)(cosine);
         tf.dispose([value, grad]);
       });
       return profile.peakBytes / matrixBytes;

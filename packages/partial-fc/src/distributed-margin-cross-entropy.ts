@@ -1,44 +1,42 @@
 import { tf, type Communicator } from '@bigface/backend';
-import { type MarginFunction } from '@bigface/margin-losses';
-import { distributedSoftmax, rowWeights, softmaxLogSumExp, type CrossEntropyStatistics } from './distributed-cross-entropy';
+import type { TargetMargin } from '@bigface/margin-losses';
+import { distributedSoftmax, rowWeights, softmaxLogSumExp, type CrossEntropyResult } from './distributed-cross-entropy';
 
 /**
  * `distributedCrossEntropy(margin(cosine, localLabels))` computed with few [B, C_r] tensors alive:
  * what PartialFC runs on every rank.
  *
- * A {@link MarginFunction} changes each row's target logit only and scales every other logit by
- * s (its contract), so the margin is evaluated on a [B, 2] matrix — each row's target cosine and
- * the constant 1, whose outputs are the margined target logit and s — and the softmax takes
- * `z = s·cosine` with each target entry replaced, in one custom-gradient op. The values are those
- * of the margin applied to the whole shard (the same arithmetic on the same numbers), but autodiff
+ * The margin is a {@link TargetMargin}: it changes each row's target logit as a function of the
+ * target cosine only and scales every other logit by one `scale` — so the softmax takes
+ * `z = scale·cosine` with each target entry replaced by `margin.targetLogit(target cosine)`, in one
+ * custom-gradient op. The values are those of the margin applied to the whole shard, but autodiff
  * through the margin no longer keeps a dozen [B, C_r] copies and gradients alive until the end of
  * the backward pass (at W = 4 they outweighed the centre shard: B_global·C_r does not shrink with W).
  *
  * `cosine` [B, C_r] are this rank's columns; `localLabels[i]` is the target's column in this shard
  * or −1 (target on another rank, or unlabeled); `labelled[i]` says whether row i has a target on
- * some rank. Collective: every rank calls it at the same point.
+ * some rank. Collective: every rank calls it at the same point. Returns the loss and its statistics.
  *
  * @example
- * const cosine = shardCosine(allGatherRows(communicator, embeddings), head.weight);
- * const loss = distributedMarginCrossEntropy(communicator, cosine, cosFace({ s: 64, m: 0.4 }), localLabels, labelled);
+ * const { rows } = allGatherRows(communicator, embeddings);
+ * const { loss, accuracy } = distributedMarginCrossEntropy(communicator, shardCosine(rows, head.weight), cosFace({ s: 64, m: 0.4 }), localLabels, labelled);
  */
 export function distributedMarginCrossEntropy(
   communicator: Communicator,
   cosine: tf.Tensor2D,
-  margin: MarginFunction,
+  margin: TargetMargin,
   localLabels: Int32Array,
   labelled: Uint8Array,
-  statistics: Partial<CrossEntropyStatistics> = {},
-): tf.Scalar {
+): CrossEntropyResult {
   const targets = targetEntries(localLabels, cosine.shape[1]);
-  return tf.tidy(() => {
+  let statistics = { labelledRows: 0, accuracy: 0 };
+  const loss = tf.tidy(() => {
     const target = targetColumn(cosine, targets); // [B, 1], 0 where the target is not here
-    const compact = tf.concat2d([target, tf.onesLike(target)], 1);
-    const compactLabels = tf.tensor1d(localLabels.map((label) => (label >= 0 ? 0 : -1)), 'int32');
-    const margined = margin(compact, compactLabels); // [B, 2]: the target logit, and s·1
-    const [targetLogits, scale] = tf.split(margined, 2, 1) as [tf.Tensor2D, tf.Tensor2D];
-    return scaledCrossEntropy(communicator, cosine, targetLogits, scale, localLabels, labelled, targets, statistics);
+    const { loss: value, ...rest } = scaledCrossEntropy(communicator, cosine, margin.targetLogit(target), margin.scale, localLabels, labelled, targets);
+    statistics = rest;
+    return value;
   });
+  return { loss, ...statistics };
 }
 
 /** Where each row's local target is, for gathers and scatters of the B target entries. */
@@ -98,44 +96,45 @@ function targetColumn(matrix: tf.Tensor2D, targets: TargetEntries): tf.Tensor2D 
 }
 
 /**
- * Distributed softmax cross-entropy of `z = scale ⊙ cosine` with each row's entry at its local
+ * Distributed softmax cross-entropy of `z = scale · cosine` with each row's entry at its local
  * target replaced by `targetLogits` (rows without a local target are only scaled).
  */
 function scaledCrossEntropy(
   communicator: Communicator,
   cosine: tf.Tensor2D,
   targetLogits: tf.Tensor2D,
-  scale: tf.Tensor2D,
+  scale: number,
   localLabels: Int32Array,
   labelled: Uint8Array,
   targets: TargetEntries,
-  statistics: Partial<CrossEntropyStatistics>,
-): tf.Scalar {
+): CrossEntropyResult {
   const rows = cosine.shape[0];
-  const logits = (c: tf.Tensor2D, t: tf.Tensor2D, s: tf.Tensor2D) =>
-    tf.tidy(() => replaceTargets(tf.mul(c, s) as tf.Tensor2D, targets, tf.gather(tf.reshape(t, [-1]), tf.tensor1d(targets.rows, 'int32')) as tf.Tensor1D));
+  const logits = (c: tf.Tensor2D, t: tf.Tensor2D) =>
+    tf.tidy(() => replaceTargets(tf.mul(c, scale) as tf.Tensor2D, targets, tf.gather(tf.reshape(t, [-1]), tf.tensor1d(targets.rows, 'int32')) as tf.Tensor1D));
+  let statistics = { labelledRows: 0, accuracy: 0 };
   const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
-    const [c, t, s] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
-    (args[3] as tf.GradSaveFunc)([c, t, s]);
-    const softmax = distributedSoftmax(communicator, logits(c, t, s), localLabels, labelled, statistics);
+    const [c, t] = args as [tf.Tensor2D, tf.Tensor2D];
+    (args[2] as tf.GradSaveFunc)([c, t]);
+    const softmax = distributedSoftmax(communicator, logits(c, t), localLabels, labelled);
+    statistics = softmax.statistics;
     return {
       value: tf.scalar(softmax.loss),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
         tf.tidy(() => {
-          const [savedCosine, savedTarget, savedScale] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+          const [savedCosine, savedTarget] = saved as [tf.Tensor2D, tf.Tensor2D];
           // dz = (p − onehot)·w: its target entries go to the target logit, the others (times s) to
           // the cosine. Nested tidies keep ~3 [B, C_r] temporaries alive at once.
           const weight = tf.tidy(() => tf.mul(tf.tensor2d(rowWeights(softmax, labelled), [rows, 1]), dy)); // [B, 1]
           const logSumExp = tf.tensor2d(softmaxLogSumExp(softmax), [rows, 1]);
-          const weightedSoftmax = tf.tidy(() => tf.mul(tf.exp(tf.tidy(() => tf.sub(logits(savedCosine, savedTarget, savedScale), logSumExp))), weight)) as tf.Tensor2D;
+          const weightedSoftmax = tf.tidy(() => tf.mul(tf.exp(tf.tidy(() => tf.sub(logits(savedCosine, savedTarget), logSumExp))), weight)) as tf.Tensor2D;
           const targetSoftmax = gatherTargets(weightedSoftmax, targets); // p_t·w, or 0
           // The target entries set to exactly 0 (they reach the cosine through the margin).
           const offTarget = replaceTargets(weightedSoftmax, targets, tf.zeros([targets.rows.length]));
-          const gradientScale = tf.tidy(() => tf.sum(tf.mul(offTarget, savedCosine), 1, true));
           const gradientTarget = tf.sub(targetSoftmax, tf.mul(weight, tf.tensor2d(targets.present, [rows, 1])));
-          return [tf.mul(offTarget, savedScale), gradientTarget, gradientScale];
+          return [tf.mul(offTarget, scale), gradientTarget];
         }),
     };
   });
-  return op(cosine, targetLogits, scale) as tf.Scalar;
+  const loss = op(cosine, targetLogits) as tf.Scalar;
+  return { loss, ...statistics };
 }

@@ -1,7 +1,7 @@
 import { BigFaceError, Rng, SingleCommunicator, assertArgument, tf, type Communicator, type ParameterGroup } from '@bigface/backend';
-import { cosFace, type MarginFunction } from '@bigface/margin-losses';
+import { cosFace, isTargetMargin, type MarginFunction, type TargetMargin } from '@bigface/margin-losses';
 import { allGatherRows } from './all-gather-rows';
-import { type CrossEntropyStatistics } from './distributed-cross-entropy';
+import type { CrossEntropyStatistics } from './distributed-cross-entropy';
 import { distributedMarginCrossEntropy } from './distributed-margin-cross-entropy';
 import { shardCosine } from './shard-cosine';
 import { shardRange, type ShardRange } from './shard-range';
@@ -14,11 +14,12 @@ export interface PartialFCOptions {
   /** Collectives between the ranks; default a single rank. */
   communicator?: Communicator;
   /**
-   * Margin applied to the cosine logits of this shard; default CosFace s = 64, m = 0.4. As the
-   * {@link MarginFunction} contract says, it may change each row's target logit only and scale the
-   * others by s: PartialFC evaluates it on the target cosines alone ({@link distributedMarginCrossEntropy}).
+   * Margin applied to the cosine logits of this shard; default CosFace s = 64, m = 0.4. It must be a
+   * {@link TargetMargin} (cosFace, arcFace, combinedMargin): it changes each row's target logit only
+   * and scales the others by one s, which is what lets PartialFC evaluate it on the target cosines
+   * alone ({@link distributedMarginCrossEntropy}). A plain function is refused (INVALID_MARGIN).
    */
-  margin?: MarginFunction;
+  margin?: TargetMargin;
   /**
    * Fraction of this shard's centres used per step (PartialFC sampling, An et al. 2021): all
    * centres of the global batch's labels plus seeded random negatives up to `sampleRate·C_r`.
@@ -59,7 +60,7 @@ export class PartialFC {
   readonly numClasses: number;
   readonly embeddingSize: number;
   readonly communicator: Communicator;
-  readonly margin: MarginFunction;
+  readonly margin: TargetMargin;
   readonly sampleRate: number;
   readonly seed: number;
   readonly name: string;
@@ -84,7 +85,15 @@ export class PartialFC {
       'INVALID_ARGUMENT',
       () => `PartialFC: numClasses (${numClasses}) must be at least the world size (${this.communicator.worldSize}) so that every rank owns a class`,
     );
-    this.margin = options.margin ?? cosFace({ s: 64, m: 0.4 });
+    const margin: MarginFunction = options.margin ?? cosFace({ s: 64, m: 0.4 });
+    if (!isTargetMargin(margin)) {
+      throw new BigFaceError(
+        'INVALID_MARGIN',
+        'PartialFC: margin must be a TargetMargin (cosFace, arcFace or combinedMargin of @bigface/margin-losses, or an object with scale and targetLogit): ' +
+          "the sharded softmax applies it to each row's target cosine and scales the other logits by one s; a margin whose other logits depend on the row (AdaFace-like) is not supported",
+      );
+    }
+    this.margin = margin;
     this.sampleRate = sampleRate;
     this.seed = options.seed ?? 0;
     this.name = options.name ?? 'partial_fc';
@@ -121,19 +130,17 @@ export class PartialFC {
     const { columns, shardLabels } = this.selectColumns(globalLabels);
     this.lastSampledRows = columns;
     for (let i = 0; i < rows; i++) labelled[i] = (globalLabels[i] as number) >= 0 ? 1 : 0;
-    const statistics: Partial<CrossEntropyStatistics> = {};
+    let statistics: CrossEntropyStatistics = { labelledRows: 0, accuracy: 0 };
     const loss = tf.tidy(() => {
-      const gathered = allGatherRows(this.communicator, embeddings);
+      const { rows } = allGatherRows(this.communicator, embeddings);
       const centres = columns === undefined ? this.weight : tf.gather(this.weight, tf.tensor1d(columns, 'int32'));
-      const cosine = shardCosine(gathered, centres as tf.Tensor2D);
-      return distributedMarginCrossEntropy(this.communicator, cosine, this.margin, shardLabels, labelled, statistics);
+      const cosine = shardCosine(rows, centres as tf.Tensor2D);
+      const { loss: value, ...rest } = distributedMarginCrossEntropy(this.communicator, cosine, this.margin, shardLabels, labelled);
+      statistics = rest;
+      return value;
     });
     this.step++;
-    return {
-      loss,
-      labelledRows: statistics.labelledRows ?? 0,
-      accuracy: statistics.accuracy ?? 0,
-    };
+    return { loss, ...statistics };
   }
 
   /**
@@ -173,7 +180,7 @@ export class PartialFC {
     }
     chosen.sort((a, b) => a - b);
     const position = new Int32Array(count).fill(-1);
-    chosen.forEach((c, i) => (position[c] = i));
+    chosen.forEach((c, i) => { (position[c] = i); });
     for (let i = 0; i < globalLabels.length; i++) {
       const local = toLocal(globalLabels[i] as number);
       shardLabels[i] = local >= 0 ? (position[local] as number) : -1;

@@ -74,7 +74,7 @@ export function loadPartialFCShard(head: PartialFC, directory: string): Record<s
   }
   const { start, count } = head.shard;
   const D = head.embeddingSize;
-  const assembled = new Map<string, { shape: number[]; data: Float32Array; rowSize: number }>();
+  const assembled = new Map<string, { shape: number[]; data: Float32Array; rowSize: number; rows: number }>();
   let step = 0;
   for (const { file } of files) {
     const path = join(directory, file);
@@ -95,12 +95,18 @@ export function loadPartialFCShard(head: PartialFC, directory: string): Record<s
       const rowSize = tensor.shape.slice(1).reduce((a: number, b: number) => a * b, 1);
       let target = assembled.get(name);
       if (!target) {
-        target = { shape: [count, ...tensor.shape.slice(1)], data: new Float32Array(count * rowSize), rowSize };
+        target = { shape: [count, ...tensor.shape.slice(1)], data: new Float32Array(count * rowSize), rowSize, rows: 0 };
         assembled.set(name, target);
       }
       const source = tensor.data as Float32Array;
       target.data.set(source.subarray((from - savedStart) * rowSize, (to - savedStart) * rowSize), (from - start) * rowSize);
+      target.rows += to - from;
     }
+  }
+  // A tensor some shards lack would leave this rank's rows from them at zero: refuse it.
+  const partial = [...assembled].filter(([, value]) => value.rows !== count).map(([name]) => name);
+  if (partial.length > 0) {
+    throw new BigFaceError('CHECKPOINT_INCOMPLETE', `loadPartialFCShard: '${partial.join("', '")}' is missing from some shards in '${directory}' (rows ${start}..${start + count - 1} are not all covered)`);
   }
   const weight = assembled.get('weight');
   if (!weight) throw new BigFaceError('CHECKPOINT_INCOMPLETE', `loadPartialFCShard: no 'weight' tensor in the shards of '${directory}'`);

@@ -71,7 +71,7 @@ describe('shardCosine', () => {
       const w = tf.tensor2d(centres, [C, D]);
       return [shardCosine(e, w, { rowsPerChunk: 4 }).dataSync(), normalizedCosine(e, w).dataSync()];
     });
-    expect(relativeError(actual!, expected!)).toBeLessThan(1e-6);
+    expect(relativeError(actual, expected)).toBeLessThan(1e-6);
     expect(tf.memory().numTensors).toBe(before);
   });
 

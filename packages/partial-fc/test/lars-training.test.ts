@@ -12,12 +12,12 @@ describe('PartialFC + LARS', () => {
     // Training happened: the loss moved.
     expect(single!.losses[0]).not.toBeCloseTo(single!.losses.at(-1)!, 2);
     for (const rank of sharded) {
-      rank.losses.forEach((loss, step) => expect(Math.abs(loss - single!.losses[step]!)).toBeLessThan(1e-4 * Math.abs(single!.losses[step]!)));
+      rank.losses.forEach((loss, step) => { expect(Math.abs(loss - single!.losses[step]!)).toBeLessThan(1e-4 * Math.abs(single!.losses[step]!)); });
     }
     const concatenated = sharded.flatMap((rank) => rank.weight);
     expect(concatenated).toHaveLength(single!.weight.length);
     let worst = 0;
-    concatenated.forEach((value, i) => (worst = Math.max(worst, Math.abs(value - single!.weight[i]!))));
+    concatenated.forEach((value, i) => { (worst = Math.max(worst, Math.abs(value - single!.weight[i]!))); });
     const scale = Math.max(...single!.weight.map(Math.abs));
     expect(worst).toBeLessThan(1e-4 * scale);
   });

@@ -201,6 +201,13 @@ describe('PartialFC', () => {
     expect(tf.memory().numBytes).toBe(before.numBytes);
   });
 
+  it('refuses a margin that is not a TargetMargin (a row-dependent margin would be silently wrong)', () => {
+    const rowDependent = (cosine: tf.Tensor2D) => tf.mul(cosine, tf.reshape(tf.range(1, cosine.shape[0] + 1), [-1, 1])) as tf.Tensor2D;
+    expect(() => new PartialFC({ numClasses: 5, embeddingSize: 4, margin: rowDependent as never })).toThrow(
+      expect.objectContaining({ code: 'INVALID_MARGIN', message: expect.stringContaining('a margin whose other logits depend on the row (AdaFace-like) is not supported') }),
+    );
+  });
+
   it('a batch with no labelled row has loss 0 and zero gradients', () => {
     const head = new PartialFC({ numClasses: 5, embeddingSize: 4, communicator: new SingleCommunicator(), margin: cosFace(), name: 'unlabeled' });
     const embeddings = tf.randomNormal([3, 4]) as tf.Tensor2D;

@@ -95,7 +95,7 @@ function buildOnnx(folded: FoldedIResNet, options: ExportOnnxOptions): Uint8Arra
   });
   x = node('Flatten', 'flatten', [x], { axis: { type: 'int', value: 1 } });
   // Our FC is [in, out] over NHWC-flattened features; ONNX flattens NCHW, so reorder as PyTorch's fc.weight.
-  const features = folded.tensors.get('fc.weight')!.shape[0]!;
+  const features = folded.tensors.get('fc.weight')!.shape[0];
   const fcEntry: StateDictEntry = { name: 'fc.weight', shape: [config.embeddingSize, features], kind: 'parameter', trainable: true, layout: 'linear', initializer: 'linear-weight' };
   constant('fc.weight', tfjsToTorch(fcEntry, Float32Array.from(read('fc.weight')), config), [config.embeddingSize, features]);
   constant('fc.bias', Float32Array.from(read('fc.bias')), [config.embeddingSize]);

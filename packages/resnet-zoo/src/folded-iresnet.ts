@@ -1,4 +1,4 @@
-import { assertArgument, tf } from '@bigface/backend';
+import { assertArgument, FUSED_KERNELS, hasFusedKernel, tf } from '@bigface/backend';
 import type { IResNetConfig } from './resolve-iresnet-config';
 
 /**
@@ -23,7 +23,7 @@ export class FoldedIResNet {
     this.config = config;
     this.tensors = tensors;
     for (const [name, tensor] of tensors) {
-      const channels = tensor.shape[0]!;
+      const channels = tensor.shape[0];
       if (name.endsWith('.bn1.scale') && !this.units.has(channels)) {
         this.units.set(channels, { zeros: tf.zeros([channels]), ones: tf.ones([channels]) });
       }
@@ -68,11 +68,13 @@ export class FoldedIResNet {
             activation: 'prelu',
             preluActivationWeights: t(`${prefix}.prelu.weight`),
           });
-          out = tf.fused.conv2d({ x: out, filter: t(`${prefix}.conv2.weight`) as tf.Tensor4D, strides: stride, pad: 1, bias: t(`${prefix}.conv2.bias`) });
           const identity = this.tensors.has(`${prefix}.downsample.0.weight`)
             ? tf.fused.conv2d({ x, filter: t(`${prefix}.downsample.0.weight`) as tf.Tensor4D, strides: stride, pad: 'valid', bias: t(`${prefix}.downsample.0.bias`) })
             : x;
-          x = tf.add(out, identity);
+          // conv2 + bias + the residual: one kernel where the backend fuses them, else two ops.
+          x = hasFusedKernel(FUSED_KERNELS.conv2dResidual)
+            ? (tf.engine().runKernel(FUSED_KERNELS.conv2dResidual, { x: out, filter: t(`${prefix}.conv2.weight`), bias: t(`${prefix}.conv2.bias`), residual: identity }, { strides: stride, pad: 1, dataFormat: 'NHWC', dilations: 1 }) as unknown as tf.Tensor4D)
+            : tf.add(tf.fused.conv2d({ x: out, filter: t(`${prefix}.conv2.weight`) as tf.Tensor4D, strides: stride, pad: 1, bias: t(`${prefix}.conv2.bias`) }), identity);
         }
       });
       const flat = tf.reshape(x, [input.shape[0], -1]) as tf.Tensor2D;

@@ -58,7 +58,7 @@ export function resolveIResNetConfig(nameOrOptions: string | IResNetOptions = {}
   let layers: readonly number[] | undefined = options.layers;
   if (options.backbone !== undefined || layers === undefined) {
     const backbone = options.backbone ?? 'r50';
-    if (!Object.prototype.hasOwnProperty.call(BACKBONES, backbone)) {
+    if (!Object.hasOwn(BACKBONES, backbone)) {
       throw new BigFaceError(
         'UNKNOWN_BACKBONE',
         `unknown backbone '${backbone}': choose one of ${Object.keys(BACKBONES).join(', ')}, or pass layers: [a, b, c, d]`,
@@ -72,7 +72,7 @@ export function resolveIResNetConfig(nameOrOptions: string | IResNetOptions = {}
   assertArgument(
     layers.length === 4 && layers.every((n) => Number.isInteger(n) && n >= 1),
     'INVALID_ARCHITECTURE',
-    () => `IResNet: layers must be four positive integers (blocks per stage), got [${layers!.join(', ')}]`,
+    () => `IResNet: layers must be four positive integers (blocks per stage), got [${layers.join(', ')}]`,
   );
   const embeddingSize = options.embeddingSize ?? 512;
   assertArgument(Number.isInteger(embeddingSize) && embeddingSize >= 1, 'INVALID_ARCHITECTURE', () =>

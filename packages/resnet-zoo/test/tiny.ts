@@ -18,7 +18,7 @@ export function tinyModel(seed = 1, options: IResNetOptions = TINY): IResNet {
     else if (name.endsWith('.weight') && variable.rank === 1 && !name.startsWith('features') && !name.includes('prelu')) {
       data = Float32Array.from({ length: size }, () => rng.uniform(0.5, 1.5));
     }
-    if (data) tf.tidy(() => variable.assign(tf.tensor(data!, variable.shape)));
+    if (data) tf.tidy(() => variable.assign(tf.tensor(data, variable.shape)));
   }
   return model;
 }

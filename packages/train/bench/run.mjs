@@ -11,7 +11,11 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
+import { countParameters } from '@bigface/resnet-zoo';
 import { train } from '@bigface/train';
+
+// The bench model's trainable backbone parameters (features.weight is frozen): the all-reduce payload.
+const BACKBONE_PARAMETERS = countParameters({ layers: [1, 1, 1, 1], widthMultiplier: 0.25, embeddingSize: 64, inputSize: 56 }) - 64;
 
 const root = mkdtempSync(path.join(tmpdir(), 'bigface-train-bench-'));
 const steps = Number(process.env.BENCH_STEPS ?? 10);
@@ -22,6 +26,10 @@ const cases = [
   { case: 'w2-threads', worldSize: 2, launcher: 'threads' },
   { case: 'w2-processes', worldSize: 2, launcher: 'processes', needs: 'mpirun' },
   { case: 'w2-threads-zero1', worldSize: 2, launcher: 'threads', zero: 1 },
+  // bf16 mixed precision: bf16 convolutions and the backbone's gradients exchanged as bfloat16.
+  { case: 'w1-bf16', worldSize: 1, precision: 'bf16' },
+  { case: 'w2-threads-bf16', worldSize: 2, launcher: 'threads', precision: 'bf16' },
+  { case: 'w2-processes-bf16', worldSize: 2, launcher: 'processes', precision: 'bf16', needs: 'mpirun' },
   { case: 'w1-checkpointing-block', worldSize: 1, checkpointing: 'block' },
   { case: 'w1-micro-batches-4', worldSize: 1, microBatches: 4 },
   { case: 'w1-data-workers-1', worldSize: 1, workers: 1 },
@@ -30,6 +38,7 @@ const cases = [
 try {
   for (const backend of backends) {
     for (const spec of cases) {
+      if (spec.precision === 'bf16' && backend !== 'cpu') continue; // bf16 runs on the native kernels only
       if (spec.needs === 'mpirun' && !mpirun) {
         console.log(JSON.stringify({ package: '@bigface/train', case: spec.case, backend, skipped: 'mpirun not found (apt-get install openmpi-bin libopenmpi-dev)' }));
         continue;
@@ -41,6 +50,7 @@ try {
         {
           outputDir: path.join(root, `${backend}-${spec.case}`),
           backend,
+          precision: spec.precision ?? 'fp32',
           seed: 1,
           data: { source: 'synth', identities: 16, imagesPerIdentity: 8, imageSize: 56, cacheDir: path.join(root, 'cache'), workers: spec.workers ?? 0 },
           model: { layers: [1, 1, 1, 1], widthMultiplier: 0.25, embeddingSize: 64, checkpointing: spec.checkpointing ?? 'none' },
@@ -70,6 +80,8 @@ try {
           imageSize: 56,
           peakResidentBytesRank0Process: Math.max(...timed.map((event) => event.memory.residentBytes)),
           peakTensorBytesRank0: Math.max(...timed.map((event) => event.memory.tensorBytes)),
+          // What each rank puts into the backbone's gradient all-reduce per step (0 at W = 1).
+          gradientBytesPerStep: spec.worldSize > 1 ? BACKBONE_PARAMETERS * (spec.precision === 'bf16' ? 2 : 4) : 0,
           wallSeconds: Number(((performance.now() - started) / 1000).toFixed(1)),
           loadAverage: Number(loadavg()[0].toFixed(2)),
           cores: cpus().length,

@@ -32,10 +32,16 @@ const info = await initBackend({ threads: THREADS });
 const machine = { backend: info.description, cores: cpus().length, cpu: cpus()[0]?.model };
 
 /** Our seconds per step (or per batch) of each case. */
-function ours(kase) {
+async function ours(kase) {
   const [kind, ...rest] = kase.split(':');
   if (kind === 'train' || kind === 'train-bf16') {
-    if (kind === 'train-bf16') return { skipped: 'bf16 mixed precision is not implemented yet (issue 19)' };
+    if (kind === 'train-bf16') {
+      try {
+        await initBackend({ threads: THREADS, precision: 'bf16' });
+      } catch (error) {
+        return { skipped: `bf16: ${error.message}` };
+      }
+    }
     const batch = Number(rest[0]);
     const model = IResNet.create('r18', { seed: 1 });
     const optimizer = tf.train.sgd(1e-3);
@@ -50,6 +56,7 @@ function ours(kase) {
     tf.dispose(x);
     model.dispose();
     optimizer.dispose();
+    if (kind === 'train-bf16') await initBackend({ threads: THREADS, precision: 'fp32' });
     return { seconds, imagesPerSecond: batch / seconds };
   }
   if (kind === 'infer') {
@@ -107,7 +114,7 @@ const measured = CASES.filter((c) => c !== 'profile');
 // PyTorch first, alone on the machine, then ours.
 const torch = torchCases(measured);
 for (const kase of measured) {
-  const mine = ours(kase);
+  const mine = await ours(kase);
   const theirs = torch.byCase?.get(kase);
   const theirSeconds = theirs ? (theirs.secondsPerStep ?? theirs.secondsPerBatch) : undefined;
   const line = { bench: 'vs-pytorch', case: kase, ...machine, threads: THREADS, steps: STEPS, load: load() };

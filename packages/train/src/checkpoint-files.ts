@@ -141,15 +141,29 @@ export async function loadCheckpoint(directory: string, parts: CheckpointParts):
   const owned: tf.Tensor[] = Object.values(companions);
   const weights: { name: string; tensor: tf.Tensor }[] = [{ name: 'iter', tensor: tf.scalar(state.optimizerIterations, 'int32') }];
   owned.push(weights[0]!.tensor);
-  for (const [variableName, stateName] of stateDictNames(model)) {
+  const missing: string[] = [];
+  for (const variable of model.trainableVariables()) {
+    const stateName = stateDictNames(model).get(variable.name)!;
     const saved = optimizerFile.tensors.get(`${stateName}/momentum`);
-    if (!saved) continue;
+    if (!saved) {
+      missing.push(`${stateName}/momentum`);
+      continue;
+    }
     const tensor = tf.tensor(saved.data as Float32Array, saved.shape, 'float32');
     owned.push(tensor);
-    weights.push({ name: `${variableName}/momentum`, tensor });
+    weights.push({ name: `${variable.name}/momentum`, tensor });
   }
   if (companions.momentum) weights.push({ name: `${head.weight.name}/momentum`, tensor: companions.momentum });
-  await optimizer.setWeights(weights);
+  else missing.push(`${head.name} momentum`);
+  // Before the first step nothing has a momentum yet; after it, everything must (a missing one would restart at zero).
+  if (state.optimizerIterations > 0 && missing.length > 0) {
+    tf.dispose(owned);
+    throw new BigFaceError(
+      'CHECKPOINT_INCOMPLETE',
+      `checkpoint '${directory}' (step ${state.step}) lacks the LARS momentum of ${missing.length} parameter(s): ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', ...' : ''}; resume from an intact checkpoint`,
+    );
+  }
+  await optimizer.setWeights(state.optimizerIterations > 0 ? weights : weights.slice(0, 1));
   tf.dispose(owned);
   head.currentStep = state.partialFCStep;
   return state;

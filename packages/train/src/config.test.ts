@@ -13,8 +13,10 @@ function problems(input: unknown): string[] {
 }
 
 describe('resolveTrainConfig', () => {
-  it("accepts exactly resnet-zoo's registry names as model.name", () => {
-    expect([...BACKBONE_NAMES].sort()).toEqual(Object.keys(BACKBONES).sort());
+  it("accepts every name of resnet-zoo's registry as model.name and lists them for another", () => {
+    for (const name of Object.keys(BACKBONES)) expect(resolveTrainConfig({ data: { source: 'synth' }, model: { name } }).model.name).toBe(name);
+    expect(BACKBONE_NAMES).toEqual(Object.keys(BACKBONES));
+    expect(problems({ data: { source: 'synth' }, model: { name: 'r55' } })).toEqual([`model.name: got 'r55'; expected one of ${Object.keys(BACKBONES).map((name) => `'${name}'`).join(', ')}`]);
   });
 
   it('fills the BigFace defaults', () => {

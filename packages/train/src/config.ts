@@ -1,4 +1,5 @@
-import { BigFaceError } from '@bigface/backend/errors';
+import { BigFaceError, didYouMean } from '@bigface/backend/errors';
+import { BACKBONES, type BackboneName } from '@bigface/resnet-zoo/registry';
 import { z } from 'zod';
 
 /**
@@ -10,8 +11,8 @@ import { z } from 'zod';
  * warm-up and a multi-step schedule over 30 epochs; batch 256 per rank; mask ratio 0.35; λ 9.
  */
 
-/** resnet-zoo's registry names, listed here so that this module stays tensor-free (a test keeps them equal). */
-export const BACKBONE_NAMES = ['r18', 'r34', 'r50', 'r100', 'r120', 'r140', 'r200', 'r240', 'r600', 'r1.2k', 'r2060'] as const;
+/** resnet-zoo's registry names (from its tensor-free `registry` entry: this module loads no tfjs). */
+export const BACKBONE_NAMES = Object.keys(BACKBONES) as [BackboneName, ...BackboneName[]];
 
 const positiveInteger = () => z.number().int().min(1);
 const nonNegativeInteger = () => z.number().int().min(0);
@@ -231,6 +232,13 @@ export const trainConfigSchema = z
     seed: z.number().int().min(0).max(2 ** 32 - 1).default(0),
     /** Tensor backend of every rank. */
     backend: z.enum(['auto', 'cpu', 'wasm', 'tensorflow']).default('auto'),
+    /**
+     * `fp32`, or `bf16` mixed precision (the deck trained with mixed precision): convolutions and
+     * matmuls take bf16 operands with fp32 accumulation; master weights, BatchNorm, the loss and the
+     * optimizer stay fp32, and the backbone's gradients cross between ranks as bf16 (half the bytes)
+     * with an fp32 sum. Needs the native cpu kernels on a CPU with AVX-512 BF16 or AMX.
+     */
+    precision: z.enum(['fp32', 'bf16']).default('fp32'),
     data: z.discriminatedUnion('source', [synthDataSchema, recordDataSchema, folderDataSchema]),
     model: modelSchema,
     loss: lossSchema,
@@ -299,40 +307,29 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
   return value;
 }
 
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let previous = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const current = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previous + (a[i - 1]!.toLowerCase() === b[j - 1]!.toLowerCase() ? 0 : 1));
-      previous = current;
-    }
+/** A schema without its optional/default/pipe wrappers (zod's public accessors). */
+function unwrap(schema: z.ZodType | undefined): z.ZodType | undefined {
+  let current = schema;
+  for (;;) {
+    if (current instanceof z.ZodDefault || current instanceof z.ZodOptional) current = current.unwrap() as z.ZodType;
+    else if (current instanceof z.ZodPipe) current = current.in as z.ZodType;
+    else return current;
   }
-  return row[b.length]!;
 }
 
 /** The keys a strict object at `path` accepts (walking the schema; the data union by its source). */
 function knownKeys(root: unknown, path: readonly PropertyKey[]): string[] {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  let schema: any = trainConfigSchema;
-  const unwrap = (s: any): any => {
-    for (;;) {
-      const def = s?._zod?.def;
-      if (def?.type === 'default' || def?.type === 'optional' || def?.type === 'pipe') s = def.innerType ?? def.in;
-      else return s;
-    }
-  };
+  let schema: z.ZodType | undefined = trainConfigSchema;
   for (let depth = 0; depth <= path.length; depth++) {
     schema = unwrap(schema);
-    const def = schema?._zod?.def;
-    if (def?.type === 'union') {
+    if (schema instanceof z.ZodUnion) {
       const source = (valueAt(root, path.slice(0, depth)) as { source?: unknown } | undefined)?.source;
-      schema = def.options.find((option: any) => option._zod.def.shape.source._zod.def.values.includes(source)) ?? def.options[0];
+      const options = schema.options as z.ZodType[];
+      schema = options.find((option) => option instanceof z.ZodObject && (option.shape.source as z.ZodLiteral).values.has(source as never)) ?? options[0];
     }
-    if (depth === path.length) return Object.keys(schema?._zod?.def?.shape ?? {});
-    schema = schema?._zod?.def?.shape?.[path[depth] as string];
+    if (!(schema instanceof z.ZodObject)) return [];
+    if (depth === path.length) return Object.keys(schema.shape);
+    schema = schema.shape[path[depth] as string] as z.ZodType | undefined;
   }
   return [];
 }
@@ -341,33 +338,33 @@ function formatPath(path: readonly PropertyKey[]): string {
   return path.map((key, i) => (typeof key === 'number' ? `[${key}]` : `${i === 0 ? '' : '.'}${String(key)}`)).join('') || '(root)';
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function describeIssue(issue: any, input: unknown): string[] {
+function describeIssue(issue: z.core.$ZodIssue, input: unknown): string[] {
   const path: PropertyKey[] = issue.path ?? [];
   const got = show(issue.input !== undefined ? issue.input : valueAt(input, path));
   switch (issue.code) {
     case 'unrecognized_keys':
-      return (issue.keys as string[]).map((key) => {
+      return issue.keys.map((key) => {
         const keys = knownKeys(input, path);
-        const close = keys.filter((known) => editDistance(key, known) <= Math.max(2, Math.floor(known.length / 3)));
-        const hint = close.length > 0 ? ` (did you mean '${close[0]}'?)` : '';
+        const close = didYouMean(key, keys);
+        const hint = close !== null ? ` (did you mean '${close}'?)` : '';
         return `${formatPath([...path, key])}: got an unknown key${hint}; expected one of ${keys.join(', ')}`;
       });
     case 'invalid_type':
       return [`${formatPath(path)}: got ${got}; expected ${issue.expected === 'tuple' || issue.expected === 'array' ? 'an array' : issue.expected === 'object' ? 'an object' : `a ${issue.expected}`}`];
     case 'invalid_value':
-      return [`${formatPath(path)}: got ${got}; expected one of ${(issue.values as unknown[]).map(show).join(', ')}`];
+      return [`${formatPath(path)}: got ${got}; expected one of ${issue.values.map(show).join(', ')}`];
     case 'invalid_union':
-      if (issue.note === 'No matching discriminator' || issue.discriminator !== undefined) {
+      if ((issue as { note?: string }).note === 'No matching discriminator' || (issue as { discriminator?: string }).discriminator !== undefined) {
         const at = path[path.length - 1] === 'source' ? path : [...path, 'source'];
         return [`${formatPath(at)}: got ${show(valueAt(input, at))}; expected one of 'synth', 'recordio', 'folder'`];
       }
       return [`${formatPath(path)}: got ${got}; expected ${issue.message}`];
     case 'too_small':
     case 'too_big': {
+      const limit = issue.code === 'too_small' ? issue.minimum : issue.maximum;
       const bound = issue.code === 'too_small' ? (issue.inclusive === false ? '>' : '>=') : issue.inclusive === false ? '<' : '<=';
-      const what = issue.origin === 'array' ? 'an array with length ' : issue.origin === 'string' ? 'a string with length ' : issue.origin === 'number' && issue.code === 'too_small' && issue.minimum === 1 ? 'an integer ' : 'a number ';
-      const range = issue.exact ? `exactly ${issue.minimum ?? issue.maximum}` : `${bound} ${issue.minimum ?? issue.maximum}`;
+      const what = issue.origin === 'array' ? 'an array with length ' : issue.origin === 'string' ? 'a string with length ' : issue.origin === 'number' && issue.code === 'too_small' && Number(limit) === 1 ? 'an integer ' : 'a number ';
+      const range = issue.exact ? `exactly ${String(limit)}` : `${bound} ${String(limit)}`;
       return [`${formatPath(path)}: got ${got}; expected ${what}${range}`];
     }
     case 'custom':

@@ -16,3 +16,5 @@ export { latestCheckpoint, readCheckpointState, checkpointDirectory, saveCheckpo
 export { resumeIncompatibilities } from './resume-changes';
 export { buildHeldOutPairs, evaluateHeldOut, type HeldOutPairs } from './held-out-pairs';
 export { buildTeacherCache, type BuildTeacherCacheOptions } from './build-teacher-cache';
+export { planActivations, type ActivationPlan } from './plan-activations';
+export { planMemory, memoryBreakdown, parseByteSize, type PlanMemoryOptions, type MemoryPlan, type MemoryBreakdown, type MemorySwitches } from './plan-memory';

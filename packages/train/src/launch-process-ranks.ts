@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -109,6 +109,15 @@ function reviveError(serialized: SerializedError): Error {
   error.name = serialized.name;
   if (serialized.stack !== undefined) error.stack = serialized.stack;
   return error;
+}
+
+/** The first note a rank left when it ended itself abruptly (see rank-process), naming it and its exit code. */
+function exitNote(directory: string): { rank: number; how: string } | undefined {
+  const notes = readdirSync(directory)
+    .filter((name) => /^exit-rank-\d+\.json$/.test(name))
+    .map((name) => JSON.parse(readFileSync(path.join(directory, name), 'utf8')) as { rank: number; code: number; at: number })
+    .sort((a, b) => a.at - b.at);
+  return notes[0] ? { rank: notes[0].rank, how: `exited with code ${notes[0].code} without reporting an error` } : undefined;
 }
 
 /** mpirun's own account of a dead rank ("process rank 1 with PID 123 ... exited on signal 9 (Killed)"). */
@@ -254,7 +263,7 @@ export async function launchProcessRanks(
       throw Object.assign(new BigFaceError('RANK_FAILED', `rank ${failure.rank} of ${worldSize} (a process under mpirun) failed: ${failure.error.message}`, { cause: failure.error }), { rank: failure.rank });
     }
     if (exit.code === 0 && result !== undefined) return result;
-    const dead = deadRankFromOutput(output) ?? (vanished.length > 0 ? { rank: vanished[0]!, how: 'exited without reporting an error' } : undefined);
+    const dead = exitNote(directory) ?? deadRankFromOutput(output) ?? (vanished.length > 0 ? { rank: vanished[0]!, how: 'exited without reporting an error' } : undefined);
     const tail = output.trim().split('\n').slice(-12).join('\n');
     throw Object.assign(new BigFaceError(
       'RANK_FAILED',

@@ -2,7 +2,8 @@
 // dist/rank-process.js; not part of the public API). It reads the run's arguments, picks this
 // process's GPU from its local rank, joins the MPI job and runs the rank, reporting to the
 // controller over its control socket.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { connect, type Socket } from 'node:net';
 import { deserialize } from 'node:v8';
 import { gpuForLocalRank } from './launch-process-ranks';
@@ -33,6 +34,18 @@ async function main(): Promise<number> {
   if (device !== undefined) process.env.CUDA_VISIBLE_DEVICES = device;
   const socket = await connectTo(socketPath);
   let rank = Number(process.env.OMPI_COMM_WORLD_RANK ?? -1);
+  // A rank that ends itself abruptly (process.exit, an error outside the loop) leaves a note the
+  // controller reads to name it: the socket's close can race with the other ranks' (mpirun kills them).
+  let reported = false;
+  process.on('exit', (code) => {
+    if (code !== 0 && !reported) {
+      try {
+        writeFileSync(path.join(path.dirname(socketPath), `exit-rank-${rank}.json`), JSON.stringify({ rank, code, at: Date.now() }));
+      } catch {
+        // the controller is gone
+      }
+    }
+  });
   writeFrame(socket, { type: 'hello', rank, pid: process.pid });
   try {
     const { MpiCommunicator } = (await import('@bigface/mpi')) as unknown as { MpiCommunicator: { create(): import('@bigface/backend').Communicator } };
@@ -40,10 +53,12 @@ async function main(): Promise<number> {
     rank = communicator.rank;
     const result = await runRank(communicator, args, socketRankLink(socket, rank));
     writeFrame(socket, { type: 'result', rank, result });
+    reported = true;
     await flush(socket);
     return 0;
   } catch (error) {
     if (!socket.destroyed) writeFrame(socket, { type: 'error', rank, error: serializeError(error) });
+    reported = true;
     await flush(socket);
     // A non-zero exit makes @bigface/mpi abort the job, so mpirun takes the other ranks down.
     return 1;

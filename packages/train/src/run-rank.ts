@@ -124,7 +124,7 @@ async function openSession(communicator: Communicator, args: RankArguments, link
   if (leader && evaluation.heldOutIdentities > 0) {
     heldOut = await buildHeldOutPairs(prepared, { pairs: evaluation.pairs, seed: config.seed, imageSize: config.data.imageSize, protocols: evaluation.protocols });
     if (heldOut === null) emit({ type: 'warning', step: startStep, message: 'evaluation: the held-out identities cannot form genuine and impostor pairs; evaluation is off' });
-    else resources.push({ dispose: () => Object.values(heldOut!.images).forEach((images) => images.dispose()) });
+    else resources.push({ dispose: () => Object.values(heldOut!.images).forEach((images) => { images.dispose(); }) });
   }
   const cursor = { position: plan.start.position };
   const saver = checkpointer({
@@ -171,7 +171,7 @@ export async function runRank(communicator: Communicator, args: RankArguments, l
   const resources: { dispose(): void }[] = [];
   let pipeline: DataPipeline | null = null;
   try {
-    const info = await initBackend({ backend: config.backend, threads: threadsPerRank(args.localRanks) });
+    const info = await initBackend({ backend: config.backend, threads: threadsPerRank(args.localRanks), precision: config.precision });
     const session = await openSession(communicator, args, link, info, resources);
     const { trainer, plan } = session;
     const mask = config.data.mask.ratio > 0 ? { ratio: config.data.mask.ratio, mix: config.data.mask.mix } : false;

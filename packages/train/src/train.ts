@@ -4,12 +4,12 @@ import { BigFaceError, type Communicator, SingleCommunicator, writeFileAtomic } 
 import { latestCheckpoint, readCheckpointState } from './checkpoint-files';
 import { resolveTrainConfig, type TrainConfigInput } from './config';
 import { resumeIncompatibilities } from './resume-changes';
-import { prepareDataset } from './prepare-dataset';
+import { prepareDataset, type PreparedDataset } from './prepare-dataset';
 import { launchProcessRanks, resolveLauncher } from './launch-process-ranks';
 import { launchThreadRanks } from './launch-thread-ranks';
 import { inProcessLink } from './rank-events';
 import { runRank, type RankArguments } from './run-rank';
-import type { TrainEvent, TrainOptions, TrainResult } from './train-events';
+import type { TrainOptions, TrainResult } from './train-events';
 
 /** This process's rank of an MPI job, through the optional @bigface/mpi. */
 async function mpiCommunicator(): Promise<Communicator> {
@@ -85,7 +85,7 @@ export async function train(input: TrainConfigInput, options: TrainOptions = {})
       );
     }
   }
-  let prepared;
+  let prepared: PreparedDataset | undefined;
   if (leader) {
     writeFileAtomic(path.join(outputDir, 'config.json'), new TextEncoder().encode(`${JSON.stringify(config, null, 2)}\n`));
     prepared = await prepareDataset(config);

@@ -2,7 +2,7 @@ import { BigFaceError, Rng, assertArgument, tf, type Communicator, type RngState
 import type { LearningRateSchedule } from '@bigface/lars';
 import type { PartialFC } from '@bigface/partial-fc';
 import type { IResNet } from '@bigface/resnet-zoo';
-import { accumulateGradients, type MicroBatch } from './accumulate-gradients';
+import { accumulateGradients, type AccumulatedGradients, type MicroBatch } from './accumulate-gradients';
 import type { TrainingOptimizer } from './training-optimizer';
 
 /** Inputs of one {@link Trainer.step}: this rank's part of the global batch. */
@@ -195,7 +195,7 @@ export function createTrainer(options: TrainerOptions): Trainer {
         : input.teacherEmbeddings !== undefined
           ? (batch: MicroBatch) => tf.slice(input.teacherEmbeddings!, [micro.indexOf(batch) * microSize, 0], [microSize, -1]) as tf.Tensor2D
           : (batch: MicroBatch) => distillation.teacher!({ images: batch.images, ids: input.ids === undefined ? undefined : batch.ids });
-      let result;
+      let result: AccumulatedGradients;
       try {
         result = accumulateGradients({
           model: backbone,

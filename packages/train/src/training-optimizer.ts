@@ -1,4 +1,4 @@
-import { BigFaceError, type Communicator, type ParameterGroup, tf } from '@bigface/backend';
+import { BigFaceError, fromBfloat16, toBfloat16, type Communicator, type ParameterGroup, tf } from '@bigface/backend';
 import { LARSOptimizer, ZeroLARSOptimizer, type LARSOptimizerOptions } from '@bigface/lars';
 
 /** A tensor with the name it is saved under. */
@@ -21,6 +21,10 @@ export interface TrainingOptimizer {
   readonly iterations: number;
   /** `[iter, ...'<variable name>/momentum']` of every variable (collective with ZeRO): new tensors, the caller disposes them. */
   getWeights(): Promise<NamedTensor[]>;
+  /**
+   * Restores `[iter, ...momenta]`: one momentum per variable of the groups, or none at all (a fresh
+   * optimizer). A state of no variable, or a partial set, is an error naming them (STATE_MISMATCH).
+   */
   setWeights(weights: NamedTensor[]): Promise<void>;
   dispose(): void;
 }
@@ -33,6 +37,12 @@ export interface TrainingOptimizerOptions {
   lars: Omit<LARSOptimizerOptions, 'learningRate' | 'reduceSquaredNorms' | 'updateRows'> & { learningRate?: number };
   /** ZeRO stage: 0 (every rank holds the whole optimizer state) or 1 (replicated groups' state sharded ≈ 1/W). Default 0. */
   zero?: 0 | 1;
+  /**
+   * How replicated gradients cross between ranks: `'fp32'` (default) or `'bf16'` (half the bytes:
+   * rounded to bfloat16 on each rank, summed in float32 in rank order, rounded once) — with
+   * `precision: 'bf16'` training.
+   */
+  gradientExchange?: 'fp32' | 'bf16';
 }
 
 /**
@@ -76,6 +86,22 @@ async function copiedWeights(lars: LARSOptimizer): Promise<NamedTensor[]> {
   return [iterations!, ...states.map((entry) => ({ name: entry.name, tensor: entry.tensor.clone() }))];
 }
 
+/** Every state names a variable of the groups, and every variable has one (or no variable has any). */
+function checkStates(groups: readonly ParameterGroup[], weights: NamedTensor[]): void {
+  const expected = new Set(groups.flatMap((group) => group.variables).map((variable) => `${variable.name}/momentum`));
+  const given = weights.slice(1).map((entry) => entry.name);
+  const unknown = given.filter((name) => !expected.has(name));
+  const missing = given.length === 0 ? [] : [...expected].filter((name) => !given.includes(name));
+  if (unknown.length > 0 || missing.length > 0) {
+    const list = (names: string[]) => `${names.slice(0, 5).join(', ')}${names.length > 5 ? ', ...' : ''}`;
+    throw new BigFaceError(
+      'STATE_MISMATCH',
+      `TrainingOptimizer.setWeights: ${[unknown.length > 0 ? `${unknown.length} state(s) of no variable of the groups (${list(unknown)})` : '', missing.length > 0 ? `no momentum for ${missing.length} variable(s) (${list(missing)})` : ''].filter(Boolean).join('; ')}; ` +
+        'give one momentum per variable (or none, to start from zero)',
+    );
+  }
+}
+
 function checkGradients(groups: readonly ParameterGroup[], gradients: readonly tf.Tensor[]): tf.Variable[] {
   const variables = groups.flatMap((group) => group.variables);
   if (gradients.length !== variables.length) {
@@ -89,10 +115,12 @@ class DataParallelOptimizer implements TrainingOptimizer {
   readonly groups: readonly ParameterGroup[];
   private readonly communicator: Communicator;
   private readonly lars: LARSOptimizer;
+  private readonly gradientExchange: 'fp32' | 'bf16';
 
   constructor(options: TrainingOptimizerOptions) {
     this.groups = options.groups;
     this.communicator = options.communicator;
+    this.gradientExchange = options.gradientExchange ?? 'fp32';
     this.lars = new LARSOptimizer({ learningRate: 0, ...options.lars, ...shardedOptions(options.groups, options.communicator) });
   }
 
@@ -114,7 +142,7 @@ class DataParallelOptimizer implements TrainingOptimizer {
         flat.set(gradients[i]!.dataSync() as Float32Array, offset);
         offset += gradients[i]!.size;
       }
-      const total = this.communicator.allReduce(flat, 'sum');
+      const total = this.gradientExchange === 'bf16' ? fromBfloat16(this.communicator.allReduce(toBfloat16(flat), 'sum')) : this.communicator.allReduce(flat, 'sum');
       offset = 0;
       applied = gradients.map((gradient, i) => {
         if (!replicated.has(variables[i]!)) return gradient;
@@ -136,8 +164,9 @@ class DataParallelOptimizer implements TrainingOptimizer {
     return copiedWeights(this.lars);
   }
 
-  setWeights(weights: NamedTensor[]): Promise<void> {
-    return this.lars.setWeights(weights);
+  async setWeights(weights: NamedTensor[]): Promise<void> {
+    checkStates(this.groups, weights);
+    await this.lars.setWeights(weights);
   }
 
   dispose(): void {
@@ -163,7 +192,7 @@ export class ZeroTrainingOptimizer implements TrainingOptimizer {
     const replicated = options.groups.filter((group) => group.placement === 'replicated').flatMap((group) => group.variables);
     const sharded = options.groups.filter((group) => group.placement === 'sharded');
     const lars = { learningRate: 0, ...options.lars };
-    this.replicated = new ZeroLARSOptimizer({ ...lars, variables: replicated, communicator: options.communicator, gradientReduction: 'sum' });
+    this.replicated = new ZeroLARSOptimizer({ ...lars, variables: replicated, communicator: options.communicator, gradientReduction: 'sum', gradientExchange: options.gradientExchange ?? 'fp32' });
     this.sharded = new LARSOptimizer({ ...lars, ...shardedOptions(sharded, options.communicator) });
     this.shardedStates = new Set(sharded.flatMap((group) => group.variables).map((variable) => `${variable.name}/momentum`));
   }
@@ -194,8 +223,10 @@ export class ZeroTrainingOptimizer implements TrainingOptimizer {
   }
 
   async setWeights(weights: NamedTensor[]): Promise<void> {
+    checkStates(this.groups, weights);
     const [iterations, ...states] = weights;
-    await this.replicated.setWeights([iterations!, ...states.filter((entry) => !this.shardedStates.has(entry.name))]);
+    // A fresh state (no momenta) leaves the replicated slices at zero.
+    await this.replicated.setWeights([iterations!, ...states.filter((entry) => !this.shardedStates.has(entry.name))], { partial: states.length === 0 });
     await this.sharded.setWeights([iterations!, ...states.filter((entry) => this.shardedStates.has(entry.name))]);
   }
 

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { BigFaceError, hashSeed, tf, type Communicator } from '@bigface/backend';
 import { frozenTeacher, TeacherEmbeddingCache } from '@bigface/distill';
 import { linearScalingRule, linearWarmup, multiStepSchedule, type LearningRateSchedule } from '@bigface/lars';
-import { arcFace, combinedMargin, cosFace, type MarginFunction } from '@bigface/margin-losses';
+import { arcFace, combinedMargin, cosFace, type TargetMargin } from '@bigface/margin-losses';
 import { PartialFC } from '@bigface/partial-fc';
 import { IResNet } from '@bigface/resnet-zoo';
 import type { CheckpointState } from './checkpoint-files';
@@ -14,7 +14,7 @@ import type { SamplerPosition } from '@bigface/data';
 import type { TrainerOptions } from './trainer';
 import { createTrainingOptimizer, type TrainingOptimizer } from './training-optimizer';
 
-function marginOf(loss: TrainConfig['loss']): MarginFunction {
+function marginOf(loss: TrainConfig['loss']): TargetMargin {
   if (loss.margin === 'cosface') return cosFace({ s: loss.s, m: loss.m });
   if (loss.margin === 'arcface') return arcFace({ s: loss.s, m: loss.m });
   const [m1, m2, m3] = loss.margins ?? [1, 0, loss.m];
@@ -154,6 +154,8 @@ export function buildTrainingParts(config: TrainConfig, numClasses: number, comm
     communicator,
     lars: { momentum: config.optimizer.momentum, weightDecay: config.optimizer.weightDecay, eta: config.optimizer.trustCoefficient },
     zero: config.distributed.zero,
+    // Mixed precision "including communication of the grad." (the deck): bf16 on the wire, fp32 sums.
+    gradientExchange: config.precision,
   });
   return { backbone, head, optimizer };
 }

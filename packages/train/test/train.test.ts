@@ -1,8 +1,8 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { initBackend, loadSafetensors, tf } from '@bigface/backend';
-import { buildTeacherCache, latestCheckpoint, loadTrainedBackbone, train, type TrainConfigInput, type TrainEvent } from '@bigface/train';
+import { initBackend, tf } from '@bigface/backend';
+import { buildTeacherCache, latestCheckpoint, loadTrainedBackbone, train, type TrainEvent } from '@bigface/train';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backboneOf, maxRelativeDifference, tinyConfig } from './support';
 

@@ -65,7 +65,7 @@ export function conv2DBackpropFilterChunked(args: KernelArgs, maxChunkElements: 
       } else {
         const sum = backend.typedArrayFromHeap(total) as Float32Array;
         const add = backend.typedArrayFromHeap(part) as Float32Array;
-        for (let i = 0; i < sum.length; i++) sum[i] += add[i] as number;
+        for (let i = 0; i < sum.length; i++) sum[i]! += add[i] as number;
         backend.disposeData(part.dataId);
       }
     }

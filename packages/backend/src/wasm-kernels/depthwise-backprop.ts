@@ -65,12 +65,12 @@ export function depthwiseConv2dNativeBackpropFilterWasm(args: KernelArgs): tf.Te
             const xBase = ((b * H + r) * W + c) * C;
             const wBase = (kh * KW + kw) * CM;
             if (M === 1) {
-              for (let d = 0; d < C; d++) acc[wBase + d] += xv[xBase + d] * dyv[dyBase + d];
+              for (let d = 0; d < C; d++) acc[wBase + d]! += xv[xBase + d]! * dyv[dyBase + d]!;
             } else {
               for (let d1 = 0; d1 < C; d1++) {
-                const xValue = xv[xBase + d1];
+                const xValue = xv[xBase + d1]!;
                 const o = d1 * M;
-                for (let m = 0; m < M; m++) acc[wBase + o + m] += xValue * dyv[dyBase + o + m];
+                for (let m = 0; m < M; m++) acc[wBase + o + m]! += xValue * dyv[dyBase + o + m]!;
               }
             }
           }
@@ -127,13 +127,13 @@ export function depthwiseConv2dNativeBackpropInputWasm(args: KernelArgs): tf.Ten
             const xBase = (r * W + c) * C;
             const wBase = (kh * KW + kw) * CM;
             if (M === 1) {
-              for (let d = 0; d < C; d++) acc[xBase + d] += dyv[dyBase + d] * wv[wBase + d];
+              for (let d = 0; d < C; d++) acc[xBase + d]! += dyv[dyBase + d]! * wv[wBase + d]!;
             } else {
               for (let d1 = 0; d1 < C; d1++) {
                 const o = d1 * M;
                 let sum = 0;
-                for (let m = 0; m < M; m++) sum += dyv[dyBase + o + m] * wv[wBase + o + m];
-                acc[xBase + d1] += sum;
+                for (let m = 0; m < M; m++) sum += dyv[dyBase + o + m]! * wv[wBase + o + m]!;
+                acc[xBase + d1]! += sum;
               }
             }
           }

@@ -1,14 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { BigFaceError } from '../errors';
+import { wasmModuleOf, wrapBackendMethod, type WasmModule } from '../tfjs-internals';
+
+export type { WasmModule };
 
 /** The wasm32 address space: the most a tfjs wasm heap can ever hold. */
 export const WASM_HEAP_LIMIT_BYTES = 2 ** 32;
-
-/** The part of the emscripten module the guard touches. @internal */
-export interface WasmModule {
-  _malloc(bytes: number): number;
-  HEAPU8: Uint8Array;
-}
 
 const guarded = new WeakSet<object>();
 
@@ -35,12 +32,12 @@ function outOfMemory(bytes: number, heapBytes: number, why: string): BigFaceErro
  * @returns whether the wasm backend is guarded now
  */
 export function guardWasmAllocations(): boolean {
-  const backend = tf.findBackend('wasm') as unknown as { wasm?: WasmModule } | null;
-  const wasm = backend?.wasm;
-  if (!wasm || typeof wasm._malloc !== 'function') return false;
+  const backend = tf.findBackend('wasm');
+  const wasm = wasmModuleOf(backend);
+  if (!backend || !wasm) return false;
   guardMalloc(wasm);
   guardKernels(wasm);
-  guardBackendMethods(backend as unknown as Record<string, unknown>, wasm);
+  guardBackendMethods(backend, wasm);
   return true;
 }
 
@@ -57,20 +54,18 @@ let firstFailure: BigFaceError | undefined;
  * again ("memory access out of bounds" in `disposeData`), replacing the real error. The backend's
  * memory methods therefore rethrow the first failure.
  */
-function guardBackendMethods(backend: Record<string, unknown>, wasm: WasmModule): void {
+function guardBackendMethods(backend: tf.KernelBackend, wasm: WasmModule): void {
   if (guarded.has(backend)) return;
   guarded.add(backend);
-  for (const name of ['disposeData', 'readSync', 'move']) {
-    const method = backend[name];
-    if (typeof method !== 'function') continue;
-    backend[name] = function guardedMethod(this: unknown, ...args: unknown[]) {
+  for (const name of ['disposeData', 'readSync', 'move'] as const) {
+    wrapBackendMethod(backend, name, (method) => (...args: unknown[]) => {
       try {
-        return (method as (...a: unknown[]) => unknown).apply(this, args);
+        return method(...args);
       } catch (error) {
         if (!isWasmTrap(error)) throw error;
         throw firstFailure ?? kernelAborted(`backend.${name} (tensor memory)`, wasm.HEAPU8.length, error);
       }
-    };
+    });
   }
 }
 

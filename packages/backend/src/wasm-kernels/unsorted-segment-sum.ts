@@ -47,32 +47,32 @@ export function unsortedSegmentSumWasm(args: KernelArgs): tf.TensorInfo {
   const starts = new Int32Array(numSegments + 1);
   for (let i = 0; i < rows; i++) {
     const s = ids[i] as number;
-    if (s >= 0 && s < numSegments && Number.isInteger(s)) starts[s + 1]++;
+    if (s >= 0 && s < numSegments && Number.isInteger(s)) starts[s + 1]!++;
   }
-  for (let s = 0; s < numSegments; s++) starts[s + 1] += starts[s];
-  const order = new Int32Array(starts[numSegments]);
+  for (let s = 0; s < numSegments; s++) starts[s + 1]! += starts[s]!;
+  const order = new Int32Array(starts[numSegments]!);
   const cursor = starts.slice(0, numSegments);
   for (let i = 0; i < rows; i++) {
     const s = ids[i] as number;
-    if (s >= 0 && s < numSegments && Number.isInteger(s)) order[cursor[s]++] = i;
+    if (s >= 0 && s < numSegments && Number.isInteger(s)) order[cursor[s]!++] = i;
   }
   const accumulator = new Float64Array(inner);
   for (let s = 0; s < numSegments; s++) {
-    const begin = starts[s];
-    const end = starts[s + 1];
+    const begin = starts[s]!;
+    const end = starts[s + 1]!;
     if (begin === end) continue;
     const target = s * inner;
     if (end - begin === 1) {
-      const source = order[begin] * inner;
+      const source = order[begin]! * inner;
       outValues.set(xValues.subarray(source, source + inner), target);
       continue;
     }
     accumulator.fill(0);
     for (let k = begin; k < end; k++) {
-      const source = order[k] * inner;
-      for (let j = 0; j < inner; j++) accumulator[j] += xValues[source + j];
+      const source = order[k]! * inner;
+      for (let j = 0; j < inner; j++) accumulator[j]! += xValues[source + j]!;
     }
-    for (let j = 0; j < inner; j++) outValues[target + j] = accumulator[j];
+    for (let j = 0; j < inner; j++) outValues[target + j] = accumulator[j]!;
   }
   return out;
 }

@@ -26,6 +26,7 @@ export const exportCommand: CommandDefinition = {
     verify: { type: 'boolean', description: 'run the ONNX with onnxruntime-node and compare with the tfjs forward (needs onnxruntime-node installed)' },
     'batch-size': { type: 'string', value: '<n|dynamic>', description: 'ONNX batch axis', default: 'dynamic' },
     backend: { type: 'string', value: '<auto|cpu|wasm>', description: 'tensor backend', default: 'auto' },
+    'skip-latency': { type: 'boolean', description: 'do not measure the folded model\'s latency at batch 1' },
   },
   details: 'The ONNX graph takes NCHW [batch, 3, H, W] images normalised as (x/255 − 0.5)/0.5 (input "input", output "embedding"), like insightface\'s exports. The safetensors file holds the folded tensors (tfjs layout: HWIO convs).',
   examples: ['bigface export runs/synth-tiny-cosface --output exported/tiny --verify'],
@@ -38,7 +39,7 @@ export const exportCommand: CommandDefinition = {
     const { initBackend, tf, tensorsToSafetensors } = await import('@bigface/backend');
     const { foldBatchNorm, exportOnnx } = await import('@bigface/resnet-zoo');
     const { loadTrainedBackbone, resolveBackbonePath } = await import('@bigface/train');
-    await initBackend({ backend: values.backend as 'auto' | 'cpu' | 'wasm' });
+    const backendInfo = await initBackend({ backend: values.backend as 'auto' | 'cpu' | 'wasm' });
     const source = resolveBackbonePath(path.resolve(io.cwd, positionals[0]!));
     const model = loadTrainedBackbone(source);
     const folded = foldBatchNorm(model);
@@ -90,11 +91,31 @@ export const exportCommand: CommandDefinition = {
           if (!verification.ok) code = EXIT_CODES.failure;
         }
       }
+      // What the deck folded BN for: the FRUITS-1000 protocol allows 1000 ms per image.
+      let latency: { millisecondsPerImage: number; runs: number; backend: string } | null = null;
+      if (!values['skip-latency']) {
+        const image = tf.randomUniform([1, config.inputHeight, config.inputWidth, 3], -1, 1, 'float32', 3) as import('@tensorflow/tfjs-core').Tensor4D;
+        const once = () => {
+          const started = performance.now();
+          folded.forward(image).dispose();
+          return performance.now() - started;
+        };
+        once(); // warm-up: primitive creation, weight reorders
+        const times: number[] = [];
+        const until = performance.now() + 2000;
+        while (times.length < 3 || (times.length < 20 && performance.now() < until)) times.push(once());
+        image.dispose();
+        times.sort((a, b) => a - b);
+        latency = { millisecondsPerImage: times[Math.floor(times.length / 2)]!, runs: times.length, backend: backendInfo.description };
+      }
       const lines = [`exported ${source}`, ...Object.entries(written).map(([format, file]) => `  ${format}: ${file}`)];
+      if (latency) {
+        lines.push(`  latency: ${latency.millisecondsPerImage.toFixed(1)} ms per image at batch 1 (median of ${latency.runs}, ${latency.backend}; the FRUITS-1000 protocol allows 1000 ms)`);
+      }
       if (verification && !('skipped' in verification)) {
         lines.push(`  verify: onnxruntime vs tfjs max |Δ| ${(verification.maxAbsDifferenceOnnx as number).toExponential(2)}, folded vs unfolded ${(verification.maxAbsDifferenceFolding as number).toExponential(2)} (tolerance ${(verification.tolerance as number).toExponential(1)}) ${verification.ok ? 'ok' : 'FAILED'}`);
       }
-      reporter.result({ source, files: written, verification }, lines.join('\n'));
+      reporter.result({ source, files: written, verification, latency }, lines.join('\n'));
       return code;
     } finally {
       folded.dispose();

@@ -3,8 +3,8 @@ import { copyFile, mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { BigFaceError, isBigFaceError } from '@bigface/backend/errors';
 import { hashSeed, Rng } from '@bigface/backend/random';
-import { IMAGE_EXTENSIONS, packRecordDataset, RecordDataset, type PackSample } from '@bigface/data';
-import { makeContactSheet, maskImage } from '@bigface/mask-synth';
+import { createLandmarkFinder, FaceAlignPool, IMAGE_EXTENSIONS, packRecordDataset, RecordDataset, type PackSample } from '@bigface/data';
+import { decodeImage, makeContactSheet, maskImage, type ContactSheetFace, type LandmarkFinder } from '@bigface/mask-synth';
 import type { CommandDefinition } from '../command';
 import { EXIT_CODES } from '../exit-codes';
 import { numberOption, requiredString } from '../parse-command-arguments';
@@ -54,7 +54,7 @@ export function chooseMasked(count: number, ratio: number, seed: number): Set<nu
 
 export const maskCommand: CommandDefinition = {
   name: 'mask',
-  summary: 'Mask a folder or RecordIO of aligned faces at a ratio (textured + natural synthesizers); write the result and a contact sheet.',
+  summary: 'Mask a folder or RecordIO of aligned faces or raw photos at a ratio (textured + natural synthesizers); write the result and a contact sheet.',
   usage: 'bigface mask <folder | train.rec> --output <folder | out.rec> [--ratio 0.35] [--seed 0]',
   positionals: [1, 1],
   options: {
@@ -65,8 +65,13 @@ export const maskCommand: CommandDefinition = {
     natural: { type: 'string', value: '<w>', description: 'weight of the natural synthesizer', default: '1' },
     'contact-sheet': { type: 'string', value: '<png>', description: 'contact sheet path (default: <output>-contact-sheet.png)' },
     'contact-faces': { type: 'string', value: '<n>', description: 'faces on the contact sheet', default: '6' },
+    'largest-face': { type: 'boolean', description: 'in raw photos, mask only the largest face (default: every face)' },
+    'min-score': { type: 'string', value: '<0-1>', description: 'in raw photos, the face detector\'s score threshold', default: '0.5' },
+    workers: { type: 'string', value: '<n>', description: 'face-detector worker threads (started only for raw photos)', default: '2' },
   },
-  details: 'Unmasked images are copied byte for byte. masks.jsonl (beside a .rec, inside a folder) lists each image and how it was masked. A bad image is reported and skipped (exit 3 at the end).',
+  details:
+    'Unmasked images are copied byte for byte. masks.jsonl (beside a .rec, inside a folder) lists each image and how it was masked. A bad image is reported and skipped (exit 3 at the end). ' +
+    "A 112x112 image is taken as an ArcFace-aligned crop; any other image is a raw photo, whose faces and landmarks come from the face detector (face-api.js's SSD MobileNetV1 + 68-point net, on wasm worker threads): every face is masked, and a photo without a face is reported and skipped.",
   examples: ['bigface mask faces/ --output faces-masked/ --ratio 0.35', 'bigface mask synth/train.rec --output synth-masked/train.rec --seed 7'],
   async run({ positionals, values, reporter, io }) {
     const input = path.resolve(io.cwd, positionals[0]!);
@@ -77,6 +82,15 @@ export const maskCommand: CommandDefinition = {
     const mix = { textured: numberOption(values, 'textured', { min: 0 })!, natural: numberOption(values, 'natural', { min: 0 })! };
     if (mix.textured + mix.natural <= 0) throw new BigFaceError('USAGE_ERROR', '--textured and --natural weights cannot both be 0');
     if (!existsSync(input)) throw new BigFaceError('INPUT_NOT_FOUND', `mask: input '${positionals[0]}' does not exist; give a folder of images or a train.rec`);
+    const minScore = numberOption(values, 'min-score', { min: 0 })!;
+    if (minScore >= 1) throw new BigFaceError('USAGE_ERROR', `--min-score: got ${minScore}; expected a number in [0, 1)`);
+    const workers = numberOption(values, 'workers', { integer: true, min: 0 })!;
+    // The detector starts on the first raw photo only: aligned crops never need it.
+    let pool: FaceAlignPool | null = null;
+    const findLandmarks: LandmarkFinder = (image, context) => {
+      pool ??= new FaceAlignPool({ workers, detector: { minScore } });
+      return createLandmarkFinder(pool, { allFaces: values['largest-face'] !== true })(image, context);
+    };
     const fromRecord = statSync(input).isFile();
     const toRecord = output.endsWith('.rec');
     let images: InputImage[];
@@ -108,9 +122,9 @@ export const maskCommand: CommandDefinition = {
             let data: Buffer = bytes;
             let metadata: unknown = null;
             if (chosen.has(i)) {
-              const result = await maskImage(bytes, { seed: hashSeed(seed, i), synthesizer: 'augment', ratio: 1, mix, inputName: image.name });
+              const result = await maskImage(bytes, { seed: hashSeed(seed, i), synthesizer: 'augment', ratio: 1, mix, inputName: image.name, findLandmarks });
               data = result.encoded;
-              metadata = result.metadata;
+              metadata = result.faces ? { ...result.metadata, faces: result.faces.map((face) => face.metadata) } : result.metadata;
               masked++;
             }
             if (toRecord) samples[i] = { image: data, label: image.label };
@@ -136,12 +150,20 @@ export const maskCommand: CommandDefinition = {
         await mkdir(path.dirname(output), { recursive: true });
         await packRecordDataset(samples.filter((sample) => sample !== undefined), output, dataset?.imageSize ? { imageSize: [dataset.imageSize[0], dataset.imageSize[1]] } : {});
       }
-      await writeFile(manifestPath, manifest.filter(Boolean).join('\n') + '\n');
+      await writeFile(manifestPath, `${manifest.filter(Boolean).join('\n')}\n`);
       const sheetPath = path.resolve(io.cwd, (values['contact-sheet'] as string | undefined) ?? `${output.replace(/[\\/]$/, '').replace(/\.rec$/, '')}-contact-sheet.png`);
       const faceCount = Math.min(numberOption(values, 'contact-faces', { integer: true, min: 1 })!, images.length);
-      const faces: { image: Buffer }[] = [];
+      const faces: ContactSheetFace[] = [];
       for (let i = 0; i < images.length && faces.length < faceCount; i++) {
-        if (!failures.some((failure) => failure.name === images[i]!.name)) faces.push({ image: await images[i]!.read() });
+        if (failures.some((failure) => failure.name === images[i]!.name)) continue;
+        const bytes = await images[i]!.read();
+        const raw = await decodeImage(bytes, { inputName: images[i]!.name });
+        if (raw.width === 112 && raw.height === 112) faces.push({ image: raw });
+        else {
+          // A raw photo: its largest face, where the detector found it.
+          const [landmarks] = await findLandmarks(raw, { inputName: images[i]!.name });
+          if (landmarks !== undefined) faces.push({ image: raw, landmarks });
+        }
       }
       if (faces.length > 0) await writeFile(sheetPath, await makeContactSheet(faces, { seed }));
       reporter.result(
@@ -151,6 +173,7 @@ export const maskCommand: CommandDefinition = {
       return failures.length > 0 ? EXIT_CODES.data : EXIT_CODES.ok;
     } finally {
       dataset?.close();
+      await (pool as FaceAlignPool | null)?.close();
     }
   },
 };

@@ -2,7 +2,8 @@ import { BigFaceError } from '@bigface/backend/errors';
 import type { CommandDefinition } from '../command';
 import { PRESETS } from '../config/presets';
 import { numberOption } from '../parse-command-arguments';
-import { formatBytes, parseByteSize, planMemory, type MemoryBreakdown } from '../plan-memory';
+import type { MemoryBreakdown } from '@bigface/train';
+import { formatBytes } from '../format-bytes';
 
 const ROWS: [keyof MemoryBreakdown, string][] = [
   ['weights', 'weights (fp32)'],
@@ -14,6 +15,14 @@ const ROWS: [keyof MemoryBreakdown, string][] = [
   ['embeddings', 'gathered embeddings + grad'],
   ['total', 'total'],
 ];
+
+function gpuMemory(parseByteSize: (text: string) => number, text: string): number {
+  try {
+    return parseByteSize(text);
+  } catch (error) {
+    throw new BigFaceError('USAGE_ERROR', `--gpu-memory: ${(error as Error).message}`);
+  }
+}
 
 export const planCommand: CommandDefinition = {
   name: 'plan',
@@ -56,12 +65,14 @@ recomputed segment. Switches are tried cheapest first: ZeRO-1, stage then block 
     if (model === undefined) throw new BigFaceError('USAGE_ERROR', 'plan: --model <name> is required (or --preset); see bigface zoo for the names');
     const classes = numberOption(values, 'classes', { integer: true, min: 1 }) ?? preset?.facts?.classes;
     if (classes === undefined) throw new BigFaceError('USAGE_ERROR', 'plan: --classes <n> is required (e.g. 2059906 for WebFace42M)');
+    // Loaded on use: the planner reads the resnet-zoo architecture (with tfjs), which --help does not need.
+    const { parseByteSize, planMemory } = await import('@bigface/train');
     const plan = planMemory({
       model,
       classes,
       gpus: numberOption(values, 'gpus', { integer: true, min: 1 })!,
       batch: values.batch === '256' && presetBatch !== undefined ? presetBatch : numberOption(values, 'batch', { integer: true, min: 1 })!,
-      gpuMemoryBytes: parseByteSize(String(values['gpu-memory'])),
+      gpuMemoryBytes: gpuMemory(parseByteSize, String(values['gpu-memory'])),
       embeddingSize: numberOption(values, 'embedding-size', { integer: true, min: 1 }),
     });
     if (reporter.json) {

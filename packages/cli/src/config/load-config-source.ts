@@ -16,7 +16,7 @@ import { PRESETS } from './presets';
  * loadConfigSource('webface42m-r240-distill', process.cwd()).distill; // { teacher: ..., lambda: 9 }
  */
 export function loadConfigSource(source: string, directory: string, chain: string[] = []): Record<string, unknown> {
-  const preset = Object.prototype.hasOwnProperty.call(PRESETS, source) ? PRESETS[source]! : undefined;
+  const preset = Object.hasOwn(PRESETS, source) ? PRESETS[source]! : undefined;
   const filePath = path.resolve(directory, source);
   const looksLikeFile = /\.(ya?ml|json)$/i.test(source) || source.includes('/') || source.includes(path.sep);
   if (preset === undefined && !existsSync(filePath)) {

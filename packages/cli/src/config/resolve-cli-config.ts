@@ -14,7 +14,7 @@ export interface CliConfigSources {
   /** `--set key.path=value` assignments, applied in order. */
   sets?: readonly string[];
   /** First-class flags (highest precedence). */
-  flags?: { output?: string; worldSize?: number; launcher?: string; seed?: number; backend?: string; steps?: number; epochs?: number; batch?: number; name?: string };
+  flags?: { output?: string; worldSize?: number; launcher?: string; seed?: number; backend?: string; precision?: string; steps?: number; epochs?: number; batch?: number; name?: string };
   /** Directory relative paths (and the config file) resolve against. */
   cwd: string;
 }
@@ -49,6 +49,7 @@ export function resolveCliConfig(sources: CliConfigSources): { input: Record<str
   set(['distributed', 'launcher'], flags.launcher);
   set(['seed'], flags.seed);
   set(['backend'], flags.backend);
+  set(['precision'], flags.precision);
   set(['schedule', 'steps'], flags.steps);
   set(['schedule', 'epochs'], flags.epochs);
   set(['batch', 'perRank'], flags.batch);

@@ -1,10 +1,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
+import { cpuTensorValues, type CpuBackend } from '../tfjs-internals';
 
-/** The parts of tfjs-backend-cpu's MathBackendCPU the kernels use. */
-export interface CpuBackend {
-  data: { get(dataId: tf.DataId): { values?: unknown } };
-  makeTensorInfo(shape: number[], dtype: tf.DataType, values?: Float32Array | Uint8Array): tf.TensorInfo;
-}
+export type { CpuBackend };
 
 export type KernelArgs = {
   inputs: Record<string, tf.TensorInfo | undefined>;
@@ -15,7 +12,7 @@ export type KernelArgs = {
 /** The Float32Array that backs a float32 tensor in the cpu backend, or undefined (other dtype, not materialised). */
 export function float32Values(backend: CpuBackend, tensor: tf.TensorInfo | undefined): Float32Array | undefined {
   if (tensor === undefined || tensor.dtype !== 'float32') return undefined;
-  const values = backend.data.get(tensor.dataId)?.values;
+  const values = cpuTensorValues(backend, tensor);
   return values instanceof Float32Array ? values : undefined;
 }
 

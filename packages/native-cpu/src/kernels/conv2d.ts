@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { NativeAddon } from '../load-addon';
 import { ACTIVATIONS, broadcastKind, float32Values, size, uninitializedFloat32, type KernelArgs } from './common';
+import { nativePrecision } from '../native-precision';
 
 type Conv2DInfo = ReturnType<typeof tf.backend_util.computeConv2DInfo>;
 
@@ -34,7 +35,7 @@ interface ConvAttrs {
   filterShape?: number[];
 }
 
-function convInfo(xShape: number[], filterShape: number[], attrs: ConvAttrs): Conv2DInfo | undefined {
+function convInfo(xShape: number[], filterShape: number[], attrs: ConvAttrs, depthwise = false): Conv2DInfo | undefined {
   if ((attrs.dataFormat ?? 'NHWC') !== 'NHWC') return undefined;
   if (xShape.length !== 4 || filterShape.length !== 4 || xShape[3] !== filterShape[2]) return undefined;
   const info = tf.backend_util.computeConv2DInfo(
@@ -44,7 +45,7 @@ function convInfo(xShape: number[], filterShape: number[], attrs: ConvAttrs): Co
     attrs.dilations ?? 1,
     attrs.pad,
     attrs.dimRoundingMode,
-    false,
+    depthwise,
     'channelsLast',
   );
   if (info.outHeight <= 0 || info.outWidth <= 0 || size(xShape) === 0) return undefined;
@@ -53,9 +54,9 @@ function convInfo(xShape: number[], filterShape: number[], attrs: ConvAttrs): Co
   const g = geometry(info);
   const extentH = (info.filterHeight - 1) * info.dilationHeight + 1;
   const extentW = (info.filterWidth - 1) * info.dilationWidth + 1;
-  const rows = Math.floor((info.inHeight - extentH + g[13] + g[15]) / info.strideHeight) + 1;
-  const columns = Math.floor((info.inWidth - extentW + g[14] + g[16]) / info.strideWidth) + 1;
-  if (g[13] < 0 || g[14] < 0 || rows !== info.outHeight || columns !== info.outWidth) return undefined;
+  const rows = Math.floor((info.inHeight - extentH + g[13]! + g[15]!) / info.strideHeight) + 1;
+  const columns = Math.floor((info.inWidth - extentW + g[14]! + g[16]!) / info.strideWidth) + 1;
+  if (g[13]! < 0 || g[14]! < 0 || rows !== info.outHeight || columns !== info.outWidth) return undefined;
   return info;
 }
 
@@ -83,7 +84,7 @@ export function makeFusedConv2D(addon: NativeAddon, stock: Fallback) {
     const xv = float32Values(args.backend, x);
     const fv = float32Values(args.backend, filter);
     const info = xv && fv && activation !== undefined ? convInfo(x!.shape, filter!.shape, attrs) : undefined;
-    if (!info) return stock(args);
+    if (!info || activation === undefined) return stock(args);
     const channels = info.outChannels;
     const biasValues = bias ? float32Values(args.backend, bias) : undefined;
     const biasKind = bias ? broadcastKind(bias.shape, info.outShape, channels) : undefined;
@@ -95,9 +96,12 @@ export function makeFusedConv2D(addon: NativeAddon, stock: Fallback) {
     }
     const y = uninitializedFloat32(size(info.outShape));
     const channelBias = biasKind === 'channel' ? biasValues! : null;
-    addon.conv2dForward(xv!, fv!, channelBias, y, geometry(info));
     const scalarBias = biasKind === 'scalar' ? biasValues! : null;
-    if (scalarBias || activation !== 0) {
+    // Bias then PReLU (per channel or one slope) inside the convolution (a oneDNN post-op); other
+    // activations, a scalar bias or an elementwise slope take one more pass.
+    const postPrelu = activation === ACTIVATIONS.prelu && !scalarBias && (alphaKind === 'channel' || alphaKind === 'scalar');
+    addon.conv2dForward(xv!, fv!, channelBias, y, geometry(info), postPrelu ? alphaValues! : null);
+    if (!postPrelu && (scalarBias || activation !== 0)) {
       addon.biasActivation(y, channels, scalarBias, activation, alphaValues ?? null, attrs.leakyreluAlpha ?? 0.2);
     }
     return args.backend.makeTensorInfo(info.outShape, 'float32', y);
@@ -129,8 +133,58 @@ export function makeConv2DBackpropFilter(addon: NativeAddon, stock: Fallback) {
     const info = xv && dyv && filterShape ? convInfo(x!.shape, filterShape, attrs) : undefined;
     if (!info || !tf.util.arraysEqual(info.outShape, dy!.shape)) return stock(args);
     const dw = uninitializedFloat32(size(filterShape!));
-    // im2col + sgemm: oneDNN 2.6.3's backward-weights primitive corrupted the heap on small shapes.
-    addon.conv2dBackwardWeightsGemm(xv!, dyv!, dw, geometry(info));
+    // fp32: im2col + sgemm (measured against oneDNN's primitive: see the package README); bf16:
+    // oneDNN's primitive (bf16 operands, fp32 accumulation).
+    if (nativePrecision() === 'bf16') addon.conv2dBackwardWeights(xv!, dyv!, dw, geometry(info));
+    else addon.conv2dBackwardWeightsGemm(xv!, dyv!, dw, geometry(info));
     return args.backend.makeTensorInfo(filterShape!, 'float32', dw);
+  };
+}
+
+/**
+ * BigFaceConv2DResidual: inputs { x, filter, bias?, residual }, attrs like Conv2D (NHWC) → conv(x) +
+ * bias + residual in one oneDNN primitive (the residual add is a post-op: no extra pass).
+ */
+export function makeConv2DResidual(addon: NativeAddon) {
+  return (args: KernelArgs): tf.TensorInfo => {
+    const { x, filter, bias, residual } = args.inputs;
+    const attrs = args.attrs as unknown as ConvAttrs;
+    const xv = float32Values(args.backend, x);
+    const fv = float32Values(args.backend, filter);
+    const rv = float32Values(args.backend, residual);
+    const bv = bias ? float32Values(args.backend, bias) : null;
+    const info = xv && fv ? convInfo(x!.shape, filter!.shape, attrs) : undefined;
+    if (!xv || !fv || !rv || (bias && !bv)) throw new Error('BigFaceConv2DResidual: x, filter, bias and residual must be float32 tensors of the cpu backend');
+    if (!info) {
+      // A geometry oneDNN does not take (see convInfo): the Conv2D kernel, then bias and residual here.
+      const conv = tf.getKernel('Conv2D', 'cpu').kernelFunc({ inputs: { x: x!, filter: filter! }, backend: args.backend as never, attrs: args.attrs as never }) as tf.TensorInfo;
+      const values = float32Values(args.backend, conv)!;
+      const out = new Float32Array(values.length);
+      const channels = conv.shape[conv.shape.length - 1]!;
+      for (let i = 0; i < out.length; i++) out[i] = values[i]! + (bv ? bv[i % channels]! : 0) + rv[i]!;
+      (args.backend as unknown as { disposeData(dataId: tf.DataId): void }).disposeData(conv.dataId);
+      return args.backend.makeTensorInfo(conv.shape, 'float32', out);
+    }
+    if (!tf.util.arraysEqual(residual!.shape, info.outShape) || (bv && bv.length !== info.outChannels)) {
+      throw new Error(`BigFaceConv2DResidual: the residual must be shaped like the output [${info.outShape.join(', ')}] and the bias hold ${info.outChannels} values`);
+    }
+    const y = uninitializedFloat32(size(info.outShape));
+    addon.conv2dForward(xv, fv, bv ?? null, y, geometry(info), null, rv);
+    return args.backend.makeTensorInfo(info.outShape, 'float32', y);
+  };
+}
+
+/** DepthwiseConv2dNative (NHWC, float32, forward): a grouped oneDNN convolution, C groups. */
+export function makeDepthwiseConv2D(addon: NativeAddon, stock: Fallback) {
+  return (args: KernelArgs) => {
+    const { x, filter } = args.inputs;
+    const attrs = args.attrs as unknown as ConvAttrs;
+    const xv = float32Values(args.backend, x);
+    const fv = float32Values(args.backend, filter);
+    const info = xv && fv ? convInfo(x!.shape, filter!.shape, attrs, true) : undefined;
+    if (!info) return stock(args);
+    const y = uninitializedFloat32(size(info.outShape));
+    addon.depthwiseConv2dForward(xv!, fv!, y, geometry(info), filter!.shape[3]!);
+    return args.backend.makeTensorInfo(info.outShape, 'float32', y);
   };
 }

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { NativeAddon } from '../load-addon';
 import { float32Values, size, uninitializedFloat32, type KernelArgs } from './common';
+import { cpuTensorValues } from '../tfjs-internals';
 
 type Fallback = (args: KernelArgs) => tf.TensorInfo | tf.TensorInfo[];
 
@@ -34,14 +35,14 @@ export function makeBinary(kernelName: string) {
     const { a, b } = args.inputs;
     const av = float32Values(args.backend, a);
     const bv = float32Values(args.backend, b);
-    if (!av || !bv) return stock(args);
+    if (!av || !bv || op === undefined) return stock(args);
     const outShape = tf.backend_util.assertAndGetBroadcastShape(a!.shape, b!.shape);
     const total = size(outShape);
     const aMode = binaryOperandMode(a!.shape, outShape);
     const bMode = binaryOperandMode(b!.shape, outShape);
     if (aMode === undefined || bMode === undefined || total < 4096) return stock(args);
     const out = uninitializedFloat32(total);
-    addon.binary(op, av, aMode, bv, bMode, out, outShape.length === 0 ? 1 : outShape[outShape.length - 1]);
+    addon.binary(op, av, aMode, bv, bMode, out, outShape.length === 0 ? 1 : outShape[outShape.length - 1]!);
     return args.backend.makeTensorInfo(outShape, 'float32', out);
   };
 }
@@ -59,7 +60,7 @@ export function makeReduce(kernelName: 'Sum' | 'Mean') {
     const leading = axes.every((axis, i) => axis === i);
     const trailing = axes.every((axis, i) => axis === shape.length - k + i);
     if (!leading && !trailing) return stock(args);
-    const reduced = size(axes.map((axis) => shape[axis]));
+    const reduced = size(axes.map((axis) => shape[axis]!));
     const kept = size(shape) / reduced;
     const outShape = args.attrs?.keepDims
       ? shape.map((d, i) => (axes.includes(i) ? 1 : d))
@@ -92,7 +93,7 @@ export function makePrelu(addon: NativeAddon, stock: Fallback) {
     const outShape = tf.backend_util.assertAndGetBroadcastShape(x!.shape, alpha!.shape);
     const mode = operandMode(alpha!.shape, x!.shape);
     if (!tf.util.arraysEqual(outShape, x!.shape) || (mode !== 1 && mode !== 2)) return stock(args);
-    const channels = x!.shape[x!.shape.length - 1];
+    const channels = x!.shape[x!.shape.length - 1]!;
     const out = uninitializedFloat32(xv.length);
     addon.unary(1, xv, out, channels, alphaValues, mode);
     return args.backend.makeTensorInfo(x!.shape, 'float32', out);
@@ -111,7 +112,7 @@ export function makeGreater(addon: NativeAddon, stock: Fallback) {
     const bMode = operandMode(b!.shape, outShape);
     if (aMode === undefined || bMode === undefined || size(outShape) < 4096) return stock(args);
     const out = new Uint8Array(size(outShape));
-    addon.greater(av, aMode, bv, bMode, out, outShape[outShape.length - 1]);
+    addon.greater(av, aMode, bv, bMode, out, outShape[outShape.length - 1]!);
     return args.backend.makeTensorInfo(outShape, 'bool', out);
   };
 }
@@ -122,7 +123,7 @@ export function makeSelect(addon: NativeAddon, stock: Fallback) {
     const { condition, t, e } = args.inputs;
     const tv = float32Values(args.backend, t);
     const ev = float32Values(args.backend, e);
-    const cv = condition?.dtype === 'bool' ? args.backend.data.get(condition.dataId)?.values : undefined;
+    const cv = condition?.dtype === 'bool' ? cpuTensorValues(args.backend, condition) : undefined;
     if (!tv || !ev || !(cv instanceof Uint8Array) || size(t!.shape) < 4096 ||
         !tf.util.arraysEqual(condition!.shape, t!.shape) || !tf.util.arraysEqual(t!.shape, e!.shape)) {
       return stock(args);
@@ -139,7 +140,7 @@ export function makeFusedBatchNorm(addon: NativeAddon, stock: Fallback) {
     const { x, mean, variance, offset, scale } = args.inputs;
     const xv = float32Values(args.backend, x);
     if (!xv || x!.shape.length === 0 || size(x!.shape) < 4096) return stock(args);
-    const channels = x!.shape[x!.shape.length - 1];
+    const channels = x!.shape[x!.shape.length - 1]!;
     const params: Float32Array[] = [];
     for (const p of [mean, variance, offset, scale]) {
       if (p === undefined) {
@@ -153,13 +154,13 @@ export function makeFusedBatchNorm(addon: NativeAddon, stock: Fallback) {
     }
     const epsilon = Number(args.attrs?.varianceEpsilon ?? 0.001);
     const at = (values: Float32Array, c: number, fallback: number) =>
-      values.length === 0 ? fallback : values.length === 1 ? values[0] : values[c];
+      values.length === 0 ? fallback : values.length === 1 ? values[0]! : values[c]!;
     const a = new Float32Array(channels);
     const b = new Float32Array(channels);
     for (let c = 0; c < channels; c++) {
       // tfjs: offset + (x - mean) * scale / sqrt(variance + epsilon)
-      a[c] = at(params[3], c, 1) / Math.sqrt(at(params[1], c, 0) + epsilon);
-      b[c] = at(params[2], c, 0) - at(params[0], c, 0) * a[c];
+      a[c] = at(params[3]!, c, 1) / Math.sqrt(at(params[1]!, c, 0) + epsilon);
+      b[c] = at(params[2]!, c, 0) - at(params[0]!, c, 0) * a[c]!;
     }
     const out = uninitializedFloat32(xv.length);
     addon.scaleShift(xv, a, b, out, channels);

@@ -21,10 +21,10 @@ function plan(args: KernelArgs): MatmulPlan | undefined {
   if (!av || !bv || a!.shape.length < 2 || b!.shape.length < 2) return undefined;
   const ra = a!.shape.length;
   const rb = b!.shape.length;
-  const m = transposeA ? a!.shape[ra - 1] : a!.shape[ra - 2];
-  const k = transposeA ? a!.shape[ra - 2] : a!.shape[ra - 1];
-  const kb = transposeB ? b!.shape[rb - 1] : b!.shape[rb - 2];
-  const n = transposeB ? b!.shape[rb - 2] : b!.shape[rb - 1];
+  const m = (transposeA ? a!.shape[ra - 1] : a!.shape[ra - 2])!;
+  const k = (transposeA ? a!.shape[ra - 2] : a!.shape[ra - 1])!;
+  const kb = (transposeB ? b!.shape[rb - 1] : b!.shape[rb - 2])!;
+  const n = (transposeB ? b!.shape[rb - 2] : b!.shape[rb - 1])!;
   if (k !== kb || m * n * k === 0) return undefined;
   const batchDimsA = a!.shape.slice(0, -2);
   const batchDimsB = b!.shape.slice(0, -2);

@@ -1,9 +1,11 @@
-import * as tf from '@tensorflow/tfjs-core';
+import type * as tf from '@tensorflow/tfjs-core';
 import type { NativeAddon } from '../load-addon';
 import { float32Values, size, uninitializedFloat32, type KernelArgs } from './common';
+import { makeConv2DResidual } from './conv2d';
 
 /**
- * Fused training kernels that tfjs has no kernel for, registered under these names for the `cpu`
+ * Fused kernels that tfjs has no kernel for (training BatchNorm and PReLU gradient; a convolution with
+ * its residual add for inference), registered under these names for the `cpu`
  * backend; @bigface/resnet-zoo calls them through `tf.engine().runKernel` when the active backend has
  * them (the contract is @bigface/backend's FUSED_KERNELS) and composes tfjs ops otherwise.
  */
@@ -11,6 +13,9 @@ export const TRAINING_KERNEL_NAMES = {
   batchNormTraining: 'BigFaceBatchNormTraining',
   batchNormTrainingGrad: 'BigFaceBatchNormTrainingGrad',
   preluGrad: 'BigFacePreluGrad',
+  conv2dResidual: 'BigFaceConv2DResidual',
+  squaredNorms: 'BigFaceSquaredNorms',
+  larsApply: 'BigFaceLarsApply',
 } as const;
 
 function values(args: KernelArgs, name: string, kernel: string): Float32Array {
@@ -91,9 +96,42 @@ export function makePreluGrad(addon: NativeAddon) {
   };
 }
 
+/** inputs { w, g } (one size) → [2]: [Σw², Σg²]. */
+export function makeSquaredNorms(addon: NativeAddon) {
+  const kernel = TRAINING_KERNEL_NAMES.squaredNorms;
+  return (args: KernelArgs): tf.TensorInfo => {
+    const w = values(args, 'w', kernel);
+    const g = values(args, 'g', kernel);
+    if (w.length !== g.length) throw new Error(`${kernel}: w and g must have the same size`);
+    const out = new Float32Array(2);
+    addon.squaredNorms(w, g, out);
+    return args.backend.makeTensorInfo([2], 'float32', out);
+  };
+}
+
+/** inputs { w, g, m }, attrs { learningRate, momentum, weightDecay, eta, epsilon, weightNorm, gradientNorm, excluded } → [w', m']. */
+export function makeLarsApply(addon: NativeAddon) {
+  const kernel = TRAINING_KERNEL_NAMES.larsApply;
+  return (args: KernelArgs): tf.TensorInfo[] => {
+    const w = values(args, 'w', kernel);
+    const g = values(args, 'g', kernel);
+    const m = values(args, 'm', kernel);
+    if (w.length !== g.length || w.length !== m.length) throw new Error(`${kernel}: w, g and m must have the same size`);
+    const a = args.attrs ?? {};
+    const wOut = uninitializedFloat32(w.length);
+    const mOut = uninitializedFloat32(w.length);
+    addon.larsApply(w, g, m, wOut, mOut, [a.learningRate, a.momentum, a.weightDecay, a.eta, a.epsilon, a.weightNorm, a.gradientNorm, a.excluded ? 1 : 0].map(Number));
+    const shape = args.inputs.w!.shape;
+    return [args.backend.makeTensorInfo(shape, 'float32', wOut), args.backend.makeTensorInfo(shape, 'float32', mOut)];
+  };
+}
+
 /** The fused training kernels by name, with their makers. */
-export const TRAINING_KERNELS: readonly { kernelName: string; make: (addon: NativeAddon) => (args: KernelArgs) => tf.TensorInfo[] }[] = [
+export const TRAINING_KERNELS: readonly { kernelName: string; make: (addon: NativeAddon) => (args: KernelArgs) => tf.TensorInfo[] | tf.TensorInfo }[] = [
   { kernelName: TRAINING_KERNEL_NAMES.batchNormTraining, make: makeBatchNormTraining },
   { kernelName: TRAINING_KERNEL_NAMES.batchNormTrainingGrad, make: makeBatchNormTrainingGrad },
   { kernelName: TRAINING_KERNEL_NAMES.preluGrad, make: makePreluGrad },
+  { kernelName: TRAINING_KERNEL_NAMES.conv2dResidual, make: makeConv2DResidual },
+  { kernelName: TRAINING_KERNEL_NAMES.squaredNorms, make: makeSquaredNorms },
+  { kernelName: TRAINING_KERNEL_NAMES.larsApply, make: makeLarsApply },
 ];

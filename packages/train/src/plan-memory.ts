@@ -115,12 +115,12 @@ function candidates(batch: number): MemorySwitches[] {
 export function planMemory(options: PlanMemoryOptions): MemoryPlan {
   const { classes, gpus, batch, gpuMemoryBytes } = options;
   const positive = (value: number, name: string) => {
-    if (!Number.isInteger(value) || value < 1) throw new BigFaceError('USAGE_ERROR', `plan: ${name} must be a positive integer, got ${value}`);
+    if (!Number.isInteger(value) || value < 1) throw new BigFaceError('INVALID_ARGUMENT', `planMemory: ${name} must be a positive integer, got ${value}`);
   };
-  positive(classes, '--classes');
-  positive(gpus, '--gpus');
-  positive(batch, '--batch');
-  if (!(gpuMemoryBytes > 0)) throw new BigFaceError('USAGE_ERROR', `plan: --gpu-memory must be positive, got ${gpuMemoryBytes}`);
+  positive(classes, 'classes');
+  positive(gpus, 'gpus');
+  positive(batch, 'batch');
+  if (!(gpuMemoryBytes > 0)) throw new BigFaceError('INVALID_ARGUMENT', `planMemory: gpuMemoryBytes must be positive, got ${gpuMemoryBytes}`);
   const architecture: IResNetOptions =
     typeof options.model === 'string'
       ? { backbone: options.model, embeddingSize: options.embeddingSize }
@@ -174,15 +174,7 @@ export function parseByteSize(text: string): number {
   const match = /^\s*([0-9]*\.?[0-9]+)\s*([a-zA-Z]*)\s*$/.exec(text);
   const unit = match?.[2]?.toLowerCase() ?? '';
   if (!match || (unit !== '' && UNITS[unit] === undefined)) {
-    throw new BigFaceError('USAGE_ERROR', `'${text}' is not a memory size; write e.g. 32GiB, 80GB, 24G or a byte count`);
+    throw new BigFaceError('INVALID_ARGUMENT', `'${text}' is not a memory size; write e.g. 32GiB, 80GB, 24G or a byte count`);
   }
   return Math.round(Number(match[1]) * (unit === '' ? 1 : UNITS[unit]!));
-}
-
-/** Bytes as GiB/MiB with two decimals. */
-export function formatBytes(bytes: number): string {
-  if (bytes >= 2 ** 30) return `${(bytes / 2 ** 30).toFixed(2)} GiB`;
-  if (bytes >= 2 ** 20) return `${(bytes / 2 ** 20).toFixed(2)} MiB`;
-  if (bytes >= 2 ** 10) return `${(bytes / 2 ** 10).toFixed(2)} KiB`;
-  return `${bytes} B`;
 }

@@ -51,6 +51,13 @@ describe('planMemory', () => {
     expect(plan.recommended!.breakdown.total).toBeLessThanOrEqual(34_359_738_368);
   });
 
+  it('names the argument that is wrong', () => {
+    expect(() => planMemory({ model: 'r18', classes: 0, gpus: 4, batch: 8, gpuMemoryBytes: 1e9 })).toThrow(/planMemory: classes must be a positive integer, got 0/);
+    expect(() => planMemory({ model: 'r18', classes: 10, gpus: 1.5, batch: 8, gpuMemoryBytes: 1e9 })).toThrow(/gpus must be a positive integer/);
+    expect(() => planMemory({ model: 'r18', classes: 10, gpus: 1, batch: 8, gpuMemoryBytes: -1 })).toThrow(/gpuMemoryBytes must be positive/);
+    expect(() => planMemory({ model: 'r19', classes: 10, gpus: 1, batch: 8, gpuMemoryBytes: 1e9 })).toThrow(/r18/);
+  });
+
   it('parses memory sizes', () => {
     expect(parseByteSize('32GiB')).toBe(34_359_738_368);
     expect(parseByteSize('80GB')).toBe(80e9);
