@@ -41,7 +41,7 @@ describe('scoreIdentityPairs', () => {
       const tensor = rawImagesToTensor(applyVerificationProtocol(interleaved, protocol, { mask: lowerHalf }));
       const report = evaluateVerificationPairs(embed, { images: tensor, issame: pairs.issame }, { folds: 2 });
       tensor.dispose();
-      report.scores.forEach((score, p) => expect(scores[protocol][p]).toBeCloseTo(score, 5));
+      report.scores.forEach((score, p) => { expect(scores[protocol][p]).toBeCloseTo(score, 5); });
     }
     tf.dispose([prepared.plain, prepared.masked, projection]);
   });
@@ -49,7 +49,10 @@ describe('scoreIdentityPairs', () => {
   it('masks face k with seed hashSeed(seed, k), resizes after masking, and checks the pairs', () => {
     const images = faces(3);
     const seeds: number[] = [];
-    const prepared = prepareIdentityPairImages(images, { mask: (image, seed) => (seeds.push(seed), image), seed: 9, imageSize: 8 });
+    const prepared = prepareIdentityPairImages(images, { mask: (image, seed) => {
+        seeds.push(seed);
+        return image;
+      }, seed: 9, imageSize: 8 });
     expect(prepared.plain.shape).toEqual([3, 8, 8, 3]);
     expect(new Set(seeds).size).toBe(3);
     const bad = { first: Int32Array.of(0), second: Int32Array.of(3), firstIdentity: Int32Array.of(0), secondIdentity: Int32Array.of(1), issame: [false] };
