@@ -17,6 +17,5 @@ export { planActivations, planMemory, memoryBreakdown, parseByteSize, type Activ
 export { formatBytes } from './format-bytes';
 export { zooRows, type ZooRow } from './commands/zoo';
 export { chooseMasked } from './commands/mask';
-export { lossCurvesSvg, type LossCurve } from './report/loss-curves-svg';
-export { distillationVerdict, type ProtocolFnmr } from './report/distillation-verdict';
+export { distillationVerdictText, type ProtocolFnmr } from './report/distillation-verdict-text';
 export { demoCommand, DEMO_PLANS, type DemoPlan } from './commands/demo';

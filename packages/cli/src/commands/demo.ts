@@ -7,8 +7,7 @@ import type { CommandContext, CommandDefinition } from '../command';
 import { resolveCliConfig } from '../config/resolve-cli-config';
 import { EXIT_CODES } from '../exit-codes';
 import { numberOption } from '../parse-command-arguments';
-import { distillationVerdict } from '../report/distillation-verdict';
-import { lossCurvesSvg } from '../report/loss-curves-svg';
+import { distillationVerdictText } from '../report/distillation-verdict-text';
 import { verifyRuns } from '../replicate/verify-runs';
 import { runTraining } from './run-training';
 
@@ -211,11 +210,13 @@ whether the teacher is stronger and whether distillation helped, and a contact s
       '|---|---:|---:|',
       ...cells.map((cell) => `| ${cell.model} | ${cellText(cell.masked)} | ${cellText(cell.standard)} |`),
     ].join('\n');
-    const verdict = distillationVerdict(
-      { teacher: fnmr('teacher'), plain: fnmr('student'), distilled: fnmr('student-distilled') },
-      { teacherVsPlain: difference('teacher', 'student'), distilledVsPlain: difference('student-distilled', 'student') },
-      { falseMatchRate },
-    );
+    const differences = { teacherVsPlain: difference('teacher', 'student'), distilledVsPlain: difference('student-distilled', 'student') };
+    const verdict = distillationVerdictText({
+      models: { teacher: fnmr('teacher'), plain: fnmr('student'), distilled: fnmr('student-distilled') },
+      differences,
+      verdict: evaluation.distillationVerdict(differences),
+      falseMatchRate,
+    });
     const rocSvgs: Record<string, string> = {};
     const metricsRows: { run: RunSummary; protocol: 'standard' | 'masked'; areaUnderRoc: number; equalErrorRate: number }[] = [];
     for (const protocol of ['standard', 'masked'] as const) {
@@ -226,7 +227,7 @@ whether the teacher is stronger and whether distillation helped, and a contact s
       });
       rocSvgs[protocol] = evaluation.rocCurveSvg(curves, { title: `ROC, ${protocol} pairs (held-out identities)`, minFalseAcceptRate: Math.max(1e-6, 1 / Math.max(1, verified.impostors)) });
     }
-    const lossSvg = lossCurvesSvg(runs.map((run) => ({ label: run.label, points: run.losses })), { title: 'training loss (CosFace + λ·distillation for the distilled student)' });
+    const lossSvg = evaluation.lossCurvesSvg(runs.map((run) => ({ label: run.label, points: run.losses })), { title: 'training loss (CosFace + λ·distillation for the distilled student)' });
     await writeFile(path.join(reportDirectory, 'loss.svg'), lossSvg);
     for (const [protocol, svg] of Object.entries(rocSvgs)) await writeFile(path.join(reportDirectory, `roc-${protocol}.svg`), svg);
 

@@ -9,7 +9,6 @@ import type { CommandContext, CommandDefinition } from '../command';
 import { resolveCliConfig } from '../config/resolve-cli-config';
 import { EXIT_CODES } from '../exit-codes';
 import { numberOption } from '../parse-command-arguments';
-import { lossCurvesSvg } from '../report/loss-curves-svg';
 import { DECK_CLAIMS, REPLICATE_ARMS, REPLICATE_PLANS, type ReplicateArm, type ReplicatePlan } from '../replicate/replicate-plan';
 import { claimSummaries, replicateReport, type ReplicateRunSummary } from '../replicate/replicate-report';
 import { replicateStatistics } from '../replicate/replicate-statistics';
@@ -146,7 +145,7 @@ Writes <output>/report/index.html, report.md, results.json, loss.svg, roc-masked
     figures.push({
       file: 'loss.svg',
       title: 'training loss per arm and seed (CosFace; + λ·distillation for the distilled student)',
-      svg: lossCurvesSvg(runs.map((run) => ({ label: `${run.arm} s${run.seed}`, points: run.losses })), { title: 'training loss per arm and seed', width: 760, height: 460 }),
+      svg: evaluation.lossCurvesSvg(runs.map((run) => ({ label: `${run.arm} s${run.seed}`, points: run.losses })), { title: 'training loss per arm and seed', width: 760, height: 460 }),
     });
     for (const protocol of ['masked', 'standard'] as const) {
       const issame = sets.flatMap((set) => Array.from(set.issame));

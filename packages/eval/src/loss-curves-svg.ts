@@ -1,3 +1,6 @@
+import { assertArgument } from '@bigface/backend';
+import { PALETTE, escapeXml, formatNumber } from './svg';
+
 /** One curve of {@link lossCurvesSvg}. */
 export interface LossCurve {
   label: string;
@@ -5,21 +8,25 @@ export interface LossCurve {
   points: readonly (readonly [number, number])[];
 }
 
-const COLOURS = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
-
-function escapeXml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+/** Options of {@link lossCurvesSvg}. */
+export interface LossCurvesSvgOptions {
+  title?: string;
+  width?: number;
+  height?: number;
 }
 
 /**
  * Training-loss curves as a standalone SVG: linear step axis, linear loss axis from 0, one
- * polyline per run, a legend.
+ * polyline per run, a legend; the palette and escaping of the other plots here. Non-finite losses
+ * are left out of the line.
  *
  * @example
  * writeFileSync('loss.svg', lossCurvesSvg([{ label: 'student', points: [[1, 40], [2, 35]] }], { title: 'loss' }));
  */
-export function lossCurvesSvg(curves: readonly LossCurve[], options: { title?: string; width?: number; height?: number } = {}): string {
+export function lossCurvesSvg(curves: readonly LossCurve[], options: LossCurvesSvgOptions = {}): string {
   const { title = 'training loss', width = 640, height = 400 } = options;
+  assertArgument(curves.length > 0, 'EVAL_BAD_PLOT', () => 'lossCurvesSvg: no curves to draw');
+  assertArgument(width >= 200 && height >= 100, 'EVAL_BAD_PLOT', () => `lossCurvesSvg: width × height must be at least 200 × 100, got ${width} × ${height}`);
   const margin = { left: 60, right: 20, top: 36, bottom: 44 };
   const plotWidth = width - margin.left - margin.right;
   const plotHeight = height - margin.top - margin.bottom;
@@ -38,13 +45,13 @@ export function lossCurvesSvg(curves: readonly LossCurve[], options: { title?: s
     const loss = (maxLoss * i) / 5;
     const step = Math.round((maxStep * i) / 5);
     parts.push(`<line x1="${margin.left}" x2="${margin.left + plotWidth}" y1="${y(loss).toFixed(1)}" y2="${y(loss).toFixed(1)}" stroke="#eee"/>`);
-    parts.push(`<text x="${margin.left - 6}" y="${(y(loss) + 4).toFixed(1)}" text-anchor="end">${loss.toPrecision(3)}</text>`);
+    parts.push(`<text x="${margin.left - 6}" y="${(y(loss) + 4).toFixed(1)}" text-anchor="end">${formatNumber(loss)}</text>`);
     parts.push(`<text x="${x(step).toFixed(1)}" y="${margin.top + plotHeight + 16}" text-anchor="middle">${step}</text>`);
   }
   parts.push(`<text x="${margin.left + plotWidth / 2}" y="${height - 8}" text-anchor="middle">step</text>`);
   parts.push(`<text x="14" y="${margin.top + plotHeight / 2}" text-anchor="middle" transform="rotate(-90 14 ${margin.top + plotHeight / 2})">loss</text>`);
   curves.forEach((curve, index) => {
-    const colour = COLOURS[index % COLOURS.length]!;
+    const colour = PALETTE[index % PALETTE.length]!;
     const points = curve.points.filter(([, loss]) => Number.isFinite(loss)).map(([step, loss]) => `${x(step).toFixed(1)},${y(loss).toFixed(1)}`).join(' ');
     parts.push(`<polyline fill="none" stroke="${colour}" stroke-width="1.5" points="${points}"/>`);
     const legendY = margin.top + 14 + index * 16;

@@ -12,5 +12,10 @@ describe('lossCurvesSvg', () => {
     // step 0 → x = left margin 60; loss 0 → y = top 36 + plot height (100 − 36 − 44 = 20) = 56
     expect(svg).toContain('points="60.0,');
     expect(svg).toMatch(/ 180\.0,56\.0"/); // step 10 → 60 + 120
+    expect(svg).toContain('stroke="#0072B2"'); // the palette of the other plots
+  });
+
+  it('refuses an empty plot', () => {
+    expect(() => lossCurvesSvg([])).toThrow(/lossCurvesSvg: no curves to draw/);
   });
 });
