@@ -45,10 +45,7 @@ const pkg = {
 };
 writeFileSync(join(dir, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`);
 writeFileSync(join(dir, 'tsup.config.ts'), "import { packageConfig } from '../../tsup.base';\n\nexport default packageConfig();\n");
-writeFileSync(
-  join(dir, 'tsconfig.json'),
-  `${JSON.stringify({ extends: '../../tsconfig.base.json', include: ['src', 'test', 'bench', '*.ts'] }, null, 2)}\n`,
-);
+writeFileSync(join(dir, 'tsconfig.json'), `${JSON.stringify({ extends: '../../tsconfig.base.json', include: ['src', 'test', 'bench', '*.ts'] }, null, 2)}\n`);
 writeFileSync(
   join(dir, 'vitest.config.ts'),
   `import { defineProject } from 'vitest/config';

@@ -19,7 +19,9 @@ if (existsSync(resultsFile)) {
   passed = results.numPassedTests ?? 0;
   failed = results.numFailedTests ?? 0;
   // A test file that fails to load has no failed test but is a failure all the same.
-  const brokenFiles = (results.testResults ?? []).filter((file) => file.status === 'failed' && (file.assertionResults ?? []).every((t) => t.status !== 'failed'));
+  const brokenFiles = (results.testResults ?? []).filter(
+    (file) => file.status === 'failed' && (file.assertionResults ?? []).every((t) => t.status !== 'failed'),
+  );
   failed += brokenFiles.length;
   skipped = (results.numPendingTests ?? 0) + (results.numTodoTests ?? 0);
 } else {

@@ -6,25 +6,33 @@
 import { initBackend, tf, Rng } from '@bigface/backend';
 
 const info = await initBackend();
-console.log(`backend: ${info.name} (${info.package}), threads ${info.threads}, gpu ${info.gpu}` +
-  (info.addedKernels.length ? `, BigFace kernels: ${info.addedKernels.join(', ')}` : ''));
+console.log(
+  `backend: ${info.name} (${info.package}), threads ${info.threads}, gpu ${info.gpu}` +
+    (info.addedKernels.length ? `, BigFace kernels: ${info.addedKernels.join(', ')}` : ''),
+);
 
 const rng = new Rng(2021);
 const tensor = (shape, std) => {
   const size = shape.reduce((a, b) => a * b, 1);
   return tf.tensor(rng.fillNormal(new Float32Array(size), 0, std), shape);
 };
-const batch = 8, size = 16, channels = 8, out = 16;
+const batch = 8,
+  size = 16,
+  channels = 8,
+  out = 16;
 const x = tensor([batch, size, size, channels], 1);
 const target = tensor([batch, size / 2, size / 2, out], 1);
 const v = (t, name) => tf.variable(t, true, name);
 const params = {
-  bn1Gamma: v(tf.ones([channels]), 'bn1.gamma'), bn1Beta: v(tf.zeros([channels]), 'bn1.beta'),
+  bn1Gamma: v(tf.ones([channels]), 'bn1.gamma'),
+  bn1Beta: v(tf.zeros([channels]), 'bn1.beta'),
   conv1: v(tensor([3, 3, channels, out], Math.sqrt(2 / (9 * channels))), 'conv1'),
-  bn2Gamma: v(tf.ones([out]), 'bn2.gamma'), bn2Beta: v(tf.zeros([out]), 'bn2.beta'),
+  bn2Gamma: v(tf.ones([out]), 'bn2.gamma'),
+  bn2Beta: v(tf.zeros([out]), 'bn2.beta'),
   prelu: v(tf.fill([out], 0.25), 'prelu'),
   conv2: v(tensor([3, 3, out, out], Math.sqrt(2 / (9 * out))), 'conv2'),
-  bn3Gamma: v(tf.ones([out]), 'bn3.gamma'), bn3Beta: v(tf.zeros([out]), 'bn3.beta'),
+  bn3Gamma: v(tf.ones([out]), 'bn3.gamma'),
+  bn3Beta: v(tf.zeros([out]), 'bn3.beta'),
   down: v(tensor([1, 1, channels, out], Math.sqrt(2 / channels)), 'downsample'),
 };
 const bn = (h, gamma, beta) => {

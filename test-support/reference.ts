@@ -12,7 +12,9 @@ export function readReferenceJson<T>(name: string): T {
   try {
     return JSON.parse(readFileSync(path, 'utf8')) as T;
   } catch (error) {
-    throw new Error(`reference file '${path}' is not valid JSON (${(error as Error).message}): restore it from test-support/reference/ or regenerate it as its README says`);
+    throw new Error(
+      `reference file '${path}' is not valid JSON (${(error as Error).message}): restore it from test-support/reference/ or regenerate it as its README says`,
+    );
   }
 }
 
@@ -62,7 +64,11 @@ export function readSafetensorsIndependently(path: string): ReferenceSafetensors
   const tensors = new Map<string, ReferenceTensor>();
   for (const [name, value] of Object.entries(header)) {
     if (name === '__metadata__') continue;
-    const { dtype, shape, data_offsets: [begin, end] } = value as { dtype: string; shape: number[]; data_offsets: [number, number] };
+    const {
+      dtype,
+      shape,
+      data_offsets: [begin, end],
+    } = value as { dtype: string; shape: number[]; data_offsets: [number, number] };
     const bytes = Uint8Array.from(file.subarray(8 + headerLength + begin, 8 + headerLength + end));
     tensors.set(name, { dtype, shape, bytes, ...(dtype === 'F32' ? { data: new Float32Array(bytes.buffer) } : {}) });
   }

@@ -9,7 +9,10 @@ import { initBackend, tf, Rng } from '@bigface/backend';
 
 const MIN_MS = Number(process.env.BENCH_MIN_MS ?? 1000);
 const rng = new Rng(7);
-const load = execSync('uptime').toString().trim().replace(/.*load average: /, '');
+const load = execSync('uptime')
+  .toString()
+  .trim()
+  .replace(/.*load average: /, '');
 let native;
 try {
   native = await import('@bigface/native-cpu');
@@ -75,10 +78,8 @@ for (const config of configs) {
     const attrs = { strides: stride, pad, dataFormat: 'NHWC', dimRoundingMode: undefined };
     const kernels = {
       Conv2D: () => timeKernel(() => tf.engine().runKernel('Conv2D', { x, filter }, { ...attrs, dilations: 1 })),
-      Conv2DBackpropInput: () =>
-        timeKernel(() => tf.engine().runKernel('Conv2DBackpropInput', { dy, filter }, { ...attrs, inputShape: xShape })),
-      Conv2DBackpropFilter: () =>
-        timeKernel(() => tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { ...attrs, filterShape })),
+      Conv2DBackpropInput: () => timeKernel(() => tf.engine().runKernel('Conv2DBackpropInput', { dy, filter }, { ...attrs, inputShape: xShape })),
+      Conv2DBackpropFilter: () => timeKernel(() => tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { ...attrs, filterShape })),
     };
     if (config.label === 'native' && addon) {
       // The OpenBLAS alternative, same data: im2col (OpenMP) + cblas_sgemm.
@@ -91,14 +92,37 @@ for (const config of configs) {
     }
     for (const [kernel, run] of Object.entries(kernels)) {
       const { ms, reps } = run();
-      const provider = config.label === 'native'
-        ? (kernel.includes('openblas') ? 'openblas' : kernel === 'Conv2DBackpropFilter' ? 'im2col+onednn-sgemm' : 'onednn')
-        : config.label === 'wasm' ? (info.addedKernels.includes(kernel) ? 'bigface-wasm' : 'tfjs-wasm') : 'tfjs-js';
-      console.log(JSON.stringify({
-        bench: 'native-conv', backend: config.label, kernel, provider, layer: layer.name, x: xShape, filter: filterShape,
-        stride, pad, gflop: +(flops / 1e9).toFixed(4), ms: +ms.toFixed(3), reps, gflops: +(flops / ms / 1e6).toFixed(2),
-        threads: info.threads, load,
-      }));
+      const provider =
+        config.label === 'native'
+          ? kernel.includes('openblas')
+            ? 'openblas'
+            : kernel === 'Conv2DBackpropFilter'
+              ? 'im2col+onednn-sgemm'
+              : 'onednn'
+          : config.label === 'wasm'
+            ? info.addedKernels.includes(kernel)
+              ? 'bigface-wasm'
+              : 'tfjs-wasm'
+            : 'tfjs-js';
+      console.log(
+        JSON.stringify({
+          bench: 'native-conv',
+          backend: config.label,
+          kernel,
+          provider,
+          layer: layer.name,
+          x: xShape,
+          filter: filterShape,
+          stride,
+          pad,
+          gflop: +(flops / 1e9).toFixed(4),
+          ms: +ms.toFixed(3),
+          reps,
+          gflops: +(flops / ms / 1e6).toFixed(2),
+          threads: info.threads,
+          load,
+        }),
+      );
     }
     tf.dispose([x, filter, dy]);
   }

@@ -19,7 +19,11 @@ const { IResNet } = await import(pathToFileURL(join(here, '..', '..', 'resnet-zo
 const STEPS = Number(process.env.BENCH_STEPS ?? 2);
 const BATCHES = (process.env.BENCH_BATCHES ?? '8,32').split(',').map(Number);
 const BACKENDS = (process.env.BENCH_BACKENDS ?? 'native,wasm,js-cpu,torch').split(',');
-const uptime = () => execSync('uptime').toString().trim().replace(/.*load average: /, '');
+const uptime = () =>
+  execSync('uptime')
+    .toString()
+    .trim()
+    .replace(/.*load average: /, '');
 const results = {};
 
 function emit(line) {
@@ -65,7 +69,12 @@ async function runTfjs(label) {
     for (const mode of ['inference', 'training']) {
       const key = `${label}:${mode}:${batch}`;
       if (label === 'js-cpu' && (mode === 'training' || batch > 8)) {
-        emit({ backend: label, mode, batch, skipped: mode === 'training' ? 'JS cpu training takes many minutes per step (issue 10: 4 steps > 15 min)' : 'JS cpu: batch 8 only' });
+        emit({
+          backend: label,
+          mode,
+          batch,
+          skipped: mode === 'training' ? 'JS cpu training takes many minutes per step (issue 10: 4 steps > 15 min)' : 'JS cpu: batch 8 only',
+        });
         continue;
       }
       if (label === 'wasm' && mode === 'training' && batch > 8) {
@@ -87,7 +96,10 @@ async function runTfjs(label) {
     // Where a native step's time goes, per kernel (tf.profile at batch 8). Scopes ("unnamed scope": a
     // customGrad's forward or gradient) include the kernels they run, so shares add up to more than 1.
     const x = input(8);
-    for (const [mode, run] of [['training', () => trainStep(model, optimizer, x)], ['inference', () => inferStep(model, x)]]) {
+    for (const [mode, run] of [
+      ['training', () => trainStep(model, optimizer, x)],
+      ['inference', () => inferStep(model, x)],
+    ]) {
       const start = performance.now();
       const profile = await tf.profile(run);
       const wallMs = performance.now() - start;
@@ -99,8 +111,16 @@ async function runTfjs(label) {
         entry.calls++;
         byKernel.set(k.name, entry);
       }
-      const top = [...byKernel.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 14)
-        .map(([name, e]) => ({ kernel: name, ms: +e.ms.toFixed(1), share: +(e.ms / wallMs).toFixed(3), calls: e.calls, native: info.nativeKernels.includes(name) }));
+      const top = [...byKernel.entries()]
+        .sort((a, b) => b[1].ms - a[1].ms)
+        .slice(0, 14)
+        .map(([name, e]) => ({
+          kernel: name,
+          ms: +e.ms.toFixed(1),
+          share: +(e.ms / wallMs).toFixed(3),
+          calls: e.calls,
+          native: info.nativeKernels.includes(name),
+        }));
       emit({ backend: label, mode: `${mode}-profile`, batch: 8, wallMs: +wallMs.toFixed(1), top });
     }
     x.dispose();
@@ -162,7 +182,14 @@ function runTorch() {
       const v = results[`${label}:${r.mode}:${r.batch}`];
       return v === undefined ? undefined : +(v / r.imagesPerSecond).toFixed(3);
     };
-    emit({ backend: 'pytorch', ...r, imagesPerSecond: +r.imagesPerSecond.toFixed(3), ratioNativeToTorch: ratio('native'), ratioWasmToTorch: ratio('wasm'), ratioJsCpuToTorch: ratio('js-cpu') });
+    emit({
+      backend: 'pytorch',
+      ...r,
+      imagesPerSecond: +r.imagesPerSecond.toFixed(3),
+      ratioNativeToTorch: ratio('native'),
+      ratioWasmToTorch: ratio('wasm'),
+      ratioJsCpuToTorch: ratio('js-cpu'),
+    });
   }
   if (out.status !== 0) emit({ backend: 'pytorch', error: out.stderr.slice(-300) });
 }

@@ -118,7 +118,8 @@ export function toBfloat16(values: Float32Array): Uint16Array {
   const out = new Uint16Array(values.length);
   for (let i = 0; i < out.length; i++) {
     const word = words[i]!;
-    out[i] = (word & 0x7f800000) === 0x7f800000 && word & 0x7fffff ? ((word >>> 16) | 0x40) & 0xffff : ((word + 0x7fff + ((word >>> 16) & 1)) / 0x10000) & 0xffff;
+    out[i] =
+      (word & 0x7f800000) === 0x7f800000 && word & 0x7fffff ? ((word >>> 16) | 0x40) & 0xffff : ((word + 0x7fff + ((word >>> 16) & 1)) / 0x10000) & 0xffff;
   }
   return out;
 }
@@ -172,11 +173,7 @@ export function resolveCounts(counts: readonly number[] | undefined, length: num
   );
   let sum = 0;
   for (const count of counts) {
-    assertArgument(
-      Number.isInteger(count) && count >= 0,
-      'INVALID_COUNTS',
-      () => `${where}: counts must be non-negative integers, got [${counts.join(', ')}]`,
-    );
+    assertArgument(Number.isInteger(count) && count >= 0, 'INVALID_COUNTS', () => `${where}: counts must be non-negative integers, got [${counts.join(', ')}]`);
     sum += count;
   }
   assertArgument(

@@ -108,8 +108,7 @@ async function tryImport(packageName: string): Promise<{ ok: true } | { ok: fals
   } catch (error) {
     const code = (error as { code?: string }).code;
     const message = String((error as { message?: string }).message ?? '');
-    const missing =
-      (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && message.includes(packageName);
+    const missing = (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && message.includes(packageName);
     return { ok: false, missing, error };
   }
 }
@@ -142,7 +141,9 @@ async function enableNative(threads: number | undefined, precision: 'fp32' | 'bf
     try {
       native.setNativePrecision(precision);
     } catch (error) {
-      throw new BigFaceError('PRECISION_UNSUPPORTED', `initBackend({precision: '${precision}'}): ${(error as Error).message}; use precision 'fp32'`, { cause: error });
+      throw new BigFaceError('PRECISION_UNSUPPORTED', `initBackend({precision: '${precision}'}): ${(error as Error).message}; use precision 'fp32'`, {
+        cause: error,
+      });
     }
   }
   const status = native.nativeCpuStatus();
@@ -177,10 +178,7 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
   const requested = options.backend ?? fromEnvironment ?? 'auto';
   if (!(VALID_CHOICES as readonly string[]).includes(requested)) {
     const source = options.backend !== undefined ? 'initBackend({backend})' : 'BIGFACE_BACKEND';
-    throw new BigFaceError(
-      'UNKNOWN_BACKEND',
-      `${source}: unknown backend '${requested}': choose one of ${VALID_CHOICES.join(', ')}`,
-    );
+    throw new BigFaceError('UNKNOWN_BACKEND', `${source}: unknown backend '${requested}': choose one of ${VALID_CHOICES.join(', ')}`);
   }
   const useNative = options.native ?? process.env.BIGFACE_NATIVE?.trim() !== '0';
   const precision = options.precision ?? 'fp32';
@@ -190,9 +188,7 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
   if (options.threads !== undefined && (!Number.isInteger(options.threads) || options.threads < 1)) {
     throw new BigFaceError('INVALID_THREADS', `initBackend({threads}): threads must be a positive integer, got ${String(options.threads)}`);
   }
-  const candidates = (requested === 'auto' ? CANDIDATES : CANDIDATES.filter((c) => c.name === requested)).filter(
-    (c) => useNative || !c.native,
-  );
+  const candidates = (requested === 'auto' ? CANDIDATES : CANDIDATES.filter((c) => c.name === requested)).filter((c) => useNative || !c.native);
   const failures: string[] = [];
   for (const candidate of candidates) {
     if (candidate.native) {
@@ -217,7 +213,9 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
     }
     if (precision === 'bf16') {
       // bf16 runs only on the native cpu kernels: any other backend is an error, not a silent fp32 run.
-      failures.push(`precision 'bf16' needs @bigface/native-cpu's kernels (cpu backend, Linux x64, oneDNN) on a CPU with AVX-512 BF16; ${candidate.package} computes in fp32`);
+      failures.push(
+        `precision 'bf16' needs @bigface/native-cpu's kernels (cpu backend, Linux x64, oneDNN) on a CPU with AVX-512 BF16; ${candidate.package} computes in fp32`,
+      );
       continue;
     }
     const loaded = await tryImport(candidate.package);
@@ -264,16 +262,11 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
   }
   const details = failures.length > 0 ? ` (${failures.join('; ')})` : '';
   if (requested === 'auto') {
-    throw new BigFaceError(
-      'BACKEND_NOT_INSTALLED',
-      `no tensor backend could be loaded${details}: ${installHint(CANDIDATES.slice(2))}`,
-    );
+    throw new BigFaceError('BACKEND_NOT_INSTALLED', `no tensor backend could be loaded${details}: ${installHint(CANDIDATES.slice(2))}`);
   }
   throw new BigFaceError(
     'BACKEND_NOT_INSTALLED',
     `backend '${requested}' is not available${details}: install it with ${installHint(candidates)}` +
-      (requested === 'tensorflow'
-        ? ' (its install downloads libtensorflow, so the machine needs internet access; GPU needs CUDA)'
-        : ''),
+      (requested === 'tensorflow' ? ' (its install downloads libtensorflow, so the machine needs internet access; GPU needs CUDA)' : ''),
   );
 }

@@ -51,11 +51,7 @@ function resolveModuleUrl(module: string | URL): string {
   // A URL scheme of two or more letters (one letter is a Windows drive: C:\rank.mjs).
   else if (/^[a-z][a-z0-9+.-]+:/i.test(module)) url = new URL(module);
   else url = pathToFileURL(resolvePath(module));
-  assertArgument(
-    url.protocol === 'file:',
-    'INVALID_RANK_MODULE',
-    () => `launchRanks: module must be a file path or a file: URL, got ${String(module)}`,
-  );
+  assertArgument(url.protocol === 'file:', 'INVALID_RANK_MODULE', () => `launchRanks: module must be a file path or a file: URL, got ${String(module)}`);
   assertArgument(
     existsSync(fileURLToPath(url)),
     'RANK_MODULE_NOT_FOUND',

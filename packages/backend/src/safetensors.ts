@@ -192,7 +192,12 @@ export function readSafetensors(bytes: Uint8Array, source = '<buffer>', options:
     const info = value as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     const dtype = info.dtype;
     if (!isDtype(dtype)) {
-      fail('SAFETENSORS_BAD_HEADER', source, `tensor '${name}' has dtype ${show(dtype)}, not one of ${DTYPES}`, 'convert the tensor to a supported dtype before saving');
+      fail(
+        'SAFETENSORS_BAD_HEADER',
+        source,
+        `tensor '${name}' has dtype ${show(dtype)}, not one of ${DTYPES}`,
+        'convert the tensor to a supported dtype before saving',
+      );
     }
     const shape = info.shape;
     if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
@@ -258,7 +263,14 @@ export function readSafetensors(bytes: Uint8Array, source = '<buffer>', options:
 type ViewConstructor = new (buffer: ArrayBufferLike, byteOffset: number, length: number) => SafetensorsData;
 
 const VIEW: Partial<Record<SafetensorsDtype, ViewConstructor>> = {
-  F64: Float64Array, F32: Float32Array, I64: BigInt64Array, I32: Int32Array, I16: Int16Array, I8: Int8Array, U8: Uint8Array, BOOL: Uint8Array,
+  F64: Float64Array,
+  F32: Float32Array,
+  I64: BigInt64Array,
+  I32: Int32Array,
+  I16: Int16Array,
+  I8: Int8Array,
+  U8: Uint8Array,
+  BOOL: Uint8Array,
 };
 
 /** The tensor at `bytes[start..]` as its array type: a view when aligned (and not `copy`), else an aligned copy. */
@@ -294,12 +306,23 @@ function decode(dtype: SafetensorsDtype, bytes: Uint8Array, start: number, count
   const out = new View(new ArrayBuffer(count * size), 0, count);
   for (let i = 0; i < count; i++) {
     switch (dtype) {
-      case 'F64': (out as Float64Array)[i] = source.getFloat64(i * 8, true); break;
-      case 'F32': (out as Float32Array)[i] = source.getFloat32(i * 4, true); break;
-      case 'I64': (out as BigInt64Array)[i] = source.getBigInt64(i * 8, true); break;
-      case 'I32': (out as Int32Array)[i] = source.getInt32(i * 4, true); break;
-      case 'I16': (out as Int16Array)[i] = source.getInt16(i * 2, true); break;
-      default: (out as Int8Array | Uint8Array)[i] = dtype === 'I8' ? source.getInt8(i) : source.getUint8(i);
+      case 'F64':
+        (out as Float64Array)[i] = source.getFloat64(i * 8, true);
+        break;
+      case 'F32':
+        (out as Float32Array)[i] = source.getFloat32(i * 4, true);
+        break;
+      case 'I64':
+        (out as BigInt64Array)[i] = source.getBigInt64(i * 8, true);
+        break;
+      case 'I32':
+        (out as Int32Array)[i] = source.getInt32(i * 4, true);
+        break;
+      case 'I16':
+        (out as Int16Array)[i] = source.getInt16(i * 2, true);
+        break;
+      default:
+        (out as Int8Array | Uint8Array)[i] = dtype === 'I8' ? source.getInt8(i) : source.getUint8(i);
     }
   }
   return out;
@@ -340,7 +363,10 @@ function inferDtype(data: SafetensorsInput['data']): SafetensorsDtype | undefine
 }
 
 const INTEGER_RANGE: Partial<Record<SafetensorsDtype, [number, number]>> = {
-  I32: [-2147483648, 2147483647], I16: [-32768, 32767], I8: [-128, 127], U8: [0, 255],
+  I32: [-2147483648, 2147483647],
+  I16: [-32768, 32767],
+  I8: [-128, 127],
+  U8: [0, 255],
 };
 
 /** Little-endian bytes of one tensor; integer dtypes refuse values they cannot hold instead of wrapping. */
@@ -401,32 +427,39 @@ function badValue(name: string, dtype: SafetensorsDtype, index: number, value: n
  * @example
  * const bytes = writeSafetensors({ 'fc.weight': { shape: [2, 3], data: new Float32Array(6) } }, { step: '10' });
  */
-export function writeSafetensors(
-  tensors: Record<string, SafetensorsInput> | Map<string, SafetensorsInput>,
-  metadata: Record<string, string> = {},
-): Uint8Array {
+export function writeSafetensors(tensors: Record<string, SafetensorsInput> | Map<string, SafetensorsInput>, metadata: Record<string, string> = {}): Uint8Array {
   // Pairs, not an object: an object (and JSON.stringify) would move integer-like names ('0', '7') first.
   const header: Array<[string, unknown]> = [];
   const metadataEntries = Object.entries(metadata);
   for (const [key, value] of metadataEntries) {
     if (typeof value !== 'string') {
-      throw new BigFaceError('INVALID_ARGUMENT', `writeSafetensors: metadata '${key}' is ${show(value)}; safetensors metadata values are strings: use String(value) or JSON.stringify`);
+      throw new BigFaceError(
+        'INVALID_ARGUMENT',
+        `writeSafetensors: metadata '${key}' is ${show(value)}; safetensors metadata values are strings: use String(value) or JSON.stringify`,
+      );
     }
   }
   if (metadataEntries.length > 0) header.push(['__metadata__', Object.fromEntries(metadataEntries)]);
   const items = tensors instanceof Map ? [...tensors.entries()] : Object.entries(tensors);
   const prepared = items.map(([name, tensor], index) => {
-    if (name === '__metadata__') throw new BigFaceError('INVALID_ARGUMENT', "writeSafetensors: the name '__metadata__' is reserved; pass metadata as the second argument");
+    if (name === '__metadata__')
+      throw new BigFaceError('INVALID_ARGUMENT', "writeSafetensors: the name '__metadata__' is reserved; pass metadata as the second argument");
     if (typeof tensor !== 'object' || tensor === null) {
       throw new BigFaceError('INVALID_ARGUMENT', `writeSafetensors: tensor '${name}' must be { dtype?, shape, data }, got ${show(tensor)}`);
     }
     const dtype = tensor.dtype ?? inferDtype(tensor.data);
     if (!isDtype(dtype)) {
-      throw new BigFaceError('INVALID_ARGUMENT', `writeSafetensors: tensor '${name}' has dtype ${show(dtype)} (or data of an unknown type); use one of ${DTYPES}`);
+      throw new BigFaceError(
+        'INVALID_ARGUMENT',
+        `writeSafetensors: tensor '${name}' has dtype ${show(dtype)} (or data of an unknown type); use one of ${DTYPES}`,
+      );
     }
     const shape = Array.isArray(tensor.shape) ? [...(tensor.shape as number[])] : [Number.NaN];
     if (!shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
-      throw new BigFaceError('INVALID_ARGUMENT', `writeSafetensors: tensor '${name}' has shape ${show(tensor.shape)}; dimensions must be non-negative integers`);
+      throw new BigFaceError(
+        'INVALID_ARGUMENT',
+        `writeSafetensors: tensor '${name}' has shape ${show(tensor.shape)}; dimensions must be non-negative integers`,
+      );
     }
     const count = shape.reduce((a, b) => a * b, 1);
     if (tensor.data?.length !== count) {
@@ -469,14 +502,21 @@ export function writeSafetensors(
 export function loadSafetensors(path: string, options: ReadSafetensorsOptions = {}): SafetensorsFile {
   if (typeof path !== 'string') {
     // Never put a file's bytes into a message: say what was given and which function takes it.
-    const given = (path as unknown) instanceof Uint8Array ? `${(path as Uint8Array).byteLength} bytes (a ${Object.prototype.toString.call(path).slice(8, -1)}); to parse bytes already in memory call readSafetensors(bytes)` : Object.prototype.toString.call(path);
+    const given =
+      (path as unknown) instanceof Uint8Array
+        ? `${(path as Uint8Array).byteLength} bytes (a ${Object.prototype.toString.call(path).slice(8, -1)}); to parse bytes already in memory call readSafetensors(bytes)`
+        : Object.prototype.toString.call(path);
     throw new BigFaceError('INVALID_ARGUMENT', `loadSafetensors: expected a file path (string), got ${given}`);
   }
   let bytes: Uint8Array;
   try {
     bytes = readFileSync(path);
   } catch (error) {
-    throw new BigFaceError('FILE_NOT_READABLE', `safetensors '${path}': cannot read the file (${(error as Error).message}); check the path and its permissions`, { cause: error });
+    throw new BigFaceError(
+      'FILE_NOT_READABLE',
+      `safetensors '${path}': cannot read the file (${(error as Error).message}); check the path and its permissions`,
+      { cause: error },
+    );
   }
   return readSafetensors(bytes, path, options);
 }
@@ -494,7 +534,10 @@ export function saveSafetensors(
   metadata: Record<string, string> = {},
 ): void {
   if (typeof path !== 'string') {
-    throw new BigFaceError('INVALID_ARGUMENT', `saveSafetensors: expected a file path (string) first, got ${Object.prototype.toString.call(path)}; to get the bytes in memory call writeSafetensors(tensors, metadata)`);
+    throw new BigFaceError(
+      'INVALID_ARGUMENT',
+      `saveSafetensors: expected a file path (string) first, got ${Object.prototype.toString.call(path)}; to get the bytes in memory call writeSafetensors(tensors, metadata)`,
+    );
   }
   writeFileAtomic(path, writeSafetensors(tensors, metadata));
 }
@@ -522,9 +565,13 @@ export function writeFileAtomic(path: string, bytes: Uint8Array): void {
   } catch (error) {
     if (descriptor !== undefined) closeSync(descriptor);
     if (created) rmSync(temporary, { force: true });
-    throw new BigFaceError('FILE_NOT_WRITABLE', `cannot write '${path}' (${(error as Error).message}); check that its directory exists, is writable and has space`, {
-      cause: error,
-    });
+    throw new BigFaceError(
+      'FILE_NOT_WRITABLE',
+      `cannot write '${path}' (${(error as Error).message}); check that its directory exists, is writable and has space`,
+      {
+        cause: error,
+      },
+    );
   }
   try {
     const directory = openSync(dirname(path), 'r');
@@ -573,19 +620,20 @@ export function safetensorsToTensors(file: SafetensorsFile | Uint8Array, source?
  * @example
  * writeFileAtomic('head.safetensors', tensorsToSafetensors({ 'fc.weight': weight }, { step: '10' }));
  */
-export function tensorsToSafetensors(
-  tensors: Record<string, tf.Tensor> | Map<string, tf.Tensor>,
-  metadata: Record<string, string> = {},
-): Uint8Array {
+export function tensorsToSafetensors(tensors: Record<string, tf.Tensor> | Map<string, tf.Tensor>, metadata: Record<string, string> = {}): Uint8Array {
   const inputs = new Map<string, SafetensorsInput>();
   const items = tensors instanceof Map ? [...tensors.entries()] : Object.entries(tensors);
   for (const [name, tensor] of items) {
     if (typeof tensor?.dataSync !== 'function' || tensor.isDisposed) {
       throw new BigFaceError('INVALID_ARGUMENT', `tensorsToSafetensors: '${name}' is not a live tf.Tensor (disposed already?)`);
     }
-    const dtype: SafetensorsDtype | undefined = tensor.dtype === 'float32' ? 'F32' : tensor.dtype === 'int32' ? 'I32' : tensor.dtype === 'bool' ? 'BOOL' : undefined;
+    const dtype: SafetensorsDtype | undefined =
+      tensor.dtype === 'float32' ? 'F32' : tensor.dtype === 'int32' ? 'I32' : tensor.dtype === 'bool' ? 'BOOL' : undefined;
     if (!dtype) {
-      throw new BigFaceError('INVALID_ARGUMENT', `tensorsToSafetensors: '${name}' has dtype ${tensor.dtype}; only float32, int32 and bool can be stored: cast it first`);
+      throw new BigFaceError(
+        'INVALID_ARGUMENT',
+        `tensorsToSafetensors: '${name}' has dtype ${tensor.dtype}; only float32, int32 and bool can be stored: cast it first`,
+      );
     }
     inputs.set(name, { dtype, shape: tensor.shape, data: tensor.dataSync() as Float32Array | Int32Array | Uint8Array });
   }

@@ -354,10 +354,7 @@ export class ThreadCommunicator implements Communicator {
   }
 
   private abortedError(name: string, failed: number): BigFaceError {
-    return new BigFaceError(
-      'COLLECTIVE_ABORTED',
-      `${name} on rank ${this.rank} aborted: rank ${failed} failed, so the group stopped (see that rank's error)`,
-    );
+    return new BigFaceError('COLLECTIVE_ABORTED', `${name} on rank ${this.rank} aborted: rank ${failed} failed, so the group stopped (see that rank's error)`);
   }
 
   private describe(kind: number, type: number, length: number, op: number, root: number, count: number): void {
@@ -515,7 +512,16 @@ function reduceRange(
  * {@link reduceRange} for bfloat16 bits: decode, accumulate in float32 in rank order (max/min compare
  * values, NaN wins), mean = sum / W in float32, then one rounding to bfloat16.
  */
-function reduceBfloat16Range(view: Uint16Array, slotElements: number, worldSize: number, from: number, n: number, op: number, out: Uint16Array, outOffset: number): void {
+function reduceBfloat16Range(
+  view: Uint16Array,
+  slotElements: number,
+  worldSize: number,
+  from: number,
+  n: number,
+  op: number,
+  out: Uint16Array,
+  outOffset: number,
+): void {
   const accumulator = new Float32Array(n);
   for (let i = 0; i < n; i++) accumulator[i] = bfloat16Value(view[from + i]!);
   for (let r = 1; r < worldSize; r++) {

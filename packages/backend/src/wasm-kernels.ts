@@ -1,10 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { conv2DBackpropFilterWasm } from './wasm-kernels/conv2d-backprop-filter';
 import { makeConv2DBackpropInput } from './wasm-kernels/conv2d-backprop-input';
-import {
-  depthwiseConv2dNativeBackpropFilterWasm,
-  depthwiseConv2dNativeBackpropInputWasm,
-} from './wasm-kernels/depthwise-backprop';
+import { depthwiseConv2dNativeBackpropFilterWasm, depthwiseConv2dNativeBackpropInputWasm } from './wasm-kernels/depthwise-backprop';
 import { unsortedSegmentSumWasm } from './wasm-kernels/unsorted-segment-sum';
 import { guardWasmAllocations, unwrapGuardedKernel } from './wasm-kernels/memory-guard';
 

@@ -46,7 +46,9 @@ describe.each(makers)('%s', (_name, make) => {
     expect(() => communicator.allReduce(data, 'product' as never)).toThrow(expect.objectContaining({ code: 'UNKNOWN_REDUCE_OP' }));
     expect(() => communicator.allReduce(data, 'product' as never)).toThrow(/choose one of sum, max, min, mean/);
     expect(() => communicator.allReduce(new Uint8Array(3) as never)).toThrow(expect.objectContaining({ code: 'UNSUPPORTED_DATA_TYPE' }));
-    expect(() => communicator.allGather([1, 2] as never)).toThrow(/Float32Array, Int32Array, Float64Array or Uint16Array \(bfloat16 bits\), got Array; convert it first/);
+    expect(() => communicator.allGather([1, 2] as never)).toThrow(
+      /Float32Array, Int32Array, Float64Array or Uint16Array \(bfloat16 bits\), got Array; convert it first/,
+    );
     expect(() => communicator.reduceScatter(data, 'sum', [2])).toThrow(expect.objectContaining({ code: 'INVALID_COUNTS' }));
     expect(() => communicator.reduceScatter(data, 'sum', [2])).toThrow(/sum to 2 but the data has 3 elements/);
     expect(() => communicator.reduceScatter(data, 'sum', [1, 2])).toThrow(/one count per rank \(1\)/);

@@ -164,7 +164,7 @@ describe.each([
     }
   });
 
-  it("reduceScatter gives each rank its slice of the reduction (even split: first C % W ranks one more; or given counts)", () => {
+  it('reduceScatter gives each rank its slice of the reduction (even split: first C % W ranks one more; or given counts)', () => {
     const caseIndex = results[0]!.scatterCase;
     const sum = expectedReduce(caseIndex, worldSize, scatterLength, 'sum', 'float32');
     const max = expectedReduce(caseIndex, worldSize, scatterLength, 'max', 'float32');

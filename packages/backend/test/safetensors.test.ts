@@ -209,7 +209,19 @@ describe('readSafetensors / writeSafetensors', () => {
     const bytes = writeSafetensors(tensors, { step: '7', note: 'hi', __proto__x: 'p' });
     const parsed = readSafetensors(bytes);
     const expectedDtypes: Record<string, string> = {
-      f32: 'F32', f16: 'F16', bool: 'BOOL', f64: 'F64', bf16: 'BF16', i64: 'I64', i32: 'I32', i16: 'I16', i8: 'I8', u8: 'U8', scalar: 'F32', empty: 'F32', fromNumbers: 'I16',
+      f32: 'F32',
+      f16: 'F16',
+      bool: 'BOOL',
+      f64: 'F64',
+      bf16: 'BF16',
+      i64: 'I64',
+      i32: 'I32',
+      i16: 'I16',
+      i8: 'I8',
+      u8: 'U8',
+      scalar: 'F32',
+      empty: 'F32',
+      fromNumbers: 'I16',
     };
     expect(parsed.metadata).toEqual({ step: '7', note: 'hi', __proto__x: 'p' });
     expect([...parsed.tensors.keys()]).toEqual(Object.keys(tensors)); // header order = insertion order
@@ -222,7 +234,15 @@ describe('readSafetensors / writeSafetensors', () => {
       );
       expect(Array.from(got.data as ArrayLike<number>), name).toEqual(expected);
     }
-    expect(Array.from(parsed.tensors.get('f16')!.data as Float32Array).slice(7)).toEqual([Infinity, -Infinity, NaN, 1, Math.fround(0.0999755859375), Infinity, 0]);
+    expect(Array.from(parsed.tensors.get('f16')!.data as Float32Array).slice(7)).toEqual([
+      Infinity,
+      -Infinity,
+      NaN,
+      1,
+      Math.fround(0.0999755859375),
+      Infinity,
+      0,
+    ]);
     expect(Object.is((parsed.tensors.get('f16')!.data as Float32Array)[1], -0)).toBe(true);
     expect(parsed.tensors.get('i64')!.data).toBeInstanceOf(BigInt64Array);
     expect(parsed.tensors.get('bool')!.dtype).toBe('BOOL');
@@ -267,7 +287,11 @@ describe('readSafetensors / writeSafetensors', () => {
     }
     // A writer that does not align: F32 at data offset 2 and I64 at 6, after a 1-element F16.
     const foreign = fileWith(
-      { h: { dtype: 'F16', shape: [1], data_offsets: [0, 2] }, f: { dtype: 'F32', shape: [1], data_offsets: [2, 6] }, i: { dtype: 'I64', shape: [1], data_offsets: [6, 14] } },
+      {
+        h: { dtype: 'F16', shape: [1], data_offsets: [0, 2] },
+        f: { dtype: 'F32', shape: [1], data_offsets: [2, 6] },
+        i: { dtype: 'I64', shape: [1], data_offsets: [6, 14] },
+      },
       14,
     );
     const dataStart = foreign.length - 14;
@@ -286,12 +310,14 @@ describe('readSafetensors / writeSafetensors', () => {
   });
 
   it('handles odd names: unicode, "__proto__", integer-like (kept in file order)', () => {
-    const bytes = writeSafetensors(new Map([
-      ['b', { shape: [1], data: new Float32Array([1]) }],
-      ['__proto__', { shape: [1], data: new Float32Array([2]) }],
-      ['7', { shape: [1], data: new Float32Array([3]) }],
-      ['visage.\u00e9\u{1f600}', { shape: [1], data: new Float32Array([4]) }],
-    ]));
+    const bytes = writeSafetensors(
+      new Map([
+        ['b', { shape: [1], data: new Float32Array([1]) }],
+        ['__proto__', { shape: [1], data: new Float32Array([2]) }],
+        ['7', { shape: [1], data: new Float32Array([3]) }],
+        ['visage.\u00e9\u{1f600}', { shape: [1], data: new Float32Array([4]) }],
+      ]),
+    );
     const parsed = readSafetensors(bytes);
     expect([...parsed.tensors.keys()]).toEqual(['b', '__proto__', '7', 'visage.\u00e9\u{1f600}']);
     expect(Array.from(parsed.tensors.get('__proto__')!.data as Float32Array)).toEqual([2]);
@@ -317,7 +343,7 @@ describe('readSafetensors / writeSafetensors', () => {
 });
 
 describe('the PyTorch reference checkpoint', () => {
-  it("lists every tensor in file order with the dtype, shape and bytes of an independent parse, all finite", () => {
+  it('lists every tensor in file order with the dtype, shape and bytes of an independent parse, all finite', () => {
     const { tensors, metadata } = loadSafetensors(referencePath);
     // The file read by the format's definition alone (8-byte length, JSON header, data), as Python's
     // json/struct would: names, order, dtypes, shapes and every byte of every tensor must agree.
@@ -360,17 +386,49 @@ describe('hostile input', () => {
     ['5 bytes', () => new Uint8Array(5), 'SAFETENSORS_TRUNCATED', /shorter than the 8-byte header length/],
     ['cut in the header', () => good.subarray(0, 20), 'SAFETENSORS_TRUNCATED', /header at offset 8 runs past the end/],
     ['cut in the data', () => good.subarray(0, good.length - 1), 'SAFETENSORS_TRUNCATED', /tensor '(a|b)' ends at file offset/],
-    ['header length 2^60', () => { const b = new Uint8Array(16); new DataView(b.buffer).setBigUint64(0, 2n ** 60n, true); return b; }, 'SAFETENSORS_BAD_HEADER', /over the 100000000-byte limit/],
+    [
+      'header length 2^60',
+      () => {
+        const b = new Uint8Array(16);
+        new DataView(b.buffer).setBigUint64(0, 2n ** 60n, true);
+        return b;
+      },
+      'SAFETENSORS_BAD_HEADER',
+      /over the 100000000-byte limit/,
+    ],
     ['header length 2^64-1', () => new Uint8Array(16).fill(0xff), 'SAFETENSORS_BAD_HEADER'],
-    ['not UTF-8', () => { const b = fileWith('{}', 0); b.set([0xff, 0xfe], 8); return b; }, 'SAFETENSORS_BAD_HEADER', /not valid UTF-8 JSON/],
+    [
+      'not UTF-8',
+      () => {
+        const b = fileWith('{}', 0);
+        b.set([0xff, 0xfe], 8);
+        return b;
+      },
+      'SAFETENSORS_BAD_HEADER',
+      /not valid UTF-8 JSON/,
+    ],
     ['not JSON', () => fileWith('{"a": ', 0), 'SAFETENSORS_BAD_HEADER', /not valid UTF-8 JSON/],
     ['an array', () => fileWith([1, 2], 0), 'SAFETENSORS_BAD_HEADER', /must be a JSON object/],
     ['a string', () => fileWith('"x"', 0), 'SAFETENSORS_BAD_HEADER'],
     ['null', () => fileWith('null', 0), 'SAFETENSORS_BAD_HEADER'],
     ['leading space', () => fileWith(' {}', 0), 'SAFETENSORS_BAD_HEADER'],
-    ['duplicate name', () => fileWith('{"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"w":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}', 8), 'SAFETENSORS_BAD_HEADER', /names 'w' twice at the top level/],
-    ['duplicate name by escape', () => fileWith('{"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"\\u0077":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}', 8), 'SAFETENSORS_BAD_HEADER'],
-    ['duplicate field', () => fileWith('{"w":{"dtype":"F32","dtype":"F16","shape":[1],"data_offsets":[0,4]}}', 4), 'SAFETENSORS_BAD_HEADER', /'dtype' twice inside 'w'/],
+    [
+      'duplicate name',
+      () => fileWith('{"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"w":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}', 8),
+      'SAFETENSORS_BAD_HEADER',
+      /names 'w' twice at the top level/,
+    ],
+    [
+      'duplicate name by escape',
+      () => fileWith('{"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"\\u0077":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}', 8),
+      'SAFETENSORS_BAD_HEADER',
+    ],
+    [
+      'duplicate field',
+      () => fileWith('{"w":{"dtype":"F32","dtype":"F16","shape":[1],"data_offsets":[0,4]}}', 4),
+      'SAFETENSORS_BAD_HEADER',
+      /'dtype' twice inside 'w'/,
+    ],
     ['entry not an object', () => fileWith({ w: [1] }, 0), 'SAFETENSORS_BAD_HEADER', /tensor 'w' must be/],
     ['unknown dtype', () => fileWith(one({ dtype: 'Q8' }), 4), 'SAFETENSORS_BAD_HEADER', /tensor 'w' has dtype "Q8"/],
     ['dtype from Object.prototype', () => fileWith(one({ dtype: 'toString' }), 4), 'SAFETENSORS_BAD_HEADER'],
@@ -380,15 +438,30 @@ describe('hostile input', () => {
     ['huge shape', () => fileWith(one({ shape: [2 ** 40, 2 ** 40, 2 ** 40] }), 4), 'SAFETENSORS_BAD_OFFSETS'],
     ['metadata not strings', () => fileWith({ __metadata__: { step: 3 } }, 0), 'SAFETENSORS_BAD_HEADER', /__metadata__ 'step' must be a string/],
     ['metadata a list', () => fileWith({ __metadata__: ['a'] }, 0), 'SAFETENSORS_BAD_HEADER'],
-    ['size mismatch', () => fileWith(one({ shape: [3], data_offsets: [0, 8] }), 8), 'SAFETENSORS_BAD_OFFSETS', /tensor 'w' \(F32 \[3\]\) needs 12 bytes but its data_offsets \[0, 8\] span 8/],
+    [
+      'size mismatch',
+      () => fileWith(one({ shape: [3], data_offsets: [0, 8] }), 8),
+      'SAFETENSORS_BAD_OFFSETS',
+      /tensor 'w' \(F32 \[3\]\) needs 12 bytes but its data_offsets \[0, 8\] span 8/,
+    ],
     ['end before begin', () => fileWith(one({ data_offsets: [4, 0] }), 4), 'SAFETENSORS_BAD_OFFSETS'],
     ['negative offset', () => fileWith(one({ data_offsets: [-4, 0] }), 4), 'SAFETENSORS_BAD_OFFSETS'],
     ['three offsets', () => fileWith(one({ data_offsets: [0, 4, 8] }), 4), 'SAFETENSORS_BAD_OFFSETS'],
     ['offsets as strings', () => fileWith(one({ data_offsets: ['0', '4'] }), 4), 'SAFETENSORS_BAD_OFFSETS'],
     ['past the end', () => fileWith(one({ data_offsets: [4, 8] }), 4), 'SAFETENSORS_TRUNCATED', /tensor 'w' ends at file offset/],
     ['past 2^53', () => fileWith(one({ data_offsets: [2 ** 60, 2 ** 60 + 4] }), 4), 'SAFETENSORS_BAD_OFFSETS'],
-    ['overlap', () => fileWith({ ...one(), v: { dtype: 'F32', shape: [1], data_offsets: [0, 4] } }, 4), 'SAFETENSORS_BAD_OFFSETS', /overlaps the tensor before it/],
-    ['gap', () => fileWith(one({ data_offsets: [4, 8] }), 8), 'SAFETENSORS_BAD_OFFSETS', /starts at data offset 4 \(file offset \d+\), expected 0: it leaves a gap of 4 bytes/],
+    [
+      'overlap',
+      () => fileWith({ ...one(), v: { dtype: 'F32', shape: [1], data_offsets: [0, 4] } }, 4),
+      'SAFETENSORS_BAD_OFFSETS',
+      /overlaps the tensor before it/,
+    ],
+    [
+      'gap',
+      () => fileWith(one({ data_offsets: [4, 8] }), 8),
+      'SAFETENSORS_BAD_OFFSETS',
+      /starts at data offset 4 \(file offset \d+\), expected 0: it leaves a gap of 4 bytes/,
+    ],
     ['bytes left over', () => fileWith(one(), 6), 'SAFETENSORS_BAD_OFFSETS', /2 more bytes that no tensor claims/],
   ];
   it.each(cases)('%s → %s', (_, make, code, pattern) => {
@@ -401,13 +474,24 @@ describe('hostile input', () => {
 
   it('accepts what the format allows: empty files, zero-size tensors sharing an offset', () => {
     expect(readSafetensors(fileWith('{}', 0)).tensors.size).toBe(0);
-    const zeros = fileWith({ a: { dtype: 'F32', shape: [0], data_offsets: [0, 0] }, b: { dtype: 'I8', shape: [2, 0], data_offsets: [0, 0] }, c: { dtype: 'U8', shape: [1], data_offsets: [0, 1] } }, 1);
+    const zeros = fileWith(
+      {
+        a: { dtype: 'F32', shape: [0], data_offsets: [0, 0] },
+        b: { dtype: 'I8', shape: [2, 0], data_offsets: [0, 0] },
+        c: { dtype: 'U8', shape: [1], data_offsets: [0, 1] },
+      },
+      1,
+    );
     expect([...readSafetensors(zeros).tensors.values()].map((t) => t.data.length)).toEqual([0, 0, 1]);
   });
 
   it('survives 600 seeded mutations (bytes, header text, truncation) with BigFaceErrors only', () => {
     const base = writeSafetensors(
-      { a: { shape: [4, 2], data: new Float32Array(8) }, b: { dtype: 'F16', shape: [3], data: new Float32Array(3) }, c: { shape: [2], data: new BigInt64Array(2) } },
+      {
+        a: { shape: [4, 2], data: new Float32Array(8) },
+        b: { dtype: 'F16', shape: [3], data: new Float32Array(3) },
+        c: { shape: [2], data: new BigInt64Array(2) },
+      },
       { k: 'v' },
     );
     const headerEnd = 8 + headerOf(base).length;
@@ -448,10 +532,24 @@ describe('files', () => {
 
   it('says which function to call when given bytes for a path or a path for bytes, without dumping the bytes', () => {
     const bytes = writeSafetensors({ x: { shape: [3], data: Float32Array.of(1, 2, 3) } });
-    const fromBytes = (() => { try { loadSafetensors(bytes as unknown as string); } catch (error) { return error as Error & { code: string }; } return undefined; })();
-    expect(fromBytes).toMatchObject({ code: 'INVALID_ARGUMENT', message: `loadSafetensors: expected a file path (string), got ${bytes.byteLength} bytes (a Uint8Array); to parse bytes already in memory call readSafetensors(bytes)` });
-    expect(() => readSafetensors('model.safetensors' as unknown as Uint8Array)).toThrow(/got the string 'model\.safetensors'; to read a file by its path call loadSafetensors\(path\)/);
-    expect(() => saveSafetensors(bytes as unknown as string, {})).toThrow(/saveSafetensors: expected a file path \(string\) first, got \[object Uint8Array\]; to get the bytes in memory call writeSafetensors/);
+    const fromBytes = (() => {
+      try {
+        loadSafetensors(bytes as unknown as string);
+      } catch (error) {
+        return error as Error & { code: string };
+      }
+      return undefined;
+    })();
+    expect(fromBytes).toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: `loadSafetensors: expected a file path (string), got ${bytes.byteLength} bytes (a Uint8Array); to parse bytes already in memory call readSafetensors(bytes)`,
+    });
+    expect(() => readSafetensors('model.safetensors' as unknown as Uint8Array)).toThrow(
+      /got the string 'model\.safetensors'; to read a file by its path call loadSafetensors\(path\)/,
+    );
+    expect(() => saveSafetensors(bytes as unknown as string, {})).toThrow(
+      /saveSafetensors: expected a file path \(string\) first, got \[object Uint8Array\]; to get the bytes in memory call writeSafetensors/,
+    );
   });
 
   it('names the path when a file cannot be read or written', () => {
@@ -473,7 +571,10 @@ describe('tf tensors', () => {
   it('round-trips float32, int32 and bool tensors without leaks', async () => {
     await initBackend({ backend: 'cpu' });
     const before = tf.memory().numTensors;
-    const a = tf.tensor2d([[1, 2.5], [3, -4]]);
+    const a = tf.tensor2d([
+      [1, 2.5],
+      [3, -4],
+    ]);
     const b = tf.tensor1d([5, -6], 'int32');
     const c = tf.tensor1d([true, false, true], 'bool');
     const bytes = tensorsToSafetensors({ a, b, c }, { step: '3' });
@@ -481,7 +582,10 @@ describe('tf tensors', () => {
     expect(parsed.metadata).toEqual({ step: '3' });
     expect([...parsed.tensors.values()].map((t) => t.dtype)).toEqual(['F32', 'I32', 'BOOL']);
     const back = safetensorsToTensors(bytes);
-    expect(back.a!.arraySync()).toEqual([[1, 2.5], [3, -4]]);
+    expect(back.a!.arraySync()).toEqual([
+      [1, 2.5],
+      [3, -4],
+    ]);
     expect(back.b!.dtype).toBe('int32');
     expect(back.b!.arraySync()).toEqual([5, -6]);
     expect(back.c!.dtype).toBe('bool');
@@ -493,15 +597,20 @@ describe('tf tensors', () => {
   it('widens F16/BF16/F64 and small integers, range-checks I64, and leaks nothing on error', async () => {
     await initBackend({ backend: 'cpu' });
     const before = tf.memory().numTensors;
-    const file = readSafetensors(writeSafetensors({
-      h: { dtype: 'F16', shape: [2], data: [0.5, -2] },
-      d: { shape: [1], data: new Float64Array([0.25]) },
-      u: { shape: [2], data: new Uint8Array([0, 255]) },
-      l: { shape: [2], data: new BigInt64Array([-5n, 2n ** 31n - 1n]) },
-    }));
+    const file = readSafetensors(
+      writeSafetensors({
+        h: { dtype: 'F16', shape: [2], data: [0.5, -2] },
+        d: { shape: [1], data: new Float64Array([0.25]) },
+        u: { shape: [2], data: new Uint8Array([0, 255]) },
+        l: { shape: [2], data: new BigInt64Array([-5n, 2n ** 31n - 1n]) },
+      }),
+    );
     const tensors = safetensorsToTensors(file);
     expect(Object.fromEntries(Object.entries(tensors).map(([name, t]) => [name, [t.dtype, t.arraySync()]]))).toEqual({
-      h: ['float32', [0.5, -2]], d: ['float32', [0.25]], u: ['int32', [0, 255]], l: ['int32', [-5, 2147483647]],
+      h: ['float32', [0.5, -2]],
+      d: ['float32', [0.25]],
+      u: ['int32', [0, 255]],
+      l: ['int32', [-5, 2147483647]],
     });
     tf.dispose(Object.values(tensors));
     const tooBig = writeSafetensors({ ok: { shape: [1], data: new Float32Array([1]) }, big: { shape: [1], data: new BigInt64Array([2n ** 31n]) } });

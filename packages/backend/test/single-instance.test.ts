@@ -34,9 +34,7 @@ describe('one tfjs-core for the whole workspace', () => {
   it("a tensor made through another package's tfjs-core lives in @bigface/backend's engine and differentiates", async () => {
     await initBackend({ backend: 'cpu' });
     // Load tfjs-core the way a second workspace package does (CommonJS require from its own folder).
-    const otherTf = createRequire(join(packagesDirectory, 'margin-losses', 'package.json'))(
-      '@tensorflow/tfjs-core',
-    ) as typeof tf;
+    const otherTf = createRequire(join(packagesDirectory, 'margin-losses', 'package.json'))('@tensorflow/tfjs-core') as typeof tf;
     expect(otherTf.engine()).toBe(tf.engine());
     const before = tf.memory().numTensors;
     const x = otherTf.tensor1d([1, 2, 3]);

@@ -18,7 +18,9 @@ afterAll(async () => {
 describe(`tfjs internals (written for ${TFJS_INTERNALS_VERSION})`, () => {
   it('tfjs-core, -backend-cpu and -backend-wasm are the version the internals were written for', () => {
     for (const name of ['@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-cpu', '@tensorflow/tfjs-backend-wasm']) {
-      expect(installed(name), `${name}: BigFace's tfjs internals were written for ${TFJS_INTERNALS_VERSION}; recheck src/tfjs-internals.ts`).toBe(TFJS_INTERNALS_VERSION);
+      expect(installed(name), `${name}: BigFace's tfjs internals were written for ${TFJS_INTERNALS_VERSION}; recheck src/tfjs-internals.ts`).toBe(
+        TFJS_INTERNALS_VERSION,
+      );
     }
   });
 
@@ -27,13 +29,22 @@ describe(`tfjs internals (written for ${TFJS_INTERNALS_VERSION})`, () => {
     expect(hasCpuBackendBannerFlag(tf.backend()), written("MathBackendCPU.firstUse (the 'install tfjs-node' banner)")).toBe(true);
   });
 
-  it("tfjs-backend-wasm still exposes its emscripten module (_malloc, HEAPU8) and the instance methods the heap guard wraps", async () => {
+  it('tfjs-backend-wasm still exposes its emscripten module (_malloc, HEAPU8) and the instance methods the heap guard wraps', async () => {
     await initBackend({ backend: 'wasm' });
     const backend = tf.backend();
     expect(wasmModuleOf(backend), written('BackendWasm.wasm (_malloc, HEAPU8)')).toBeDefined();
     for (const name of ['disposeData', 'readSync', 'move'] as const) {
       // Wrapping with an identity wrapper must keep the backend working.
-      expect(wrapBackendMethod(backend, name, (original) => (...args: unknown[]) => original(...args)), written(`BackendWasm.${name}`)).toBe(true);
+      expect(
+        wrapBackendMethod(
+          backend,
+          name,
+          (original) =>
+            (...args: unknown[]) =>
+              original(...args),
+        ),
+        written(`BackendWasm.${name}`),
+      ).toBe(true);
     }
     const x = tf.tensor([1, 2, 3]);
     expect(Array.from(x.dataSync())).toEqual([1, 2, 3]);

@@ -58,7 +58,23 @@ interface ConvCase {
 
 function randomConvCases(seed: number, count: number): ConvCase[] {
   const rng = new Rng(seed);
-  const pads: Pad[] = ['same', 'valid', 1, [[0, 0], [1, 0], [0, 2], [0, 0]], [[0, 0], [2, 1], [1, 1], [0, 0]]];
+  const pads: Pad[] = [
+    'same',
+    'valid',
+    1,
+    [
+      [0, 0],
+      [1, 0],
+      [0, 2],
+      [0, 0],
+    ],
+    [
+      [0, 0],
+      [2, 1],
+      [1, 1],
+      [0, 0],
+    ],
+  ];
   const cases: ConvCase[] = [];
   while (cases.length < count) {
     const c: ConvCase = {
@@ -77,9 +93,11 @@ function randomConvCases(seed: number, count: number): ConvCase[] {
   }
   // Cover every stride x padding kind x kernel size at least once, then the random ones.
   const fixed: ConvCase[] = [];
-  for (const k of [1, 3]) for (const stride of [1, 2]) for (const pad of pads) {
-    fixed.push({ batch: 2, height: 8, width: 7, inC: 3, outC: 4, k, stride, pad });
-  }
+  for (const k of [1, 3])
+    for (const stride of [1, 2])
+      for (const pad of pads) {
+        fixed.push({ batch: 2, height: 8, width: 7, inC: 3, outC: 4, k, stride, pad });
+      }
   return [...fixed, ...cases];
 }
 
@@ -138,11 +156,12 @@ describe('Conv2DBackpropFilter on wasm', () => {
         const dy = normal(rng, dyShape);
         const run = () =>
           values(
-            tf.engine().runKernel(
-              'Conv2DBackpropFilter',
-              { x: tf.tensor(x, xShape), dy: tf.tensor(dy, dyShape) },
-              { strides: c.stride, pad, dataFormat, filterShape } as never,
-            ) as tf.Tensor,
+            tf.engine().runKernel('Conv2DBackpropFilter', { x: tf.tensor(x, xShape), dy: tf.tensor(dy, dyShape) }, {
+              strides: c.stride,
+              pad,
+              dataFormat,
+              filterShape,
+            } as never) as tf.Tensor,
           );
         const expected = await on('cpu', run);
         const actual = await on('wasm', run);
@@ -153,7 +172,11 @@ describe('Conv2DBackpropFilter on wasm', () => {
 
   it('splits big batches into chunks and sums them (same result)', async () => {
     const rng = new Rng(7);
-    for (const [k, stride, pad] of [[3, 2, 'same'], [1, 2, 'valid'], [3, 1, 'valid']] as const) {
+    for (const [k, stride, pad] of [
+      [3, 2, 'same'],
+      [1, 2, 'valid'],
+      [3, 1, 'valid'],
+    ] as const) {
       const xShape = [5, 6, 7, 3];
       const filterShape = [k, k, 3, 4] as [number, number, number, number];
       const info = tf.backend_util.computeConv2DInfo(xShape as never, filterShape, stride, 1, pad);
@@ -216,7 +239,25 @@ describe('Conv2DBackpropFilter on wasm', () => {
 describe('Conv2DBackpropInput on wasm (split by output phase)', () => {
   it('matches the cpu backend as a raw kernel: strides 1-3, kernels 1-4 (not square), any padding, NCHW', async () => {
     const rng = new Rng(12);
-    const pads: Pad[] = ['same', 'valid', 0, 1, 2, [[0, 0], [1, 2], [0, 1], [0, 0]], [[0, 0], [3, 0], [0, 3], [0, 0]]];
+    const pads: Pad[] = [
+      'same',
+      'valid',
+      0,
+      1,
+      2,
+      [
+        [0, 0],
+        [1, 2],
+        [0, 1],
+        [0, 0],
+      ],
+      [
+        [0, 0],
+        [3, 0],
+        [0, 3],
+        [0, 0],
+      ],
+    ];
     let tested = 0;
     while (tested < 80) {
       const batch = rng.intRange(1, 2);
@@ -238,11 +279,12 @@ describe('Conv2DBackpropInput on wasm (split by output phase)', () => {
       const filter = normal(rng, filterShape);
       const run = () =>
         values(
-          tf.engine().runKernel(
-            'Conv2DBackpropInput',
-            { dy: tf.tensor(dy, dyShape), filter: tf.tensor(filter, filterShape) },
-            { inputShape: shape, strides, pad, dataFormat } as never,
-          ) as tf.Tensor,
+          tf.engine().runKernel('Conv2DBackpropInput', { dy: tf.tensor(dy, dyShape), filter: tf.tensor(filter, filterShape) }, {
+            inputShape: shape,
+            strides,
+            pad,
+            dataFormat,
+          } as never) as tf.Tensor,
         );
       const expected = await on('cpu', run);
       const actual = await on('wasm', run);
@@ -264,8 +306,7 @@ describe('UnsortedSegmentSum on wasm', () => {
     ] as [number, number[], number][]) {
       const x = normal(rng, [rows, ...inner]);
       const ids = Int32Array.from({ length: rows }, () => rng.intRange(-2, numSegments + 1));
-      const run = () =>
-        values(tf.unsortedSegmentSum(tf.tensor(x, [rows, ...inner]), tf.tensor1d(ids, 'int32'), numSegments));
+      const run = () => values(tf.unsortedSegmentSum(tf.tensor(x, [rows, ...inner]), tf.tensor1d(ids, 'int32'), numSegments));
       const expected = await on('cpu', run);
       const actual = await on('wasm', run);
       expect(actual.length).toBe(numSegments * size(inner));
@@ -282,9 +323,7 @@ describe('UnsortedSegmentSum on wasm', () => {
       values(tf.unsortedSegmentSum(tf.tensor3d(x, [4, 5, 3]), tf.tensor2d(ids, [4, 5], 'int32') as unknown as tf.Tensor1D, 6)),
       values(tf.unsortedSegmentSum(tf.tensor2d(x, [20, 3]), tf.tensor1d(ids, 'int32'), 6)),
     ]);
-    const expected = await on('cpu', () =>
-      values(tf.unsortedSegmentSum(tf.tensor2d(x, [20, 3]), tf.tensor1d(ids, 'int32'), 6)),
-    );
+    const expected = await on('cpu', () => values(tf.unsortedSegmentSum(tf.tensor2d(x, [20, 3]), tf.tensor1d(ids, 'int32'), 6)));
     expect(Array.from(actual)).toEqual(Array.from(flattened));
     expect(relativeError(actual, expected)).toBeLessThan(1e-6);
   });
@@ -424,7 +463,10 @@ describe('one IResNet-style block trains on wasm', () => {
     const params = makeParams();
     const x = tf.tensor4d(data.x, [batch, size, size, channels]);
     const target = tf.tensor4d(data.target, [batch, size / 2, size / 2, out]);
-    const { grads } = tf.variableGrads(() => lossOf(params, x, target), names.map((n) => params[n]));
+    const { grads } = tf.variableGrads(
+      () => lossOf(params, x, target),
+      names.map((n) => params[n]),
+    );
     const result: Record<string, Float32Array> = {};
     for (const n of names) result[n] = values(grads[params[n].name]!);
     tf.dispose([x, target, ...Object.values(grads), ...Object.values(params)]);

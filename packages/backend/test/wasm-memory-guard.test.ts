@@ -26,7 +26,9 @@ describe('wasm allocation guard', () => {
 
   it('a malloc that returns 0 (heap full) throws instead of handing out address 0', () => {
     let next = 64;
-    const module: WasmModule = { HEAPU8: new Uint8Array(1024), _malloc: (bytes) => {
+    const module: WasmModule = {
+      HEAPU8: new Uint8Array(1024),
+      _malloc: (bytes) => {
         if (bytes > 100) return 0;
         next += bytes;
         return next;
@@ -65,7 +67,13 @@ describe('wasm allocation guard', () => {
     expect((error as Error).message).toMatch(/BigFaceTestAbort.*memory access out of bounds.*restart the process/);
     // Ordinary JS errors of kernels (argument checks) are not traps: they pass through unchanged.
     const plain = new Error('BigFaceTestPlain: bad argument');
-    tf.registerKernel({ kernelName: 'BigFaceTestPlain', backendName: 'wasm', kernelFunc: () => { throw plain; } });
+    tf.registerKernel({
+      kernelName: 'BigFaceTestPlain',
+      backendName: 'wasm',
+      kernelFunc: () => {
+        throw plain;
+      },
+    });
     registerWasmTrainingKernels();
     expect(() => tf.engine().runKernel('BigFaceTestPlain', {}, {})).toThrow(plain);
     tf.unregisterKernel('BigFaceTestPlain', 'wasm');

@@ -75,7 +75,9 @@ describe('exitCodeFor', () => {
     expect(thrown.size).toBeGreaterThan(100);
     const unclassified = [...thrown].filter((code) => code !== 'INTERRUPTED' && !(code in ERROR_CLASSES)).sort();
     expect(unclassified, 'add these codes to ERROR_CLASSES in cli/src/exit-codes.ts').toEqual([]);
-    const stale = Object.keys(ERROR_CLASSES).filter((code) => !thrown.has(code)).sort();
+    const stale = Object.keys(ERROR_CLASSES)
+      .filter((code) => !thrown.has(code))
+      .sort();
     expect(stale, 'no package throws these codes any more: remove them from ERROR_CLASSES').toEqual([]);
   });
 });

@@ -13,7 +13,17 @@ export { applySetOverride } from './config/apply-set-override';
 export { deepMerge } from './config/deep-merge';
 export { resolveCliConfig, type CliConfigSources } from './config/resolve-cli-config';
 // The memory planner lives in @bigface/train (the CLI only formats it); re-exported here for callers of 0.x.
-export { planActivations, planMemory, memoryBreakdown, parseByteSize, type ActivationPlan, type PlanMemoryOptions, type MemoryPlan, type MemoryBreakdown, type MemorySwitches } from '@bigface/train';
+export {
+  planActivations,
+  planMemory,
+  memoryBreakdown,
+  parseByteSize,
+  type ActivationPlan,
+  type PlanMemoryOptions,
+  type MemoryPlan,
+  type MemoryBreakdown,
+  type MemorySwitches,
+} from '@bigface/train';
 export { formatBytes } from './format-bytes';
 export { zooRows, type ZooRow } from './commands/zoo';
 export { chooseMasked } from './commands/mask';

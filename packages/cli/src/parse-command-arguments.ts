@@ -65,7 +65,12 @@ export function numberOption(values: ParsedArguments['values'], name: string, op
   const raw = values[name];
   if (raw === undefined) return undefined;
   const value = Number(raw);
-  const ok = typeof raw === 'string' && raw.trim() !== '' && Number.isFinite(value) && (!options.integer || Number.isInteger(value)) && (options.min === undefined || value >= options.min);
+  const ok =
+    typeof raw === 'string' &&
+    raw.trim() !== '' &&
+    Number.isFinite(value) &&
+    (!options.integer || Number.isInteger(value)) &&
+    (options.min === undefined || value >= options.min);
   if (!ok) {
     throw new BigFaceError(
       'USAGE_ERROR',

@@ -33,7 +33,11 @@ describe('Reporter', () => {
     progress.update(1);
     progress.done();
     reporter.result({ value: 1 }, 'value 1');
-    const lines = io.output().trim().split('\n').map((line) => JSON.parse(line));
+    const lines = io
+      .output()
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(lines.map((line) => line.type)).toEqual(['progress', 'progress', 'result']);
     expect(io.errors()).toBe('human text\n');
   });

@@ -81,7 +81,9 @@ export class Reporter {
       } else if (tty) {
         const width = Math.max(10, Math.min(30, (this.io.stdout.columns ?? 80) - label.length - tail.length - 12));
         const filled = Math.round(fraction * width);
-        this.io.stdout.write(`\r${label} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${(fraction * 100).toFixed(0).padStart(3)}% ${tail}\u001b[K${final ? '\n' : ''}`);
+        this.io.stdout.write(
+          `\r${label} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${(fraction * 100).toFixed(0).padStart(3)}% ${tail}\u001b[K${final ? '\n' : ''}`,
+        );
       } else if (due(current, final)) {
         this.io.stdout.write(`${label}: ${(fraction * 100).toFixed(0)}% ${tail}\n`);
       }

@@ -68,7 +68,9 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     if (command === undefined) {
       const names = COMMANDS.map((candidate) => candidate.name);
       const close = first.startsWith('-') ? null : didYouMean(first, names);
-      usage(`${first.startsWith('-') ? `unknown option '${first}' before a command` : `unknown command '${first}'`}${close ? ` (did you mean '${close}'?)` : ''}; commands: ${names.join(', ')}`);
+      usage(
+        `${first.startsWith('-') ? `unknown option '${first}' before a command` : `unknown command '${first}'`}${close ? ` (did you mean '${close}'?)` : ''}; commands: ${names.join(', ')}`,
+      );
     }
     let args = rest;
     if (command.subcommands) {
@@ -99,7 +101,9 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     const fileError = /^(ENOENT|EACCES|EISDIR|ENOTDIR|EEXIST|ENOSPC|EROFS)$/.test(systemCode);
     const code = error instanceof UsageError ? EXIT_CODES.usage : fileError ? EXIT_CODES.data : exitCodeFor(error);
     const isKnown = error instanceof UsageError || isBigFaceError(error) || fileError;
-    const { code: errorCode, message } = isKnown ? (error as { code: string; message: string }) : { code: 'INTERNAL', message: String((error as Error)?.message ?? error) };
+    const { code: errorCode, message } = isKnown
+      ? (error as { code: string; message: string })
+      : { code: 'INTERNAL', message: String((error as Error)?.message ?? error) };
     if (json) io.stdout.write(`${JSON.stringify({ type: 'error', code: errorCode, message, exitCode: code })}\n`);
     io.stderr.write(`error [${errorCode}]: ${message}\n`);
     if (verbose || !isKnown) io.stderr.write(`${(error as Error)?.stack ?? ''}\n`);

@@ -19,8 +19,29 @@ describe('the built bin (child process)', () => {
 
   it('trains with JSON events, stops on SIGINT with a checkpoint (exit 130) and resumes', async () => {
     const cwd = mkdtempSync(path.join(tmpdir(), 'bigface-cli-bin-'));
-    const args = [bin, 'train', '--config', 'synth-tiny-cosface', '--output', 'run', '--world-size', '1', '--batch', '16', '--steps', '40',
-      '--set', 'data.identities=8', '--set', 'data.imagesPerIdentity=4', '--set', 'data.imageSize=32', '--set', 'evaluation.heldOutIdentities=0', '--json'];
+    const args = [
+      bin,
+      'train',
+      '--config',
+      'synth-tiny-cosface',
+      '--output',
+      'run',
+      '--world-size',
+      '1',
+      '--batch',
+      '16',
+      '--steps',
+      '40',
+      '--set',
+      'data.identities=8',
+      '--set',
+      'data.imagesPerIdentity=4',
+      '--set',
+      'data.imageSize=32',
+      '--set',
+      'evaluation.heldOutIdentities=0',
+      '--json',
+    ];
     const child = spawn(process.execPath, args, { cwd });
     const events: { type: string; step?: number; result?: { completed: boolean; steps: number } }[] = [];
     let buffered = '';
@@ -45,7 +66,10 @@ describe('the built bin (child process)', () => {
     expect(stoppedAt).toBeGreaterThanOrEqual(2);
     expect(stoppedAt).toBeLessThan(40);
 
-    const resumed = spawnSync(process.execPath, [...args.slice(0, -1).map((arg) => (arg === '40' ? String(stoppedAt + 1) : arg)), '--resume', '--json'], { cwd, encoding: 'utf8' });
+    const resumed = spawnSync(process.execPath, [...args.slice(0, -1).map((arg) => (arg === '40' ? String(stoppedAt + 1) : arg)), '--resume', '--json'], {
+      cwd,
+      encoding: 'utf8',
+    });
     expect(resumed.status, resumed.stderr).toBe(0);
     const start = JSON.parse(resumed.stdout.split('\n')[0]!);
     expect(start).toMatchObject({ type: 'start', startStep: stoppedAt });

@@ -42,7 +42,9 @@ describe('bigface (in-process)', () => {
   it('prints a BigFaceError as one line, the stack only with --verbose', async () => {
     const quiet = await cli(['mask', '/nonexistent/faces', '--output', '/tmp/x']);
     expect(quiet.code).toBe(EXIT_CODES.data);
-    expect(quiet.err.trim().split('\n')).toEqual(["error [INPUT_NOT_FOUND]: mask: input '/nonexistent/faces' does not exist; give a folder of images or a train.rec"]);
+    expect(quiet.err.trim().split('\n')).toEqual([
+      "error [INPUT_NOT_FOUND]: mask: input '/nonexistent/faces' does not exist; give a folder of images or a train.rec",
+    ]);
     const verbose = await cli(['mask', '/nonexistent/faces', '--output', '/tmp/x', '--verbose']);
     expect(verbose.err).toMatch(/\n\s+at /);
     const json = await cli(['eval', '/nonexistent/run', '--json']);
@@ -50,10 +52,16 @@ describe('bigface (in-process)', () => {
     expect(JSON.parse(json.out.trim())).toMatchObject({ type: 'error', code: 'CHECKPOINT_NOT_FOUND', exitCode: 3 });
   });
 
-  it('lists the zoo with resnet-zoo\'s published counts (issue 4)', async () => {
+  it("lists the zoo with resnet-zoo's published counts (issue 4)", async () => {
     const { code, out } = await cli(['zoo', '--json']);
     expect(code).toBe(0);
-    const rows = Object.fromEntries(out.trim().split('\n').map((line) => JSON.parse(line)).map((row) => [row.name, row]));
+    const rows = Object.fromEntries(
+      out
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line))
+        .map((row) => [row.name, row]),
+    );
     // Published parameter counts (PyTorch sum(p.numel())) and GFLOPs of the resnet-zoo README table.
     const published: Record<string, [number, number, number]> = {
       r18: [24_025_600, 5.2, 18],
@@ -86,7 +94,16 @@ describe('bigface (in-process)', () => {
   });
 
   it('prints the resolved config; config errors exit 2 naming the key', async () => {
-    const printed = await cli(['train', '--config', 'webface42m-r240-distill', '--world-size', '8', '--set', 'data.path=/data/wf42m/train.rec', '--print-config']);
+    const printed = await cli([
+      'train',
+      '--config',
+      'webface42m-r240-distill',
+      '--world-size',
+      '8',
+      '--set',
+      'data.path=/data/wf42m/train.rec',
+      '--print-config',
+    ]);
     expect(printed.code).toBe(0);
     expect(printed.out).toContain('lambda: 9');
     expect(printed.out).toMatch(/worldSize: 8/);

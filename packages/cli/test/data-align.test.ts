@@ -19,11 +19,25 @@ async function cli(argv: string[]) {
 }
 
 beforeAll(async () => {
-  for (const [identity, sample] of [['ann', 1], ['ben', 5]] as const) {
+  for (const [identity, sample] of [
+    ['ann', 1],
+    ['ben', 5],
+  ] as const) {
     mkdirSync(path.join(photos, identity), { recursive: true });
-    writeFileSync(path.join(photos, identity, `sample${sample}.jpg`), await sharp(path.join(demo, `sample${sample}.jpg`)).resize(480).jpeg().toBuffer());
+    writeFileSync(
+      path.join(photos, identity, `sample${sample}.jpg`),
+      await sharp(path.join(demo, `sample${sample}.jpg`))
+        .resize(480)
+        .jpeg()
+        .toBuffer(),
+    );
   }
-  writeFileSync(path.join(photos, 'ben', 'sky.png'), await sharp({ create: { width: 160, height: 120, channels: 3, background: { r: 120, g: 170, b: 230 } } }).png().toBuffer());
+  writeFileSync(
+    path.join(photos, 'ben', 'sky.png'),
+    await sharp({ create: { width: 160, height: 120, channels: 3, background: { r: 120, g: 170, b: 230 } } })
+      .png()
+      .toBuffer(),
+  );
   writeFileSync(path.join(photos, 'ben', 'broken.jpg'), Buffer.from('not a jpeg at all'));
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -32,7 +46,11 @@ describe('bigface data align', () => {
   it('writes the largest face of each photo into a RecordIO that bigface train reads, lists the photo without a face and names the broken one', async () => {
     const { code, out, err } = await cli(['data', 'align', 'photos', '-o', 'packed/train.rec', '--workers', '1', '--json']);
     expect(code, err).toBe(EXIT_CODES.ok);
-    const result = out.trim().split('\n').map((line) => JSON.parse(line)).find((line) => line.type === 'result');
+    const result = out
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line))
+      .find((line) => line.type === 'result');
     expect(result).toMatchObject({ photos: 4, aligned: 2, faces: 2, noFace: ['ben/sky.png'], images: 2, classes: 2 });
     expect(result.failed).toEqual([expect.objectContaining({ file: 'ben/broken.jpg' })]);
     expect(out + err).toContain('ben/broken.jpg: ');

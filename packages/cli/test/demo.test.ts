@@ -10,7 +10,11 @@ describe('bigface demo --quick', () => {
     const io = memoryIo({ cwd: output });
     const code = await run(['demo', '--quick', '--output', output, '--json'], io);
     expect(code, io.errors()).toBe(0);
-    const events = io.output().trim().split('\n').map((line) => JSON.parse(line));
+    const events = io
+      .output()
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     const result = events.at(-1);
     expect(result.type).toBe('result');
     expect(result.rows.map((row: { model: string }) => row.model)).toEqual(['teacher', 'student', 'student-distilled']);

@@ -13,7 +13,20 @@ async function cli(argv: string[]) {
   return { code, out: io.output(), err: io.errors() };
 }
 
-const tiny = ['--world-size', '1', '--batch', '4', '--steps', '1', '--set', 'data.identities=4', '--set', 'data.imagesPerIdentity=2', '--set', 'evaluation.heldOutIdentities=0'];
+const tiny = [
+  '--world-size',
+  '1',
+  '--batch',
+  '4',
+  '--steps',
+  '1',
+  '--set',
+  'data.identities=4',
+  '--set',
+  'data.imagesPerIdentity=2',
+  '--set',
+  'evaluation.heldOutIdentities=0',
+];
 
 describe('bigface distill: configuration errors exit 2', () => {
   it('a teacher that embeds in another size is a configuration error (DISTILL_EMBEDDING_MISMATCH, exit 2) naming both sizes', async () => {

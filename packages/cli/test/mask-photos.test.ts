@@ -12,8 +12,20 @@ const root = mkdtempSync(path.join(tmpdir(), 'bigface-cli-mask-photos-'));
 
 beforeAll(async () => {
   mkdirSync(path.join(root, 'photos'), { recursive: true });
-  for (const sample of [2, 5]) writeFileSync(path.join(root, 'photos', `sample${sample}.jpg`), await sharp(path.join(demo, `sample${sample}.jpg`)).resize(480).jpeg().toBuffer());
-  writeFileSync(path.join(root, 'photos', 'wall.png'), await sharp({ create: { width: 200, height: 150, channels: 3, background: { r: 200, g: 200, b: 190 } } }).png().toBuffer());
+  for (const sample of [2, 5])
+    writeFileSync(
+      path.join(root, 'photos', `sample${sample}.jpg`),
+      await sharp(path.join(demo, `sample${sample}.jpg`))
+        .resize(480)
+        .jpeg()
+        .toBuffer(),
+    );
+  writeFileSync(
+    path.join(root, 'photos', 'wall.png'),
+    await sharp({ create: { width: 200, height: 150, channels: 3, background: { r: 200, g: 200, b: 190 } } })
+      .png()
+      .toBuffer(),
+  );
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
@@ -25,8 +37,14 @@ describe('bigface mask on raw photos', () => {
     expect(code, io.errors()).toBe(EXIT_CODES.data);
     expect(io.errors()).toContain('wall.png');
     expect(io.errors()).toContain('no face found');
-    const manifest = readFileSync(path.join(root, 'masked/masks.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line));
-    expect(manifest.map((line) => [line.input, line.mask.faces.length])).toEqual([['sample2.jpg', 3], ['sample5.jpg', 5]]);
+    const manifest = readFileSync(path.join(root, 'masked/masks.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(manifest.map((line) => [line.input, line.mask.faces.length])).toEqual([
+      ['sample2.jpg', 3],
+      ['sample5.jpg', 5],
+    ]);
     expect(await sharp(path.join(root, 'masked/sample5.jpg')).metadata()).toMatchObject({ width: 480 });
     const sheet = await sharp(path.join(root, 'masked-contact-sheet.png')).metadata();
     // Two rows (the photo without a face is left out), three columns of 112 + gaps.

@@ -21,7 +21,12 @@ beforeAll(async () => {
     }
     const relative = path.join(`person_${i % 2}`, `${String(i).padStart(2, '0')}.jpg`);
     mkdirSync(path.join(input, path.dirname(relative)), { recursive: true });
-    writeFileSync(path.join(input, relative), await sharp(data, { raw: { width: 112, height: 112, channels: 3 } }).jpeg({ quality: 90 }).toBuffer());
+    writeFileSync(
+      path.join(input, relative),
+      await sharp(data, { raw: { width: 112, height: 112, channels: 3 } })
+        .jpeg({ quality: 90 })
+        .toBuffer(),
+    );
     files.push(relative);
   }
 });
@@ -40,7 +45,10 @@ describe('bigface mask', () => {
       if (!before.equals(after)) changed++;
     }
     expect(changed).toBe(7); // 0.35 × 20
-    const manifest = readFileSync(path.join(root, 'masked', 'masks.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+    const manifest = readFileSync(path.join(root, 'masked', 'masks.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(manifest.filter((entry) => entry.masked)).toHaveLength(7);
     expect(manifest.find((entry) => entry.masked).mask.synthesizer).toMatch(/^(textured|natural)$/);
     const sheet = await sharp(readFileSync(path.join(root, 'masked-contact-sheet.png'))).metadata();

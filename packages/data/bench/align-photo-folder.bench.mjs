@@ -17,7 +17,13 @@ const root = mkdtempSync(path.join(os.tmpdir(), 'bigface-align-bench-'));
 try {
   const photos = path.join(root, 'photos');
   const samples = [];
-  for (let index = 1; index <= 6; index++) samples.push(await sharp(path.join(demo, `sample${index}.jpg`)).resize(640).jpeg({ quality: 90 }).toBuffer());
+  for (let index = 1; index <= 6; index++)
+    samples.push(
+      await sharp(path.join(demo, `sample${index}.jpg`))
+        .resize(640)
+        .jpeg({ quality: 90 })
+        .toBuffer(),
+    );
   for (let i = 0; i < count; i++) {
     const folder = path.join(photos, `id_${i % 6}`);
     mkdirSync(folder, { recursive: true });
@@ -30,11 +36,21 @@ try {
     const result = await alignPhotoFolder(photos, output, { workers });
     const seconds = (performance.now() - started) / 1000;
     const cpu = process.cpuUsage(cpuStart);
-    console.log(JSON.stringify({
-      bench: 'align-photo-folder', workers, backend: process.env.BIGFACE_BACKEND ?? 'wasm (workers default)', width: 640, photos: count, faces: result.faces,
-      seconds: round(seconds), photosPerSecond: round(count / seconds), cpuMillisecondsPerPhoto: round((cpu.user + cpu.system) / 1000 / count),
-      loadAverage1m: round(os.loadavg()[0]), cores: os.availableParallelism?.() ?? os.cpus().length,
-    }));
+    console.log(
+      JSON.stringify({
+        bench: 'align-photo-folder',
+        workers,
+        backend: process.env.BIGFACE_BACKEND ?? 'wasm (workers default)',
+        width: 640,
+        photos: count,
+        faces: result.faces,
+        seconds: round(seconds),
+        photosPerSecond: round(count / seconds),
+        cpuMillisecondsPerPhoto: round((cpu.user + cpu.system) / 1000 / count),
+        loadAverage1m: round(os.loadavg()[0]),
+        cores: os.availableParallelism?.() ?? os.cpus().length,
+      }),
+    );
   }
 } finally {
   rmSync(root, { recursive: true, force: true });

@@ -37,7 +37,18 @@ try {
     }
     const seconds = (performance.now() - started) / 1000;
     await pipeline.close();
-    console.log(JSON.stringify({ bench: name, workers, batchSize, maskRatio: mask ? mask.ratio : 0, images: count, seconds: round(seconds), imagesPerSecond: round(count / seconds), cores }));
+    console.log(
+      JSON.stringify({
+        bench: name,
+        workers,
+        batchSize,
+        maskRatio: mask ? mask.ratio : 0,
+        images: count,
+        seconds: round(seconds),
+        imagesPerSecond: round(count / seconds),
+        cores,
+      }),
+    );
   }
 } finally {
   rmSync(directory, { recursive: true, force: true });

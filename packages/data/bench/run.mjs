@@ -10,7 +10,9 @@ import path from 'node:path';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const filter = process.argv[2] ?? '';
-const files = readdirSync(here).filter((name) => name.endsWith('.bench.mjs') && name.includes(filter)).sort();
+const files = readdirSync(here)
+  .filter((name) => name.endsWith('.bench.mjs') && name.includes(filter))
+  .sort();
 let failed = 0;
 for (const file of files) {
   const result = spawnSync(process.execPath, [path.join(here, file)], { stdio: 'inherit' });

@@ -12,7 +12,15 @@ try {
   const started = performance.now();
   await generateSynthFaces({ identities, imagesPerIdentity: 12, seed: 1, recordPath: path.join(directory, 'train.rec') });
   const seconds = (performance.now() - started) / 1000;
-  console.log(JSON.stringify({ bench: 'synth-faces-generate', images: identities * 12, seconds: round(seconds), imagesPerSecond: round((identities * 12) / seconds), cores }));
+  console.log(
+    JSON.stringify({
+      bench: 'synth-faces-generate',
+      images: identities * 12,
+      seconds: round(seconds),
+      imagesPerSecond: round((identities * 12) / seconds),
+      cores,
+    }),
+  );
 } finally {
   rmSync(directory, { recursive: true, force: true });
 }

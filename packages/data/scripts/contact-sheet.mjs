@@ -14,7 +14,13 @@ for (let row = 0; row < rows; row++) {
   for (let column = 0; column < columns; column++) {
     let { image } = renderSynthFace(identity, { sample: column });
     if (column >= columns - 2) image = masked(image, { seed: row * 100 + column }).image;
-    tiles.push({ input: await sharp(image.data, { raw: { width: 112, height: 112, channels: 3 } }).png().toBuffer(), left: column * 114, top: row * 114 });
+    tiles.push({
+      input: await sharp(image.data, { raw: { width: 112, height: 112, channels: 3 } })
+        .png()
+        .toBuffer(),
+      left: column * 114,
+      top: row * 114,
+    });
   }
 }
 await sharp({ create: { width: columns * 114 - 2, height: rows * 114 - 2, channels: 3, background: '#ffffff' } })

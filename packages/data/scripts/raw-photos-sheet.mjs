@@ -47,6 +47,9 @@ rows.forEach((row, r) => {
     tiles.push({ input: crop.masked, left, top: top + cell + (photoHeight - 2 * cell) });
   });
 });
-await sharp({ create: { width, height, channels: 3, background: '#ffffff' } }).composite(tiles).jpeg({ quality: 85 }).toFile(output);
+await sharp({ create: { width, height, channels: 3, background: '#ffffff' } })
+  .composite(tiles)
+  .jpeg({ quality: 85 })
+  .toFile(output);
 detector.dispose();
 console.log(`wrote ${output} (${width}x${height})`);

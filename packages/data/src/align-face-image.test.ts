@@ -10,7 +10,12 @@ function sample(data: Uint8Array, width: number, height: number, x: number, y: n
   const x0 = Math.floor(x);
   const y0 = Math.floor(y);
   let value = 0;
-  for (const [dx, dy] of [[0, 0], [1, 0], [0, 1], [1, 1]] as const) {
+  for (const [dx, dy] of [
+    [0, 0],
+    [1, 0],
+    [0, 1],
+    [1, 1],
+  ] as const) {
     const px = x0 + dx;
     const py = y0 + dy;
     const weight = (dx ? x - x0 : 1 - (x - x0)) * (dy ? y - y0 : 1 - (y - y0));
@@ -21,12 +26,36 @@ function sample(data: Uint8Array, width: number, height: number, x: number, y: n
 
 describe('estimateSimilarity', () => {
   it("matches scikit-image's Umeyama (_umeyama, as insightface's face_align uses) on detector-like landmarks", () => {
-    const landmarks = [[230.5, 310.25], [331.0, 300.75], [282.0, 365.5], [244.0, 420.0], [322.5, 412.25]] as const;
+    const landmarks = [
+      [230.5, 310.25],
+      [331.0, 300.75],
+      [282.0, 365.5],
+      [244.0, 420.0],
+      [322.5, 412.25],
+    ] as const;
     // numpy: skimage.transform._geometric._umeyama(src, dst, True)[:2]
-    const expected = [[3.62428834e-1, -1.66598907e-2, -4.01520557e1], [1.66598907e-2, 3.62428834e-1, -6.39059398e1]];
+    const expected = [
+      [3.62428834e-1, -1.66598907e-2, -4.01520557e1],
+      [1.66598907e-2, 3.62428834e-1, -6.39059398e1],
+    ];
     const matrix = estimateSimilarity(landmarks, ARCFACE_TEMPLATE);
-    matrix.forEach((row, i) => { row.forEach((value, j) => { expect(value).toBeCloseTo(expected[i]![j]!, 6); }); });
-    expect(() => estimateSimilarity([[1, 1], [1, 1]], [[0, 0], [1, 1]])).toThrow(expect.objectContaining({ code: 'INVALID_LANDMARKS' }));
+    matrix.forEach((row, i) => {
+      row.forEach((value, j) => {
+        expect(value).toBeCloseTo(expected[i]![j]!, 6);
+      });
+    });
+    expect(() =>
+      estimateSimilarity(
+        [
+          [1, 1],
+          [1, 1],
+        ],
+        [
+          [0, 0],
+          [1, 1],
+        ],
+      ),
+    ).toThrow(expect.objectContaining({ code: 'INVALID_LANDMARKS' }));
   });
 });
 
@@ -37,7 +66,12 @@ describe('alignFaceImage', () => {
     const scale = 2.5;
     const [a, b] = [scale * Math.cos(angle), scale * Math.sin(angle)];
     // Place the turned face fully inside the photo, 30 px from its top-left edges.
-    const corners = [[0, 0], [111, 0], [0, 111], [111, 111]].map(([x, y]) => [a * x! - b * y!, b * x! + a * y!]);
+    const corners = [
+      [0, 0],
+      [111, 0],
+      [0, 111],
+      [111, 111],
+    ].map(([x, y]) => [a * x! - b * y!, b * x! + a * y!]);
     const shiftX = 30 - Math.min(...corners.map((p) => p[0]!)) + 0.3;
     const shiftY = 30 - Math.min(...corners.map((p) => p[1]!)) + 0.6;
     const width = Math.ceil(Math.max(...corners.map((p) => p[0]!)) + shiftX + 30);
@@ -52,7 +86,9 @@ describe('alignFaceImage', () => {
       }
     }
     const landmarks = face.landmarks.map(([x, y]) => [a * x - b * y + shiftX, b * x + a * y + shiftY] as [number, number]);
-    const png = await sharp(photo, { raw: { width, height, channels: 3 } }).png().toBuffer();
+    const png = await sharp(photo, { raw: { width, height, channels: 3 } })
+      .png()
+      .toBuffer();
     const aligned = await alignFaceImage(png, landmarks, { format: 'raw' });
     expect([aligned.width, aligned.height, aligned.data.length]).toEqual([112, 112, 112 * 112 * 3]);
 
@@ -91,7 +127,10 @@ describe('alignFaceImage', () => {
     const asJpeg = (pixels: Buffer, width: number, height: number) =>
       sharp(pixels, { raw: { width, height, channels: 3 } }).jpeg({ quality: 100, chromaSubsampling: '4:4:4' });
     // Stored sideways (turned 90 degrees counter-clockwise) with EXIF orientation 6 = "turn 90 degrees clockwise to display".
-    const sideways = await sharp(await asJpeg(upright, 200, 160).toBuffer()).rotate(270).raw().toBuffer({ resolveWithObject: true });
+    const sideways = await sharp(await asJpeg(upright, 200, 160).toBuffer())
+      .rotate(270)
+      .raw()
+      .toBuffer({ resolveWithObject: true });
     expect([sideways.info.width, sideways.info.height]).toEqual([160, 200]);
     const stored = await asJpeg(sideways.data, 160, 200).withMetadata({ orientation: 6 }).toBuffer();
     const reference = await alignFaceImage(await asJpeg(upright, 200, 160).toBuffer(), landmarks, { format: 'raw' });

@@ -40,7 +40,11 @@ export async function alignFaceImage(
 ): Promise<{ data: Buffer; matrix: SimilarityMatrix; width: number; height: number }> {
   const size = options.size ?? 112;
   assertArgument(Number.isInteger(size) && size >= 8, 'INVALID_ARGUMENT', () => `alignFaceImage: size must be an integer >= 8, got ${size}`);
-  assertArgument(landmarks.length === 5, 'INVALID_LANDMARKS', () => `alignFaceImage: need 5 landmarks (eyes, nose tip, mouth corners), got ${landmarks.length}`);
+  assertArgument(
+    landmarks.length === 5,
+    'INVALID_LANDMARKS',
+    () => `alignFaceImage: need 5 landmarks (eyes, nose tip, mouth corners), got ${landmarks.length}`,
+  );
   const template = ARCFACE_TEMPLATE.map(([x, y]) => [(x * size) / 112, (y * size) / 112] as const);
   const matrix = estimateSimilarity(landmarks, template);
   const [[a, b, tx], [c, d, ty]] = matrix;
@@ -53,7 +57,16 @@ export async function alignFaceImage(
     const metadata = await sharp(input).metadata();
     width = metadata.autoOrient?.width ?? metadata.width ?? 0;
     height = metadata.autoOrient?.height ?? metadata.height ?? 0;
-    warped = await source.affine([[a, b], [c, d]], { odx: tx, ody: ty, interpolator: 'bilinear', background: { r: 0, g: 0, b: 0 } }).raw().toBuffer({ resolveWithObject: true });
+    warped = await source
+      .affine(
+        [
+          [a, b],
+          [c, d],
+        ],
+        { odx: tx, ody: ty, interpolator: 'bilinear', background: { r: 0, g: 0, b: 0 } },
+      )
+      .raw()
+      .toBuffer({ resolveWithObject: true });
   } catch (cause) {
     throw new BigFaceError('IMAGE_DECODE_FAILED', `alignFaceImage: cannot read ${name} as an image: ${(cause as Error).message}`, { cause });
   }
@@ -61,7 +74,12 @@ export async function alignFaceImage(
   // origin at the min corner rounded to the nearest pixel (measured: -47.28 -> -47, -49.65 -> -50);
   // the translation (odx, ody) is applied within that frame. The test checks this against an
   // independent warp, so a libvips change of convention shows up there.
-  const corners = [[0, 0], [width, 0], [0, height], [width, height]].map(([x, y]) => [a * x! + b * y!, c * x! + d * y!] as const);
+  const corners = [
+    [0, 0],
+    [width, 0],
+    [0, height],
+    [width, height],
+  ].map(([x, y]) => [a * x! + b * y!, c * x! + d * y!] as const);
   const originX = Math.round(Math.min(...corners.map((p) => p[0])));
   const originY = Math.round(Math.min(...corners.map((p) => p[1])));
   const out = Buffer.alloc(size * size * 3);

@@ -20,7 +20,11 @@ export function alignFacePixels(
 ): { image: RawImage & { channels: 3 }; matrix: SimilarityMatrix } {
   const size = options.size ?? 112;
   assertArgument(Number.isInteger(size) && size >= 8, 'INVALID_ARGUMENT', () => `alignFacePixels: size must be an integer >= 8, got ${size}`);
-  assertArgument(landmarks.length === 5, 'INVALID_LANDMARKS', () => `alignFacePixels: need 5 landmarks (eyes, nose tip, mouth corners), got ${landmarks.length}`);
+  assertArgument(
+    landmarks.length === 5,
+    'INVALID_LANDMARKS',
+    () => `alignFacePixels: need 5 landmarks (eyes, nose tip, mouth corners), got ${landmarks.length}`,
+  );
   const template = ARCFACE_TEMPLATE.map(([x, y]) => [(x * size) / 112, (y * size) / 112] as const);
   const matrix = estimateSimilarity(landmarks, template);
   const [[a, b, tx], [c, d, ty]] = matrix;
@@ -36,7 +40,9 @@ export function alignFacePixels(
       const y0 = Math.floor(v);
       const fx = u - x0;
       const fy = v - y0;
-      let r = 0, g = 0, bl = 0;
+      let r = 0,
+        g = 0,
+        bl = 0;
       for (let dy = 0; dy < 2; dy++) {
         const py = y0 + dy;
         if (py < 0 || py >= height) continue;

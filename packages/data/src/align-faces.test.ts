@@ -14,7 +14,8 @@ beforeAll(async () => {
 afterAll(() => releaseFaceDetectors());
 
 /** Maps a point by a 2x3 matrix. */
-const apply = (m: number[][], [x, y]: readonly [number, number]) => [m[0]![0]! * x + m[0]![1]! * y + m[0]![2]!, m[1]![0]! * x + m[1]![1]! * y + m[1]![2]!] as const;
+const apply = (m: number[][], [x, y]: readonly [number, number]) =>
+  [m[0]![0]! * x + m[0]![1]! * y + m[0]![2]!, m[1]![0]! * x + m[1]![1]! * y + m[1]![2]!] as const;
 
 describe('alignFaces on the sample photos', () => {
   it('puts the eye centres and mouth corners of every face within a few pixels of the ArcFace template (landmarks found again on the crop)', async () => {
@@ -29,14 +30,21 @@ describe('alignFaces on the sample photos', () => {
       for (const face of faces) {
         expect([face.image.width, face.image.height, face.image.data.length]).toEqual([112, 112, 112 * 112 * 3]);
         // The detector's box carried into the crop, as the landmark net expects a detector box.
-        const corners = [[face.box.x, face.box.y], [face.box.x + face.box.width, face.box.y], [face.box.x, face.box.y + face.box.height], [face.box.x + face.box.width, face.box.y + face.box.height]].map((p) => apply(face.matrix, p as [number, number]));
+        const corners = [
+          [face.box.x, face.box.y],
+          [face.box.x + face.box.width, face.box.y],
+          [face.box.x, face.box.y + face.box.height],
+          [face.box.x + face.box.width, face.box.y + face.box.height],
+        ].map((p) => apply(face.matrix, p as [number, number]));
         const xs = corners.map((p) => p[0]);
         const ys = corners.map((p) => p[1]);
         const box = { x: Math.min(...xs), y: Math.min(...ys), width: Math.max(...xs) - Math.min(...xs), height: Math.max(...ys) - Math.min(...ys) };
         const [again] = await detector.landmarks(face.image, [box]);
         distances.push(again!.landmarks.map(([x, y], k) => Math.hypot(x - ARCFACE_TEMPLATE[k]![0], y - ARCFACE_TEMPLATE[k]![1])));
         // Where the similarity sent the photo's own points: the crop must show them there.
-        moved.push(...again!.landmarks.map(([x, y], k) => Math.hypot(x - apply(face.matrix, face.landmarks[k]!)[0], y - apply(face.matrix, face.landmarks[k]!)[1])));
+        moved.push(
+          ...again!.landmarks.map(([x, y], k) => Math.hypot(x - apply(face.matrix, face.landmarks[k]!)[0], y - apply(face.matrix, face.landmarks[k]!)[1])),
+        );
       }
       expect(tf.memory().numTensors).toBe(before);
     }
@@ -64,12 +72,16 @@ describe('alignFaces on the sample photos', () => {
     expect(faces).toHaveLength(1);
     const all = await detectFaces(await smallSample(5));
     expect(faces[0]!.box).toEqual(all[0]!.box);
-    const blank = await sharp({ create: { width: 200, height: 150, channels: 3, background: { r: 90, g: 120, b: 160 } } }).png().toBuffer();
+    const blank = await sharp({ create: { width: 200, height: 150, channels: 3, background: { r: 90, g: 120, b: 160 } } })
+      .png()
+      .toBuffer();
     expect((await alignFaces(blank, { allFaces: true })).faces).toEqual([]);
   });
 
   it('a photo stored turned with EXIF orientation 6 gives the same crop as the upright photo', async () => {
-    const upright = await sharp(await smallSample(1)).png().toBuffer();
+    const upright = await sharp(await smallSample(1))
+      .png()
+      .toBuffer();
     // Orientation 6: the stored pixels are turned 90° anticlockwise; viewers turn them back clockwise.
     const stored = await sharp(upright).rotate(-90).png().toBuffer();
     const tagged = await sharp(stored).withMetadata({ orientation: 6 }).jpeg({ quality: 100, chromaSubsampling: '4:4:4' }).toBuffer();
@@ -100,7 +112,11 @@ describe('alignFacePixels', () => {
     const [face] = await detectFaces(jpeg);
     const fromPixels = alignFacePixels(await decodeImage(jpeg), face!.landmarks);
     const fromSharp = await alignFaceImage(jpeg, face!.landmarks, { format: 'raw' });
-    fromPixels.matrix.forEach((row, i) => { row.forEach((value, j) => { expect(value).toBeCloseTo(fromSharp.matrix[i]![j]!, 9); }); });
+    fromPixels.matrix.forEach((row, i) => {
+      row.forEach((value, j) => {
+        expect(value).toBeCloseTo(fromSharp.matrix[i]![j]!, 9);
+      });
+    });
     let difference = 0;
     for (let i = 0; i < fromSharp.data.length; i++) difference += Math.abs(fromPixels.image.data[i]! - fromSharp.data[i]!);
     expect(difference / fromSharp.data.length).toBeLessThan(1.5);

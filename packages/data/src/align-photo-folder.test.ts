@@ -14,11 +14,33 @@ beforeAll(async () => {
   photos = path.join(root, 'photos');
   for (const folder of ['alice', 'bob', 'carol']) mkdirSync(path.join(photos, folder), { recursive: true });
   writeFileSync(path.join(photos, 'alice/one.jpg'), await smallSample(1, 480));
-  writeFileSync(path.join(photos, 'alice/two.webp'), await sharp(await smallSample(4, 480)).webp().toBuffer());
+  writeFileSync(
+    path.join(photos, 'alice/two.webp'),
+    await sharp(await smallSample(4, 480))
+      .webp()
+      .toBuffer(),
+  );
   // Stored turned, shown upright through EXIF orientation 6.
-  writeFileSync(path.join(photos, 'bob/turned.jpg'), await sharp(await smallSample(3, 480)).rotate(-90).withMetadata({ orientation: 6 }).jpeg().toBuffer());
-  writeFileSync(path.join(photos, 'bob/plain.png'), await sharp(await smallSample(6, 480)).png().toBuffer());
-  writeFileSync(path.join(photos, 'carol/wall.png'), await sharp({ create: { width: 320, height: 240, channels: 3, background: { r: 200, g: 190, b: 170 } } }).png().toBuffer());
+  writeFileSync(
+    path.join(photos, 'bob/turned.jpg'),
+    await sharp(await smallSample(3, 480))
+      .rotate(-90)
+      .withMetadata({ orientation: 6 })
+      .jpeg()
+      .toBuffer(),
+  );
+  writeFileSync(
+    path.join(photos, 'bob/plain.png'),
+    await sharp(await smallSample(6, 480))
+      .png()
+      .toBuffer(),
+  );
+  writeFileSync(
+    path.join(photos, 'carol/wall.png'),
+    await sharp({ create: { width: 320, height: 240, channels: 3, background: { r: 200, g: 190, b: 170 } } })
+      .png()
+      .toBuffer(),
+  );
   const jpeg = await smallSample(5, 480);
   writeFileSync(path.join(photos, 'carol/cut.jpg'), jpeg.subarray(0, jpeg.length >> 1));
 });
@@ -29,13 +51,22 @@ describe('alignPhotoFolder (bigface data align)', () => {
     const output = path.join(root, 'faces');
     const events: string[] = [];
     const result = await alignPhotoFolder(photos, output, { workers: 1, onProgress: (event) => events.push(`${event.file}:${event.status}`) });
-    expect({ photos: result.photos, aligned: result.aligned, faces: result.faces, skipped: result.skipped, noFace: result.noFace }).toEqual({ photos: 6, aligned: 4, faces: 4, skipped: 0, noFace: ['carol/wall.png'] });
+    expect({ photos: result.photos, aligned: result.aligned, faces: result.faces, skipped: result.skipped, noFace: result.noFace }).toEqual({
+      photos: 6,
+      aligned: 4,
+      faces: 4,
+      skipped: 0,
+      noFace: ['carol/wall.png'],
+    });
     expect(result.failed).toEqual([expect.objectContaining({ file: 'carol/cut.jpg', message: expect.stringContaining('carol/cut.jpg') })]);
     expect(events).toHaveLength(6);
     for (const crop of ['alice/one.jpg', 'alice/two.jpg', 'bob/turned.jpg', 'bob/plain.jpg']) {
       expect(await sharp(path.join(output, crop)).metadata()).toMatchObject({ width: 112, height: 112, format: 'jpeg' });
     }
-    const lines = readFileSync(path.join(output, 'detections.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as PhotoDetections);
+    const lines = readFileSync(path.join(output, 'detections.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as PhotoDetections);
     expect(lines.map((line) => line.file).sort()).toEqual(['alice/one.jpg', 'alice/two.webp', 'bob/plain.png', 'bob/turned.jpg', 'carol/wall.png']);
     const turned = lines.find((line) => line.file === 'bob/turned.jpg')!;
     // Displayed size (EXIF applied): 480 wide, as the upright photo.
@@ -45,7 +76,12 @@ describe('alignPhotoFolder (bigface data align)', () => {
     expect(turned.faces[0]!.landmarks).toHaveLength(5);
 
     const again = await alignPhotoFolder(photos, output, { workers: 0 });
-    expect({ skipped: again.skipped, aligned: again.aligned, faces: again.faces, failed: again.failed.length }).toEqual({ skipped: 5, aligned: 4, faces: 4, failed: 1 });
+    expect({ skipped: again.skipped, aligned: again.aligned, faces: again.faces, failed: again.failed.length }).toEqual({
+      skipped: 5,
+      aligned: 4,
+      faces: 4,
+      failed: 1,
+    });
   });
 
   it('writes every face with allFaces, straight into a RecordIO that RecordDataset reads', async () => {
@@ -64,7 +100,10 @@ describe('alignPhotoFolder (bigface data align)', () => {
     const loose = path.join(root, 'loose');
     mkdirSync(loose);
     writeFileSync(path.join(loose, 'a.jpg'), await smallSample(2, 320));
-    await expect(alignPhotoFolder(loose, path.join(root, 'x/train.rec'), { workers: 0 })).rejects.toMatchObject({ code: 'PHOTOS_WITHOUT_IDENTITY', message: expect.stringContaining('sub-folder') });
+    await expect(alignPhotoFolder(loose, path.join(root, 'x/train.rec'), { workers: 0 })).rejects.toMatchObject({
+      code: 'PHOTOS_WITHOUT_IDENTITY',
+      message: expect.stringContaining('sub-folder'),
+    });
     await expect(alignPhotoFolder(path.join(root, 'nowhere'), path.join(root, 'y'), { workers: 0 })).rejects.toMatchObject({ code: 'INPUT_NOT_FOUND' });
   });
 });

@@ -171,7 +171,11 @@ async function listPhotos(root: string, exclude: ReadonlySet<string>): Promise<s
     try {
       entries = await readdir(directory, { withFileTypes: true });
     } catch (cause) {
-      throw new BigFaceError('INPUT_NOT_FOUND', `alignPhotoFolder: cannot read the folder '${directory}': ${(cause as Error).message}; give a folder of photos`, { cause });
+      throw new BigFaceError(
+        'INPUT_NOT_FOUND',
+        `alignPhotoFolder: cannot read the folder '${directory}': ${(cause as Error).message}; give a folder of photos`,
+        { cause },
+      );
     }
     for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
       if (entry.isDirectory() && exclude.has(path.resolve(directory, entry.name))) continue;
@@ -181,7 +185,10 @@ async function listPhotos(root: string, exclude: ReadonlySet<string>): Promise<s
   };
   await walk(root, '');
   if (found.length === 0) {
-    throw new BigFaceError('INPUT_EMPTY', `alignPhotoFolder: '${root}' holds no photos (${PHOTO_EXTENSIONS.join(', ')}); give a folder of photos, one sub-folder per identity`);
+    throw new BigFaceError(
+      'INPUT_EMPTY',
+      `alignPhotoFolder: '${root}' holds no photos (${PHOTO_EXTENSIONS.join(', ')}); give a folder of photos, one sub-folder per identity`,
+    );
   }
   return found;
 }

@@ -35,7 +35,12 @@ export async function alignPhoto(file: string | Uint8Array, detector: FaceDetect
   const faces: AlignedPhotoFace[] = [];
   for (const face of chosen) {
     const { image: crop } = alignFacePixels(image, face.landmarks, { size: settings.size });
-    faces.push({ box: face.box, score: face.score, landmarks: face.landmarks, crop: await encodeImage(crop, { format: settings.format, quality: settings.quality }) });
+    faces.push({
+      box: face.box,
+      score: face.score,
+      landmarks: face.landmarks,
+      crop: await encodeImage(crop, { format: settings.format, quality: settings.quality }),
+    });
   }
   return { width: image.width, height: image.height, faces };
 }

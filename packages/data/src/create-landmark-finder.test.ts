@@ -32,7 +32,11 @@ describe('createLandmarkFinder: masks on raw photos', () => {
     await initBackend({ backend: 'wasm' });
     const detector = FaceDetector.load();
     const before = tf.memory().numTensors;
-    const result = await maskImage(await smallSample(5, 480), { seed: 1, synthesizer: 'textured', findLandmarks: createLandmarkFinder(detector, { allFaces: false }) });
+    const result = await maskImage(await smallSample(5, 480), {
+      seed: 1,
+      synthesizer: 'textured',
+      findLandmarks: createLandmarkFinder(detector, { allFaces: false }),
+    });
     expect(result.faces).toHaveLength(1);
     expect(tf.memory().numTensors).toBe(before);
     detector.dispose();

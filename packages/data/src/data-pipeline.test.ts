@@ -33,7 +33,10 @@ async function referencePixels(): Promise<Float32Array[]> {
   const out: Float32Array[] = [];
   for (let i = 0; i < dataset.length; i++) {
     const { data, info } = await sharp(dataset.read(i).image).raw().toBuffer({ resolveWithObject: true });
-    if (info.width !== CROP || info.height !== CROP) throw new Error(`${tiny.recordPath}: image ${i} is ${info.width}x${info.height}; these tests need the ${CROP}x${CROP} aligned faces of the insightface layout`);
+    if (info.width !== CROP || info.height !== CROP)
+      throw new Error(
+        `${tiny.recordPath}: image ${i} is ${info.width}x${info.height}; these tests need the ${CROP}x${CROP} aligned faces of the insightface layout`,
+      );
     out.push(Float32Array.from(data, (value) => (value / 255 - 0.5) / 0.5));
   }
   dataset.close();
@@ -42,7 +45,8 @@ async function referencePixels(): Promise<Float32Array[]> {
 
 function mirror(image: Float32Array, size = CROP): Float32Array {
   const out = new Float32Array(image.length);
-  for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) for (let c = 0; c < 3; c++) out[(y * size + x) * 3 + c] = image[(y * size + size - 1 - x) * 3 + c]!;
+  for (let y = 0; y < size; y++)
+    for (let x = 0; x < size; x++) for (let c = 0; c < 3; c++) out[(y * size + x) * 3 + c] = image[(y * size + size - 1 - x) * 3 + c]!;
   return out;
 }
 
@@ -155,7 +159,10 @@ describe('DataPipeline', () => {
       for (let k = 0; k < batch.size; k++) {
         // The 112 output back to bytes (exact: x/127.5 - 1 of integers), resized by sharp independently.
         const bytes = Uint8Array.from(full[step]!.images.subarray(k * PIXELS, (k + 1) * PIXELS), (v) => Math.round((v + 1) * 127.5));
-        const resized = await sharp(bytes, { raw: { width: CROP, height: CROP, channels: 3 } }).resize(48, 56, { fit: 'fill' }).raw().toBuffer();
+        const resized = await sharp(bytes, { raw: { width: CROP, height: CROP, channels: 3 } })
+          .resize(48, 56, { fit: 'fill' })
+          .raw()
+          .toBuffer();
         const expected = Float32Array.from(resized, (v) => v / 127.5 - 1);
         expect(maxDifference(batch.images.subarray(k * 8064, (k + 1) * 8064), expected)).toBeLessThan(1e-6);
       }
@@ -177,13 +184,19 @@ describe('DataPipeline', () => {
     const sampler = new DistributedSampler({ size: 4, batchSize: 4, seed: 0, shuffle: false });
     const source = { format: 'recordio', recordPath } as const;
     const failing = new DataPipeline({ source, sampler, seed: 0, workers: 1 });
-    await expect(failing.batches().next()).rejects.toMatchObject({ code: 'IMAGE_DECODE_FAILED', message: expect.stringMatching(/train\.rec key 3 \(offset \d+\)/) });
+    await expect(failing.batches().next()).rejects.toMatchObject({
+      code: 'IMAGE_DECODE_FAILED',
+      message: expect.stringMatching(/train\.rec key 3 \(offset \d+\)/),
+    });
     await failing.close();
     const skipping = new DataPipeline({ source, sampler, seed: 0, workers: 1, onError: 'skip' });
     const value = (await skipping.batches().next()).value as Batch;
     expect(value.size).toBe(2);
     expect([...value.indices]).toEqual([0, 1]);
-    expect(value.skipped.map((s) => [s.index, s.code])).toEqual([[2, 'IMAGE_DECODE_FAILED'], [3, 'IMAGE_DECODE_FAILED']]);
+    expect(value.skipped.map((s) => [s.index, s.code])).toEqual([
+      [2, 'IMAGE_DECODE_FAILED'],
+      [3, 'IMAGE_DECODE_FAILED'],
+    ]);
     expect(value.skipped[0]!.origin).toContain('key 3');
     expect(skipping.skippedCount).toBe(2);
     await skipping.close();
@@ -220,7 +233,11 @@ describe('DataPipeline', () => {
       let n = 0;
       for await (const batch of pipeline.batches({ epoch: 0, step: 0 }, 1)) n += batch.size;
       console.log('images', n);`;
-    const output = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: path.resolve(__dirname, '..'), encoding: 'utf8', timeout: 30_000 });
+    const output = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: path.resolve(__dirname, '..'),
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
     // One epoch of whole batches; and it exited by itself: the workers were closed only implicitly.
     expect(output.trim()).toBe(`images ${Math.floor(count / batchSize) * batchSize}`);
   });

@@ -85,7 +85,8 @@ export class DataPipeline {
 
   constructor(private readonly options: DataPipelineOptions) {
     const workerCount = options.workers ?? 2;
-    if (!Number.isInteger(workerCount) || workerCount < 0) throw new BigFaceError('INVALID_ARGUMENT', `DataPipeline: workers must be a non-negative integer, got ${workerCount}`);
+    if (!Number.isInteger(workerCount) || workerCount < 0)
+      throw new BigFaceError('INVALID_ARGUMENT', `DataPipeline: workers must be a non-negative integer, got ${workerCount}`);
     if (!Number.isInteger(options.seed)) throw new BigFaceError('INVALID_SEED', `DataPipeline: seed must be an integer, got ${options.seed}`);
     [this.height, this.width] = options.imageSize ?? [112, 112];
     this.prefetch = Math.max(1, options.prefetch ?? Math.max(2, 2 * workerCount));
@@ -197,5 +198,8 @@ function workerEntry(): URL {
   if (existsSync(fileURLToPath(here))) return here;
   const built = new URL('../dist/pipeline-worker.js', import.meta.url);
   if (existsSync(fileURLToPath(built))) return built;
-  throw new BigFaceError('WORKER_NOT_BUILT', `DataPipeline: cannot find the worker entry pipeline-worker.js next to ${fileURLToPath(import.meta.url)} or in ../dist; run 'pnpm build' in packages/data`);
+  throw new BigFaceError(
+    'WORKER_NOT_BUILT',
+    `DataPipeline: cannot find the worker entry pipeline-worker.js next to ${fileURLToPath(import.meta.url)} or in ../dist; run 'pnpm build' in packages/data`,
+  );
 }

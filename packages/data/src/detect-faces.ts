@@ -33,7 +33,8 @@ export function releaseFaceDetectors(): void {
 
 /** Decodes an input to RGB pixels (EXIF orientation applied), or passes decoded pixels through. */
 export async function toRgbPixels(input: FaceImageInput, inputName?: string): Promise<RawImage> {
-  if (typeof input === 'string' || input instanceof Uint8Array) return decodeImage(input, { inputName: inputName ?? (typeof input === 'string' ? input : `buffer (${input.length} bytes)`) });
+  if (typeof input === 'string' || input instanceof Uint8Array)
+    return decodeImage(input, { inputName: inputName ?? (typeof input === 'string' ? input : `buffer (${input.length} bytes)`) });
   return input;
 }
 

@@ -20,7 +20,11 @@ describe('DistributedSampler', () => {
   it('is a pure function of (seed, epoch, step): resuming mid-run gives exactly the batches of an uninterrupted run', () => {
     const options = { size: 50, batchSize: 8, seed: 3, rank: 1, worldSize: 2 };
     const straight = [...take(new DistributedSampler(options).batches(), 10)];
-    expect(straight.map((b) => [b.epoch, b.step]).slice(2, 5)).toEqual([[0, 2], [1, 0], [1, 1]]); // 25 / 8 = 3 steps
+    expect(straight.map((b) => [b.epoch, b.step]).slice(2, 5)).toEqual([
+      [0, 2],
+      [1, 0],
+      [1, 1],
+    ]); // 25 / 8 = 3 steps
     const resumed = [...take(new DistributedSampler(options).batches({ epoch: 1, step: 1 }), 6)];
     expect(resumed.map((b) => [...b.indices])).toEqual(straight.slice(4).map((b) => [...b.indices]));
     const otherSeed = new DistributedSampler({ ...options, seed: 4 });
@@ -29,8 +33,14 @@ describe('DistributedSampler', () => {
 
   it('keeps dataset order without shuffle and can keep the partial batch', () => {
     const sampler = new DistributedSampler({ size: 10, batchSize: 4, seed: 0, shuffle: false, keepPartialBatch: true });
-    expect([...sampler.batches({ epoch: 0, step: 0 }, 1)].map((b) => [...b.indices])).toEqual([[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]);
-    expect(() => new DistributedSampler({ size: 10, batchSize: 4, seed: 0, rank: 2, worldSize: 2 })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    expect([...sampler.batches({ epoch: 0, step: 0 }, 1)].map((b) => [...b.indices])).toEqual([
+      [0, 1, 2, 3],
+      [4, 5, 6, 7],
+      [8, 9],
+    ]);
+    expect(() => new DistributedSampler({ size: 10, batchSize: 4, seed: 0, rank: 2, worldSize: 2 })).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
+    );
   });
 });
 

@@ -63,10 +63,22 @@ export class DistributedSampler {
     this.worldSize = options.worldSize ?? 1;
     this.shuffle = options.shuffle ?? true;
     this.keepPartialBatch = options.keepPartialBatch ?? false;
-    assertArgument(Number.isInteger(this.size) && this.size >= 0, 'INVALID_ARGUMENT', () => `DistributedSampler: size must be a non-negative integer, got ${this.size}`);
-    assertArgument(Number.isInteger(this.batchSize) && this.batchSize >= 1, 'INVALID_ARGUMENT', () => `DistributedSampler: batchSize must be a positive integer, got ${this.batchSize}`);
+    assertArgument(
+      Number.isInteger(this.size) && this.size >= 0,
+      'INVALID_ARGUMENT',
+      () => `DistributedSampler: size must be a non-negative integer, got ${this.size}`,
+    );
+    assertArgument(
+      Number.isInteger(this.batchSize) && this.batchSize >= 1,
+      'INVALID_ARGUMENT',
+      () => `DistributedSampler: batchSize must be a positive integer, got ${this.batchSize}`,
+    );
     assertArgument(Number.isInteger(this.seed), 'INVALID_SEED', () => `DistributedSampler: seed must be an integer, got ${this.seed}`);
-    assertArgument(Number.isInteger(this.worldSize) && this.worldSize >= 1, 'INVALID_ARGUMENT', () => `DistributedSampler: worldSize must be a positive integer, got ${this.worldSize}`);
+    assertArgument(
+      Number.isInteger(this.worldSize) && this.worldSize >= 1,
+      'INVALID_ARGUMENT',
+      () => `DistributedSampler: worldSize must be a positive integer, got ${this.worldSize}`,
+    );
     assertArgument(
       Number.isInteger(this.rank) && this.rank >= 0 && this.rank < this.worldSize,
       'INVALID_ARGUMENT',
@@ -111,8 +123,11 @@ export class DistributedSampler {
   /** Steps of an epoch that starts `offset` samples in (the whole epoch: {@link stepsPerEpoch}). */
   stepsFrom(offset = 0): number {
     if (offset === 0) return this.stepsPerEpoch;
-    assertArgument(Number.isInteger(offset) && offset > 0 && offset <= this.size, 'INVALID_ARGUMENT', () =>
-      `DistributedSampler: offset must be an integer in [0, ${this.size}], got ${offset}`);
+    assertArgument(
+      Number.isInteger(offset) && offset > 0 && offset <= this.size,
+      'INVALID_ARGUMENT',
+      () => `DistributedSampler: offset must be an integer in [0, ${this.size}], got ${offset}`,
+    );
     assertArgument(!this.keepPartialBatch, 'INVALID_ARGUMENT', () => 'DistributedSampler: an offset needs keepPartialBatch false (every global batch whole)');
     return Math.floor((this.size - offset) / this.globalBatchSize);
   }
@@ -137,7 +152,8 @@ export class DistributedSampler {
   /** The position after `position` (next step, or step 0 of the next epoch). */
   next(position: SamplerPosition): SamplerPosition {
     const offset = position.offset ?? 0;
-    if (position.step + 1 < this.stepsFrom(offset)) return offset === 0 ? { epoch: position.epoch, step: position.step + 1 } : { epoch: position.epoch, step: position.step + 1, offset };
+    if (position.step + 1 < this.stepsFrom(offset))
+      return offset === 0 ? { epoch: position.epoch, step: position.step + 1 } : { epoch: position.epoch, step: position.step + 1, offset };
     return { epoch: position.epoch + 1, step: 0 };
   }
 
@@ -152,7 +168,11 @@ export class DistributedSampler {
    * sample, or the next epoch starts when fewer than one global batch is left.
    */
   positionAfter(epoch: number, consumed: number): SamplerPosition {
-    assertArgument(Number.isInteger(consumed) && consumed >= 0, 'INVALID_ARGUMENT', () => `DistributedSampler: consumed must be a non-negative integer, got ${consumed}`);
+    assertArgument(
+      Number.isInteger(consumed) && consumed >= 0,
+      'INVALID_ARGUMENT',
+      () => `DistributedSampler: consumed must be a non-negative integer, got ${consumed}`,
+    );
     if (consumed === 0) return { epoch, step: 0 };
     if (consumed % this.globalBatchSize === 0 && consumed / this.globalBatchSize < this.stepsPerEpoch) return { epoch, step: consumed / this.globalBatchSize };
     if (consumed > this.size || this.stepsFrom(consumed) === 0) return { epoch: epoch + 1, step: 0 };

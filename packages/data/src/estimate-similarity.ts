@@ -25,7 +25,10 @@ export function estimateSimilarity(source: readonly (readonly [number, number])[
     () => 'estimateSimilarity: every point must be [x, y] with finite numbers',
   );
   const n = source.length;
-  let sx = 0, sy = 0, dx = 0, dy = 0;
+  let sx = 0,
+    sy = 0,
+    dx = 0,
+    dy = 0;
   for (let i = 0; i < n; i++) {
     sx += source[i]![0] / n;
     sy += source[i]![1] / n;
@@ -33,7 +36,9 @@ export function estimateSimilarity(source: readonly (readonly [number, number])[
     dy += destination[i]![1] / n;
   }
   // With centred points s, d as complex numbers, the best d ≈ z s has z = Σ conj(s) d / Σ |s|².
-  let dot = 0, cross = 0, norm = 0;
+  let dot = 0,
+    cross = 0,
+    norm = 0;
   for (let i = 0; i < n; i++) {
     const px = source[i]![0] - sx;
     const py = source[i]![1] - sy;

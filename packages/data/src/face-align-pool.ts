@@ -76,7 +76,9 @@ export class FaceAlignPool {
     const threads = Math.max(1, Math.floor(availableParallelism() / this.workers));
     const entry = workerEntry();
     for (let index = 0; index < this.workers; index++) {
-      const worker = new Worker(entry, { workerData: { backend, fallback: asked === undefined, threads, detector: options.detector ?? {}, settings: this.settings } });
+      const worker = new Worker(entry, {
+        workerData: { backend, fallback: asked === undefined, threads, detector: options.detector ?? {}, settings: this.settings },
+      });
       worker.on('message', (message: { id: number; result?: unknown; error?: { code: string; message: string } }) => {
         const pending = this.pending.get(message.id);
         this.pending.delete(message.id);
@@ -86,7 +88,9 @@ export class FaceAlignPool {
         if (message.error) pending.reject(new BigFaceError(message.error.code, message.error.message));
         else pending.resolve(message.result!);
       });
-      worker.on('error', (error) => this.failAll(new BigFaceError('WORKER_FAILED', `FaceAlignPool: a worker thread failed: ${error.message}`, { cause: error })));
+      worker.on('error', (error) =>
+        this.failAll(new BigFaceError('WORKER_FAILED', `FaceAlignPool: a worker thread failed: ${error.message}`, { cause: error })),
+      );
       this.threads.push(worker);
       this.idle.push(worker);
     }
@@ -118,7 +122,11 @@ export class FaceAlignPool {
   async close(): Promise<void> {
     this.closed = true;
     this.failAll(new BigFaceError('POOL_CLOSED', 'FaceAlignPool: closed while photos were in flight'));
-    if (this.local !== null) await this.local.then((detector) => detector.dispose(), () => undefined);
+    if (this.local !== null)
+      await this.local.then(
+        (detector) => detector.dispose(),
+        () => undefined,
+      );
     await Promise.all(this.threads.map((worker) => worker.terminate()));
     this.threads.length = 0;
   }
@@ -140,5 +148,8 @@ function workerEntry(): URL {
   if (existsSync(fileURLToPath(here))) return here;
   const built = new URL('../dist/face-align-worker.js', import.meta.url);
   if (existsSync(fileURLToPath(built))) return built;
-  throw new BigFaceError('WORKER_NOT_BUILT', `FaceAlignPool: cannot find the worker entry face-align-worker.js next to ${fileURLToPath(import.meta.url)} or in ../dist; run 'pnpm build' in packages/data`);
+  throw new BigFaceError(
+    'WORKER_NOT_BUILT',
+    `FaceAlignPool: cannot find the worker entry face-align-worker.js next to ${fileURLToPath(import.meta.url)} or in ../dist; run 'pnpm build' in packages/data`,
+  );
 }

@@ -68,7 +68,9 @@ export function loadFaceApiWeights(name: FaceApiModelName, directory = faceApiMo
       try {
         chunks.push(readFileSync(binPath));
       } catch (cause) {
-        throw new BigFaceError('FACE_MODEL_INVALID', `cannot read the weights file '${binPath}': ${(cause as Error).message}; reinstall ${FACE_API_PACKAGE}`, { cause });
+        throw new BigFaceError('FACE_MODEL_INVALID', `cannot read the weights file '${binPath}': ${(cause as Error).message}; reinstall ${FACE_API_PACKAGE}`, {
+          cause,
+        });
       }
     }
   }

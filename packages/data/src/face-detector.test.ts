@@ -13,7 +13,7 @@ beforeAll(async () => {
 afterAll(() => detector?.dispose());
 
 describe('FaceDetector (face-api.js SSD MobileNetV1 + 68-point net, ported to tfjs-core ops)', () => {
-  it('finds every face of the six sample photos (640 px wide) and its five points agree with face-api.js\'s own 68-point results', async () => {
+  it("finds every face of the six sample photos (640 px wide) and its five points agree with face-api.js's own 68-point results", async () => {
     const errors: number[] = [];
     let found = 0;
     for (let index = 1; index <= 6; index++) {
@@ -26,7 +26,8 @@ describe('FaceDetector (face-api.js SSD MobileNetV1 + 68-point net, ported to tf
       expect(faces).toHaveLength(reference.faces.length);
       found += faces.length;
       // Largest first; scores, boxes and points inside the photo.
-      for (let i = 1; i < faces.length; i++) expect(faces[i - 1]!.box.width * faces[i - 1]!.box.height).toBeGreaterThanOrEqual(faces[i]!.box.width * faces[i]!.box.height);
+      for (let i = 1; i < faces.length; i++)
+        expect(faces[i - 1]!.box.width * faces[i - 1]!.box.height).toBeGreaterThanOrEqual(faces[i]!.box.width * faces[i]!.box.height);
       const scale = reference.width / image.width;
       for (const face of reference.faces) {
         const target = fiveOf68(face.points);
@@ -35,7 +36,9 @@ describe('FaceDetector (face-api.js SSD MobileNetV1 + 68-point net, ported to tf
         const match = faces
           .map((candidate) => candidate.landmarks.map(([x, y]) => [(x + 0.5) * scale - 0.5, (y + 0.5) * scale - 0.5] as const))
           .sort((a, b) => Math.hypot(a[2]![0] - target[2]![0], a[2]![1] - target[2]![1]) - Math.hypot(b[2]![0] - target[2]![0], b[2]![1] - target[2]![1]))[0]!;
-        match.forEach(([x, y], k) => { errors.push(Math.hypot(x - target[k]![0], y - target[k]![1]) / interocular); });
+        match.forEach(([x, y], k) => {
+          errors.push(Math.hypot(x - target[k]![0], y - target[k]![1]) / interocular);
+        });
       }
     }
     expect(found).toBe(22);
@@ -49,7 +52,8 @@ describe('FaceDetector (face-api.js SSD MobileNetV1 + 68-point net, ported to tf
   });
 
   it('finds no face in an image without one, and leaves no tensor behind', async () => {
-    const width = 320, height = 240;
+    const width = 320,
+      height = 240;
     const data = new Uint8Array(width * height * 3);
     // A smooth gradient with a few rectangles: no face.
     for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) data.set([x % 256, y, (x * y) % 97 < 48 ? 200 : 40], (y * width + x) * 3);

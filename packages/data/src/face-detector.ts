@@ -71,7 +71,11 @@ export class FaceDetector {
   private detectorParams: SsdMobilenetV1Params | TinyFaceDetectorParams | null;
   private landmarkParams: FaceLandmark68Params | null;
 
-  private constructor(options: Required<FaceDetectorOptions>, detectorParams: SsdMobilenetV1Params | TinyFaceDetectorParams | null, landmarkParams: FaceLandmark68Params) {
+  private constructor(
+    options: Required<FaceDetectorOptions>,
+    detectorParams: SsdMobilenetV1Params | TinyFaceDetectorParams | null,
+    landmarkParams: FaceLandmark68Params,
+  ) {
     this.model = options.model;
     this.minScore = options.minScore;
     this.maxFaces = options.maxFaces;
@@ -83,13 +87,22 @@ export class FaceDetector {
   /** Reads the weights from `@vladmandic/face-api`'s files into tensors on the current tfjs backend. */
   static load(options: FaceDetectorOptions = {}): FaceDetector {
     const model = options.model ?? 'ssd-mobilenet-v1';
-    assertArgument(FACE_DETECTOR_MODELS.includes(model), 'UNKNOWN_FACE_MODEL', () => `FaceDetector: unknown model '${model}': choose one of ${FACE_DETECTOR_MODELS.join(', ')}`);
+    assertArgument(
+      FACE_DETECTOR_MODELS.includes(model),
+      'UNKNOWN_FACE_MODEL',
+      () => `FaceDetector: unknown model '${model}': choose one of ${FACE_DETECTOR_MODELS.join(', ')}`,
+    );
     const minScore = options.minScore ?? 0.5;
     assertArgument(minScore >= 0 && minScore < 1, 'INVALID_ARGUMENT', () => `FaceDetector: minScore must be in [0, 1), got ${minScore}`);
     const maxFaces = options.maxFaces ?? 100;
     assertArgument(Number.isInteger(maxFaces) && maxFaces >= 1, 'INVALID_ARGUMENT', () => `FaceDetector: maxFaces must be a positive integer, got ${maxFaces}`);
-    const inputSize = model === 'ssd-mobilenet-v1' ? FACE_API_MODELS['ssd-mobilenet-v1'].inputSize : (options.inputSize ?? FACE_API_MODELS['tiny-face-detector'].inputSize);
-    assertArgument(inputSize % 32 === 0 && inputSize >= 128, 'INVALID_ARGUMENT', () => `FaceDetector: inputSize must be a multiple of 32 and at least 128, got ${inputSize}`);
+    const inputSize =
+      model === 'ssd-mobilenet-v1' ? FACE_API_MODELS['ssd-mobilenet-v1'].inputSize : (options.inputSize ?? FACE_API_MODELS['tiny-face-detector'].inputSize);
+    assertArgument(
+      inputSize % 32 === 0 && inputSize >= 128,
+      'INVALID_ARGUMENT',
+      () => `FaceDetector: inputSize must be a multiple of 32 and at least 128, got ${inputSize}`,
+    );
     const landmarks = loadFaceLandmark68();
     const detector = model === 'ssd-mobilenet-v1' ? loadSsdMobilenetV1() : loadTinyFaceDetector();
     return new FaceDetector({ model, minScore, maxFaces, inputSize }, detector, landmarks);
@@ -108,9 +121,13 @@ export class FaceDetector {
     const height = Math.max(1, Math.round(image.height * scale));
     // sharp shrinks with a proper filter (tfjs's resizeBilinear would alias at 4x); the rest is padded
     // black at the right and bottom, as face-api.js does.
-    const resized = width === image.width && height === image.height
-      ? image.data
-      : await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } }).resize(width, height, { fit: 'fill' }).raw().toBuffer();
+    const resized =
+      width === image.width && height === image.height
+        ? image.data
+        : await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
+            .resize(width, height, { fit: 'fill' })
+            .raw()
+            .toBuffer();
     const ssd = this.model === 'ssd-mobilenet-v1';
     const input = new Float32Array(size * size * 3).fill(ssd ? -1 : 0);
     for (let y = 0; y < height; y++) {
@@ -132,14 +149,19 @@ export class FaceDetector {
     // Unit-square boxes of the padded input -> pixels of the image.
     const toX = size / (width / image.width);
     const toY = size / (height / image.height);
-    const boxes = kept.map(({ box: [top, left, bottom, right], score }) => {
-      const x0 = Math.max(0, left * toX);
-      const y0 = Math.max(0, top * toY);
-      const x1 = Math.min(image.width, right * toX);
-      const y1 = Math.min(image.height, bottom * toY);
-      return { box: { x: x0, y: y0, width: Math.max(0, x1 - x0), height: Math.max(0, y1 - y0) }, score };
-    }).filter(({ box }) => box.width >= 1 && box.height >= 1);
-    const landmarks = await this.landmarks(image, boxes.map(({ box }) => box));
+    const boxes = kept
+      .map(({ box: [top, left, bottom, right], score }) => {
+        const x0 = Math.max(0, left * toX);
+        const y0 = Math.max(0, top * toY);
+        const x1 = Math.min(image.width, right * toX);
+        const y1 = Math.min(image.height, bottom * toY);
+        return { box: { x: x0, y: y0, width: Math.max(0, x1 - x0), height: Math.max(0, y1 - y0) }, score };
+      })
+      .filter(({ box }) => box.width >= 1 && box.height >= 1);
+    const landmarks = await this.landmarks(
+      image,
+      boxes.map(({ box }) => box),
+    );
     return boxes
       .map(({ box, score }, index) => ({ box, score, ...landmarks[index]! }))
       .sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height || b.score - a.score);
@@ -159,7 +181,9 @@ export class FaceDetector {
       return { left: box.x + box.width / 2 - side / 2, top: box.y + box.height / 2 - side / 2, side };
     });
     const batch = new Float32Array(boxes.length * crop * crop * 3);
-    squares.forEach((square, index) => { sampleSquare(image, square, crop, batch, index * crop * crop * 3); });
+    squares.forEach((square, index) => {
+      sampleSquare(image, square, crop, batch, index * crop * crop * 3);
+    });
     const [points] = await runAndRead(() => [faceLandmark68(tf.tensor4d(batch, [boxes.length, crop, crop, 3]), params)]);
     return squares.map(({ left, top, side }, face) => {
       // The net's output is a fraction of the square's side; -0.5 turns edge coordinates into pixel indices.
@@ -183,12 +207,14 @@ export class FaceDetector {
   }
 
   private requireParams(): SsdMobilenetV1Params | TinyFaceDetectorParams {
-    if (this.detectorParams === null) throw new BigFaceError('DETECTOR_DISPOSED', 'FaceDetector: used after dispose(); load a new one with FaceDetector.load()');
+    if (this.detectorParams === null)
+      throw new BigFaceError('DETECTOR_DISPOSED', 'FaceDetector: used after dispose(); load a new one with FaceDetector.load()');
     return this.detectorParams;
   }
 
   private requireLandmarkParams(): FaceLandmark68Params {
-    if (this.landmarkParams === null) throw new BigFaceError('DETECTOR_DISPOSED', 'FaceDetector: used after dispose(); load a new one with FaceDetector.load()');
+    if (this.landmarkParams === null)
+      throw new BigFaceError('DETECTOR_DISPOSED', 'FaceDetector: used after dispose(); load a new one with FaceDetector.load()');
     return this.landmarkParams;
   }
 }
@@ -197,7 +223,8 @@ export class FaceDetector {
 export function fivePointsOf68(points: readonly (readonly [number, number])[]): [number, number][] {
   assertArgument(points.length === 68, 'INVALID_LANDMARKS', () => `fivePointsOf68: need 68 points, got ${points.length}`);
   const mean = (from: number): [number, number] => {
-    let x = 0, y = 0;
+    let x = 0,
+      y = 0;
     for (let i = from; i < from + 6; i++) {
       x += points[i]![0] / 6;
       y += points[i]![1] / 6;
@@ -209,9 +236,16 @@ export function fivePointsOf68(points: readonly (readonly [number, number])[]): 
 
 function checkImage(image: RawImage): void {
   assertArgument(
-    image !== null && typeof image === 'object' && image.data instanceof Uint8Array && image.channels === 3 && image.data.length === image.width * image.height * 3 && image.width >= 1 && image.height >= 1,
+    image !== null &&
+      typeof image === 'object' &&
+      image.data instanceof Uint8Array &&
+      image.channels === 3 &&
+      image.data.length === image.width * image.height * 3 &&
+      image.width >= 1 &&
+      image.height >= 1,
     'INVALID_IMAGE',
-    () => 'FaceDetector: expected RGB pixels {data: Uint8Array, width, height, channels: 3} with data.length = width*height*3 (decodeImage from @bigface/mask-synth gives them)',
+    () =>
+      'FaceDetector: expected RGB pixels {data: Uint8Array, width, height, channels: 3} with data.length = width*height*3 (decodeImage from @bigface/mask-synth gives them)',
   );
 }
 
@@ -237,7 +271,9 @@ function sampleSquare(image: RawImage, square: { left: number; top: number; side
   const weight = 1 / (k * k);
   for (let y = 0; y < size; y++) {
     for (let x = 0; x < size; x++) {
-      let r = 0, g = 0, b = 0;
+      let r = 0,
+        g = 0,
+        b = 0;
       for (let sy = 0; sy < k; sy++) {
         const fy = square.top + (y + (sy + 0.5) / k) * step - 0.5;
         const y0 = Math.floor(fy);

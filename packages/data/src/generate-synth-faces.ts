@@ -40,10 +40,26 @@ export async function generateSynthFaces(options: GenerateSynthFacesOptions): Pr
   const { identities, imagesPerIdentity } = options;
   const seed = options.seed ?? 0;
   const quality = options.quality ?? 90;
-  assertArgument(Number.isInteger(identities) && identities >= 1, 'INVALID_ARGUMENT', () => `generateSynthFaces: identities must be a positive integer, got ${identities}`);
-  assertArgument(Number.isInteger(imagesPerIdentity) && imagesPerIdentity >= 1, 'INVALID_ARGUMENT', () => `generateSynthFaces: imagesPerIdentity must be a positive integer, got ${imagesPerIdentity}`);
-  assertArgument(Number.isInteger(quality) && quality >= 1 && quality <= 100, 'INVALID_ARGUMENT', () => `generateSynthFaces: quality must be an integer in [1, 100], got ${quality}`);
-  assertArgument((options.recordPath === undefined) !== (options.directory === undefined), 'INVALID_ARGUMENT', () => 'generateSynthFaces: give exactly one of recordPath (e.g. synth/train.rec) and directory (e.g. synth/)');
+  assertArgument(
+    Number.isInteger(identities) && identities >= 1,
+    'INVALID_ARGUMENT',
+    () => `generateSynthFaces: identities must be a positive integer, got ${identities}`,
+  );
+  assertArgument(
+    Number.isInteger(imagesPerIdentity) && imagesPerIdentity >= 1,
+    'INVALID_ARGUMENT',
+    () => `generateSynthFaces: imagesPerIdentity must be a positive integer, got ${imagesPerIdentity}`,
+  );
+  assertArgument(
+    Number.isInteger(quality) && quality >= 1 && quality <= 100,
+    'INVALID_ARGUMENT',
+    () => `generateSynthFaces: quality must be an integer in [1, 100], got ${quality}`,
+  );
+  assertArgument(
+    (options.recordPath === undefined) !== (options.directory === undefined),
+    'INVALID_ARGUMENT',
+    () => 'generateSynthFaces: give exactly one of recordPath (e.g. synth/train.rec) and directory (e.g. synth/)',
+  );
   const recordPath = options.recordPath ?? path.join(options.directory!, 'train.rec');
   await mkdir(path.dirname(path.resolve(recordPath)), { recursive: true });
   const total = identities * imagesPerIdentity;
@@ -56,7 +72,9 @@ export async function generateSynthFaces(options: GenerateSynthFacesOptions): Pr
       const label = Math.floor(position / imagesPerIdentity);
       const identity = createSynthIdentity(seed, label);
       const { image } = renderSynthFace(identity, { sample: position % imagesPerIdentity, variation: options.variation });
-      const jpeg = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } }).jpeg({ quality, chromaSubsampling: '4:2:0' }).toBuffer();
+      const jpeg = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
+        .jpeg({ quality, chromaSubsampling: '4:2:0' })
+        .toBuffer();
       samples[position] = { image: jpeg, label };
     }
   };

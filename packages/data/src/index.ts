@@ -24,11 +24,26 @@ export { batchToTensors } from './batch-to-tensors';
 export { estimateSimilarity, type SimilarityMatrix } from './estimate-similarity';
 export { alignFaceImage, ARCFACE_TEMPLATE, type AlignFaceImageOptions } from './align-face-image';
 export { FACE_API_MODELS, loadFaceApiWeights, faceApiModelDirectory, type FaceApiModelName } from './face-api-models';
-export { FaceDetector, fivePointsOf68, FACE_DETECTOR_MODELS, type FaceDetectorModel, type FaceDetectorOptions, type DetectedFace, type FaceBox } from './face-detector';
+export {
+  FaceDetector,
+  fivePointsOf68,
+  FACE_DETECTOR_MODELS,
+  type FaceDetectorModel,
+  type FaceDetectorOptions,
+  type DetectedFace,
+  type FaceBox,
+} from './face-detector';
 export { alignFacePixels } from './align-face-pixels';
 export { detectFaces, sharedFaceDetector, releaseFaceDetectors, type DetectFacesOptions, type FaceImageInput } from './detect-faces';
 export { alignFaces, type AlignedFace, type AlignFacesOptions } from './align-faces';
 export { alignPhoto, type AlignedPhoto, type AlignedPhotoFace, type AlignPhotoSettings } from './align-photo';
 export { FaceAlignPool, type FaceAlignPoolOptions } from './face-align-pool';
-export { alignPhotoFolder, PHOTO_EXTENSIONS, type AlignPhotoFolderOptions, type AlignPhotoFolderResult, type PhotoDetections, type PhotoStatus } from './align-photo-folder';
+export {
+  alignPhotoFolder,
+  PHOTO_EXTENSIONS,
+  type AlignPhotoFolderOptions,
+  type AlignPhotoFolderResult,
+  type PhotoDetections,
+  type PhotoStatus,
+} from './align-photo-folder';
 export { createLandmarkFinder } from './create-landmark-finder';

@@ -26,9 +26,16 @@ export async function listImageFolder(root: string): Promise<ImageFolderListing>
   try {
     entries = await readdir(root, { withFileTypes: true });
   } catch (cause) {
-    throw new BigFaceError('IMAGE_FOLDER_NOT_FOUND', `listImageFolder: cannot read '${root}': ${(cause as Error).message}; pass a folder with one sub-folder per identity`, { cause });
+    throw new BigFaceError(
+      'IMAGE_FOLDER_NOT_FOUND',
+      `listImageFolder: cannot read '${root}': ${(cause as Error).message}; pass a folder with one sub-folder per identity`,
+      { cause },
+    );
   }
-  const classNames = entries.filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort();
+  const classNames = entries
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => entry.name)
+    .sort();
   const samples: ImageFolderListing['samples'] = [];
   for (let label = 0; label < classNames.length; label++) {
     const folder = path.join(root, classNames[label]!);
@@ -39,7 +46,10 @@ export async function listImageFolder(root: string): Promise<ImageFolderListing>
     for (const file of files) samples.push({ path: path.join(folder, file), label });
   }
   if (samples.length === 0) {
-    throw new BigFaceError('IMAGE_FOLDER_EMPTY', `listImageFolder: '${root}' has no images in sub-folders (looked for ${IMAGE_EXTENSIONS.join(', ')}); put each identity's images in its own folder`);
+    throw new BigFaceError(
+      'IMAGE_FOLDER_EMPTY',
+      `listImageFolder: '${root}' has no images in sub-folders (looked for ${IMAGE_EXTENSIONS.join(', ')}); put each identity's images in its own folder`,
+    );
   }
   return { samples, classNames };
 }

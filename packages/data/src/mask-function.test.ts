@@ -35,7 +35,8 @@ async function collect(options: DataPipelineOptions, endEpoch = 1): Promise<Batc
 async function referencePixels(): Promise<Float32Array[]> {
   const dataset = RecordDataset.open(tiny.recordPath);
   const out: Float32Array[] = [];
-  for (let i = 0; i < dataset.length; i++) out.push(Float32Array.from(await sharp(dataset.read(i).image).raw().toBuffer(), (value) => (value / 255 - 0.5) / 0.5));
+  for (let i = 0; i < dataset.length; i++)
+    out.push(Float32Array.from(await sharp(dataset.read(i).image).raw().toBuffer(), (value) => (value / 255 - 0.5) / 0.5));
   dataset.close();
   return out;
 }
@@ -82,7 +83,14 @@ describe('DataPipeline mask seam (MaskFunction)', () => {
     let masked = 0;
     inWorkers.forEach((batch, i) => {
       expect(Buffer.from(batch.images.buffer).equals(Buffer.from(inProcess[i]!.images.buffer))).toBe(true);
-      for (let k = 0; k < batch.size; k++) if (batch.images.subarray(k * IMAGE, (k + 1) * IMAGE).subarray(FIRST_MASKED_ROW * CROP * 3).every((v) => v === -1)) masked++;
+      for (let k = 0; k < batch.size; k++)
+        if (
+          batch.images
+            .subarray(k * IMAGE, (k + 1) * IMAGE)
+            .subarray(FIRST_MASKED_ROW * CROP * 3)
+            .every((v) => v === -1)
+        )
+          masked++;
     });
     // epochs · steps · batchSize draws at p = 0.5 (48 draws: mean 24, sd 3.5, band [14, 34]).
     const [low, high] = threeSigmaBand(epochs * steps * batchSize, 0.5);

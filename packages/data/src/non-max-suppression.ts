@@ -2,7 +2,11 @@
  * Greedy non-maximum suppression on `[ymin, xmin, ymax, xmax]` boxes: best score first, a box is kept
  * unless it overlaps a kept one by more than `iouThreshold` (intersection over union).
  */
-export function nonMaxSuppression<T extends { box: readonly [number, number, number, number]; score: number }>(candidates: readonly T[], iouThreshold: number, maxOutput: number): T[] {
+export function nonMaxSuppression<T extends { box: readonly [number, number, number, number]; score: number }>(
+  candidates: readonly T[],
+  iouThreshold: number,
+  maxOutput: number,
+): T[] {
   const sorted = [...candidates].sort((a, b) => b.score - a.score);
   const kept: T[] = [];
   for (const candidate of sorted) {

@@ -15,6 +15,10 @@ export async function packImageFolder(
   options: PackRecordDatasetOptions = {},
 ): Promise<PackRecordDatasetResult & { classNames: string[] }> {
   const { samples, classNames } = await listImageFolder(root);
-  const result = await packRecordDataset(samples.map((sample) => ({ image: sample.path, label: sample.label })), recordPath, options);
+  const result = await packRecordDataset(
+    samples.map((sample) => ({ image: sample.path, label: sample.label })),
+    recordPath,
+    options,
+  );
   return { ...result, classNames };
 }

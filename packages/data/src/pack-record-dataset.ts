@@ -44,7 +44,10 @@ export async function packRecordDataset(
   const items: PackSample[] = [];
   for await (const sample of samples) {
     if (!Number.isInteger(sample.label) || sample.label < 0) {
-      throw new BigFaceError('INVALID_LABEL', `packRecordDataset: label must be a non-negative integer, got ${sample.label} for ${describe(sample.image, items.length)}`);
+      throw new BigFaceError(
+        'INVALID_LABEL',
+        `packRecordDataset: label must be a non-negative integer, got ${sample.label} for ${describe(sample.image, items.length)}`,
+      );
     }
     items.push(sample);
   }
@@ -55,7 +58,10 @@ export async function packRecordDataset(
   for (const item of items) counts[item.label]!++;
   const empty = counts.indexOf(0);
   if (empty >= 0) {
-    throw new BigFaceError('INVALID_LABEL', `packRecordDataset: identity ${empty} has no images; labels must be 0..${numClasses - 1} without gaps (renumber them)`);
+    throw new BigFaceError(
+      'INVALID_LABEL',
+      `packRecordDataset: identity ${empty} has no images; labels must be 0..${numClasses - 1} without gaps (renumber them)`,
+    );
   }
   const indexPath = `${recordPath.replace(/\.rec$/, '')}.idx`;
   const propertyPath = path.join(path.dirname(recordPath), 'property');
@@ -70,9 +76,15 @@ export async function packRecordDataset(
       const key = position + 1;
       const bytes = typeof item.image === 'string' ? await readImageFile(item.image) : item.image;
       if (imageSize === undefined) {
-        const metadata = await sharp(bytes).metadata().catch((cause: unknown) => {
-          throw new BigFaceError('IMAGE_DECODE_FAILED', `packRecordDataset: cannot read ${describe(item.image, order[position]!)} as an image: ${String(cause)}`, { cause });
-        });
+        const metadata = await sharp(bytes)
+          .metadata()
+          .catch((cause: unknown) => {
+            throw new BigFaceError(
+              'IMAGE_DECODE_FAILED',
+              `packRecordDataset: cannot read ${describe(item.image, order[position]!)} as an image: ${String(cause)}`,
+              { cause },
+            );
+          });
         imageSize = [metadata.height ?? 112, metadata.width ?? 112];
       }
       writer.write(key, packRecord({ label: item.label, id: key, image: bytes }));

@@ -8,7 +8,7 @@ import { parsePickle } from './parse-pickle';
 import { readVerificationBin } from './read-verification-bin';
 
 describe('parsePickle / readVerificationBin', () => {
-  it("reads tiny.bin as CPython does: every JPEG (size, sha256, dimensions) and the issame list of tiny-bin.json", async () => {
+  it('reads tiny.bin as CPython does: every JPEG (size, sha256, dimensions) and the issame list of tiny-bin.json', async () => {
     const expected = tinyBinReference();
     const { images, issame } = await readVerificationBin(referenceFile('tiny.bin'));
     expect(issame).toEqual(expected.issame);
@@ -27,8 +27,13 @@ describe('parsePickle / readVerificationBin', () => {
     expect((value.tuple[0] as Buffer[]).map((b) => b.toString())).toEqual(['ab', 'xxx']);
     // PROTO 2, EMPTY_LIST, BINPUT 0, MARK, U 'ab', BINPUT 1, U 'c', APPENDS, ] q2 I01\n a ... TUPLE2 STOP
     const python2 = Buffer.concat([
-      Buffer.from([0x80, 0x02, 0x5d, 0x71, 0x00, 0x28, 0x55, 0x02]), Buffer.from('ab'), Buffer.from([0x71, 0x01, 0x55, 0x01]), Buffer.from('c'),
-      Buffer.from([0x65, 0x5d, 0x71, 0x02, 0x49]), Buffer.from('01\n'), Buffer.from([0x61, 0x86, 0x2e]),
+      Buffer.from([0x80, 0x02, 0x5d, 0x71, 0x00, 0x28, 0x55, 0x02]),
+      Buffer.from('ab'),
+      Buffer.from([0x71, 0x01, 0x55, 0x01]),
+      Buffer.from('c'),
+      Buffer.from([0x65, 0x5d, 0x71, 0x02, 0x49]),
+      Buffer.from('01\n'),
+      Buffer.from([0x61, 0x86, 0x2e]),
     ]);
     const parsed = parsePickle(python2) as { tuple: [Buffer[], boolean[]] };
     expect(parsed.tuple[0].map((b) => b.toString())).toEqual(['ab', 'c']);
@@ -45,6 +50,9 @@ describe('parsePickle / readVerificationBin', () => {
     writeFileSync(path.join(directory, 'cut.bin'), Buffer.from('80049518000000000000005d942843026162', 'hex'));
     await expect(readVerificationBin(path.join(directory, 'cut.bin'))).rejects.toMatchObject({ code: 'PICKLE_TRUNCATED' });
     writeFileSync(path.join(directory, 'dict.bin'), Buffer.from([0x80, 0x04, 0x7d, 0x2e]));
-    await expect(readVerificationBin(path.join(directory, 'dict.bin'))).rejects.toMatchObject({ code: 'PICKLE_UNSUPPORTED_OPCODE', message: expect.stringContaining('offset 2') });
+    await expect(readVerificationBin(path.join(directory, 'dict.bin'))).rejects.toMatchObject({
+      code: 'PICKLE_UNSUPPORTED_OPCODE',
+      message: expect.stringContaining('offset 2'),
+    });
   });
 });

@@ -25,7 +25,8 @@ export function parsePickle(bytes: Buffer, fileName = 'pickle'): PickleValue {
     throw new BigFaceError(code, `${fileName}: ${message} at offset ${at}`);
   };
   const need = (count: number, at: number) => {
-    if (position + count > bytes.length) fail('PICKLE_TRUNCATED', `pickle ends inside an opcode (needs ${count} more bytes, has ${bytes.length - position}); the file was cut short`, at);
+    if (position + count > bytes.length)
+      fail('PICKLE_TRUNCATED', `pickle ends inside an opcode (needs ${count} more bytes, has ${bytes.length - position}); the file was cut short`, at);
   };
   const readLine = (at: number): string => {
     const end = bytes.indexOf(0x0a, position);
@@ -95,25 +96,29 @@ export function parsePickle(bytes: Buffer, fileName = 'pickle'): PickleValue {
       case 0x85: // TUPLE1
         stack.push({ tuple: [pop(at)] });
         break;
-      case 0x86: { // TUPLE2
+      case 0x86: {
+        // TUPLE2
         const b = pop(at);
         const a = pop(at);
         stack.push({ tuple: [a, b] });
         break;
       }
-      case 0x87: { // TUPLE3
+      case 0x87: {
+        // TUPLE3
         const c = pop(at);
         const b = pop(at);
         const a = pop(at);
         stack.push({ tuple: [a, b, c] });
         break;
       }
-      case 0x61: { // APPEND
+      case 0x61: {
+        // APPEND
         const item = pop(at);
         appendTo(top(at), [item], at);
         break;
       }
-      case 0x65: { // APPENDS
+      case 0x65: {
+        // APPENDS
         const items = popToMark(at);
         appendTo(top(at), items, at);
         break;
@@ -142,7 +147,8 @@ export function parsePickle(bytes: Buffer, fileName = 'pickle'): PickleValue {
         stack.push(bytes.readInt32LE(position));
         position += 4;
         break;
-      case 0x8a: { // LONG1
+      case 0x8a: {
+        // LONG1
         need(1, at);
         const length = bytes[position++]!;
         const data = bytesOf(length, at);
@@ -152,7 +158,8 @@ export function parsePickle(bytes: Buffer, fileName = 'pickle'): PickleValue {
         stack.push(Number.isSafeInteger(Number(value)) ? Number(value) : value);
         break;
       }
-      case 0x49: { // INT (text); protocol 0/1 bools are I01 / I00
+      case 0x49: {
+        // INT (text); protocol 0/1 bools are I01 / I00
         const line = readLine(at);
         if (line === '01') stack.push(true);
         else if (line === '00') stack.push(false);
@@ -168,33 +175,38 @@ export function parsePickle(bytes: Buffer, fileName = 'pickle'): PickleValue {
         stack.push(bytes.readDoubleBE(position));
         position += 8;
         break;
-      case 0x43: { // SHORT_BINBYTES
+      case 0x43: {
+        // SHORT_BINBYTES
         need(1, at);
         const length = bytes[position++]!;
         stack.push(bytesOf(length, at));
         break;
       }
-      case 0x42: { // BINBYTES
+      case 0x42: {
+        // BINBYTES
         need(4, at);
         const length = bytes.readUInt32LE(position);
         position += 4;
         stack.push(bytesOf(length, at));
         break;
       }
-      case 0x8e: { // BINBYTES8
+      case 0x8e: {
+        // BINBYTES8
         need(8, at);
         const length = Number(bytes.readBigUInt64LE(position));
         position += 8;
         stack.push(bytesOf(length, at));
         break;
       }
-      case 0x55: { // SHORT_BINSTRING (Python 2 str: bytes, as pickle.load(encoding='bytes') gives)
+      case 0x55: {
+        // SHORT_BINSTRING (Python 2 str: bytes, as pickle.load(encoding='bytes') gives)
         need(1, at);
         const length = bytes[position++]!;
         stack.push(bytesOf(length, at));
         break;
       }
-      case 0x54: { // BINSTRING
+      case 0x54: {
+        // BINSTRING
         need(4, at);
         const length = bytes.readInt32LE(position);
         position += 4;
@@ -202,13 +214,15 @@ export function parsePickle(bytes: Buffer, fileName = 'pickle'): PickleValue {
         stack.push(bytesOf(length, at));
         break;
       }
-      case 0x8c: { // SHORT_BINUNICODE
+      case 0x8c: {
+        // SHORT_BINUNICODE
         need(1, at);
         const length = bytes[position++]!;
         stack.push(bytesOf(length, at).toString('utf8'));
         break;
       }
-      case 0x58: { // BINUNICODE
+      case 0x58: {
+        // BINUNICODE
         need(4, at);
         const length = bytes.readUInt32LE(position);
         position += 4;
@@ -232,7 +246,8 @@ export function parsePickle(bytes: Buffer, fileName = 'pickle'): PickleValue {
         break;
       case 0x68: // BINGET
       case 0x6a: // LONG_BINGET
-      case 0x67: { // GET
+      case 0x67: {
+        // GET
         let index: number;
         if (opcode === 0x68) {
           need(1, at);

@@ -27,7 +27,11 @@ if (port !== null) {
     try {
       if (process === null) throw openError;
       const result = await process(message.epoch, message.indices);
-      port.postMessage({ id: message.id, result }, [result.images.buffer as ArrayBuffer, result.labels.buffer as ArrayBuffer, result.indices.buffer as ArrayBuffer]);
+      port.postMessage({ id: message.id, result }, [
+        result.images.buffer as ArrayBuffer,
+        result.labels.buffer as ArrayBuffer,
+        result.indices.buffer as ArrayBuffer,
+      ]);
     } catch (error) {
       port.postMessage({
         id: message.id,

@@ -42,7 +42,15 @@ export function createBatchProcessor(reader: SampleReader, options: ProcessorOpt
   // Loaded once, on the first batch (a mask module is imported asynchronously).
   let masker: Promise<Masker | null> | null = null;
 
-  const processSample = async (mask: Masker | null, epoch: number, index: number, output: Float32Array, offset: number, origins: string[], position: number): Promise<number> => {
+  const processSample = async (
+    mask: Masker | null,
+    epoch: number,
+    index: number,
+    output: Float32Array,
+    offset: number,
+    origins: string[],
+    position: number,
+  ): Promise<number> => {
     const sample = reader.read(index);
     origins[position] = sample.origin;
     let decoded: { data: Buffer; info: OutputInfo };
@@ -52,7 +60,11 @@ export function createBatchProcessor(reader: SampleReader, options: ProcessorOpt
         decoded = await resizeRaw(decoded.data, decoded.info.width, decoded.info.height, decoded.info.channels, workWidth, workHeight);
       }
     } catch (cause) {
-      throw new BigFaceError('IMAGE_DECODE_FAILED', `${sample.origin}: cannot decode the image (${(cause as Error).message}); the bytes are not a JPEG/PNG or are truncated`, { cause });
+      throw new BigFaceError(
+        'IMAGE_DECODE_FAILED',
+        `${sample.origin}: cannot decode the image (${(cause as Error).message}); the bytes are not a JPEG/PNG or are truncated`,
+        { cause },
+      );
     }
     let data: Uint8Array = decoded.data;
     const rng = Rng.derive(options.seed, epoch, index);
@@ -114,7 +126,14 @@ export function createBatchProcessor(reader: SampleReader, options: ProcessorOpt
 }
 
 /** Raw pixels resized (bilinear, aspect ignored) to `width` x `height` RGB. */
-function resizeRaw(data: Uint8Array, fromWidth: number, fromHeight: number, channels: number, width: number, height: number): Promise<{ data: Buffer; info: OutputInfo }> {
+function resizeRaw(
+  data: Uint8Array,
+  fromWidth: number,
+  fromHeight: number,
+  channels: number,
+  width: number,
+  height: number,
+): Promise<{ data: Buffer; info: OutputInfo }> {
   return sharp(data, { raw: { width: fromWidth, height: fromHeight, channels: channels as 1 | 2 | 3 | 4 } })
     .removeAlpha()
     .resize(width, height, { fit: 'fill' })
@@ -153,11 +172,18 @@ async function loadMaskModule(option: MaskModule): Promise<MaskFunction> {
   try {
     loaded = (await import(specifier)) as Record<string, unknown>;
   } catch (cause) {
-    throw new BigFaceError('MASK_MODULE_INVALID', `mask module ${option.module}: cannot import it (${(cause as Error).message}); give an absolute path or file: URL of an ES module`, { cause });
+    throw new BigFaceError(
+      'MASK_MODULE_INVALID',
+      `mask module ${option.module}: cannot import it (${(cause as Error).message}); give an absolute path or file: URL of an ES module`,
+      { cause },
+    );
   }
   const apply = loaded[exportName];
   if (typeof apply !== 'function') {
-    throw new BigFaceError('MASK_MODULE_INVALID', `mask module ${option.module}: export '${exportName}' is ${typeof apply}, not a function; export your MaskFunction as '${exportName}' or set mask.exportName`);
+    throw new BigFaceError(
+      'MASK_MODULE_INVALID',
+      `mask module ${option.module}: export '${exportName}' is ${typeof apply}, not a function; export your MaskFunction as '${exportName}' or set mask.exportName`,
+    );
   }
   return apply as MaskFunction;
 }

@@ -14,14 +14,26 @@ describe('readListFile / listImageFolder', () => {
       { path: path.join(directory, 'a with space/1.jpg'), label: 0 },
     ]);
     writeFileSync(path.join(directory, 'bad.lst'), 'a.jpg x\n');
-    await expect(readListFile(path.join(directory, 'bad.lst'))).rejects.toMatchObject({ code: 'LIST_FILE_INVALID', message: expect.stringContaining('bad.lst:1') });
+    await expect(readListFile(path.join(directory, 'bad.lst'))).rejects.toMatchObject({
+      code: 'LIST_FILE_INVALID',
+      message: expect.stringContaining('bad.lst:1'),
+    });
 
-    for (const [folder, file] of [['zed', 'b.jpg'], ['zed', 'a.png'], ['amy', 'x.jpg'], ['amy', 'notes.txt']]) {
+    for (const [folder, file] of [
+      ['zed', 'b.jpg'],
+      ['zed', 'a.png'],
+      ['amy', 'x.jpg'],
+      ['amy', 'notes.txt'],
+    ]) {
       mkdirSync(path.join(directory, 'faces', folder!), { recursive: true });
       writeFileSync(path.join(directory, 'faces', folder!, file!), '');
     }
     const listing = await listImageFolder(path.join(directory, 'faces'));
     expect(listing.classNames).toEqual(['amy', 'zed']);
-    expect(listing.samples.map((s) => [path.basename(s.path), s.label])).toEqual([['x.jpg', 0], ['a.png', 1], ['b.jpg', 1]]);
+    expect(listing.samples.map((s) => [path.basename(s.path), s.label])).toEqual([
+      ['x.jpg', 0],
+      ['a.png', 1],
+      ['b.jpg', 1],
+    ]);
   });
 });

@@ -26,7 +26,10 @@ export async function readListFile(listPath: string): Promise<{ path: string; la
     const match = /^(.*\S)\s+(-?\d+)$/.exec(line);
     const label = match ? Number(match[2]) : NaN;
     if (!match || !Number.isSafeInteger(label) || label < 0) {
-      throw new BigFaceError('LIST_FILE_INVALID', `${listPath}:${lineNumber + 1}: expected '<path> <label>' with a non-negative integer label, got '${line.slice(0, 80)}'`);
+      throw new BigFaceError(
+        'LIST_FILE_INVALID',
+        `${listPath}:${lineNumber + 1}: expected '<path> <label>' with a non-negative integer label, got '${line.slice(0, 80)}'`,
+      );
     }
     samples.push({ path: path.resolve(base, match[1]!), label });
   }

@@ -32,7 +32,10 @@ export async function readVerificationBin(binPath: string): Promise<Verification
 export function parseVerificationBin(bytes: Buffer, fileName = 'verification.bin'): VerificationSet {
   const value = parsePickle(bytes, fileName);
   const invalid = (what: string): never => {
-    throw new BigFaceError('VERIFICATION_FILE_INVALID', `${fileName}: ${what}; expected a pickle of (list of JPEG bytes, list of issame booleans) as insightface writes`);
+    throw new BigFaceError(
+      'VERIFICATION_FILE_INVALID',
+      `${fileName}: ${what}; expected a pickle of (list of JPEG bytes, list of issame booleans) as insightface writes`,
+    );
   };
   const parts = isTuple(value) ? value.tuple : Array.isArray(value) ? value : invalid('the pickle is not a tuple');
   if (parts.length !== 2) invalid(`the tuple has ${parts.length} items, not 2`);
@@ -40,7 +43,9 @@ export function parseVerificationBin(bytes: Buffer, fileName = 'verification.bin
   const imageList = listOf(images) ?? invalid('the first item is not a list');
   const issameList = listOf(issame) ?? invalid('the second item is not a list');
   const buffers = imageList.map((image, index) => (Buffer.isBuffer(image) ? image : invalid(`image ${index} is not bytes`)));
-  const flags = issameList.map((flag, index) => (typeof flag === 'boolean' ? flag : flag === 0 || flag === 1 ? flag === 1 : invalid(`issame ${index} is not a boolean`)));
+  const flags = issameList.map((flag, index) =>
+    typeof flag === 'boolean' ? flag : flag === 0 || flag === 1 ? flag === 1 : invalid(`issame ${index} is not a boolean`),
+  );
   if (buffers.length !== 2 * flags.length) invalid(`${buffers.length} images for ${flags.length} pairs (need two per pair)`);
   return { images: buffers, issame: flags };
 }

@@ -49,7 +49,10 @@ export class RecordDataset {
         if (meta.flag >= 2) numClasses = Math.round(meta.labels[1]!) - first;
         const missing = imageKeys.find((key) => !reader.has(key));
         if (missing !== undefined) {
-          throw new BigFaceError('RECORD_KEY_NOT_FOUND', `${reader.indexPath}: the meta record says images are keys 1..${first - 1} but key ${missing} is not in the index; rebuild the index`);
+          throw new BigFaceError(
+            'RECORD_KEY_NOT_FOUND',
+            `${reader.indexPath}: the meta record says images are keys 1..${first - 1} but key ${missing} is not in the index; rebuild the index`,
+          );
         }
       } else {
         imageKeys = [...reader.keys];
@@ -59,7 +62,10 @@ export class RecordDataset {
       if (existsSync(propertyPath)) {
         const fields = readFileSync(propertyPath, 'utf8').trim().split(',').map(Number);
         if (fields.length !== 3 || !fields.every((value) => Number.isInteger(value) && value > 0)) {
-          throw new BigFaceError('PROPERTY_INVALID', `${propertyPath}: expected 'numClasses,height,width', got '${readFileSync(propertyPath, 'utf8').trim().slice(0, 40)}'`);
+          throw new BigFaceError(
+            'PROPERTY_INVALID',
+            `${propertyPath}: expected 'numClasses,height,width', got '${readFileSync(propertyPath, 'utf8').trim().slice(0, 40)}'`,
+          );
         }
         numClasses = fields[0]!;
         imageSize = [fields[1]!, fields[2]!];

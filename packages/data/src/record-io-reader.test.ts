@@ -69,7 +69,9 @@ describe('RecordIoReader', () => {
     writeFileSync(bad, bytes);
     copyFileSync(referenceFile('tiny.idx'), path.join(directory, 'bad.idx'));
     const reader = RecordIoReader.open(bad);
-    expect(() => reader.read(1)).toThrow(expect.objectContaining({ code: 'RECORD_BAD_MAGIC', message: expect.stringMatching(new RegExp(`bad\\.rec.*offset ${one}\\b`)) }));
+    expect(() => reader.read(1)).toThrow(
+      expect.objectContaining({ code: 'RECORD_BAD_MAGIC', message: expect.stringMatching(new RegExp(`bad\\.rec.*offset ${one}\\b`)) }),
+    );
     reader.close();
 
     // Cut inside record 2's first part: its 8-byte part header + 12 bytes of the 24-byte IRHeader
@@ -80,8 +82,12 @@ describe('RecordIoReader', () => {
     copyFileSync(referenceFile('tiny.idx'), path.join(directory, 'cut.idx'));
     const cutReader = RecordIoReader.open(cut);
     expect(cutReader.read(1).equals(whole.read(1))).toBe(true);
-    expect(() => cutReader.read(2)).toThrow(expect.objectContaining({ code: 'RECORD_TRUNCATED', message: expect.stringMatching(new RegExp(`cut\\.rec.*offset ${two}\\b`)) }));
-    expect(() => cutReader.read(3)).toThrow(expect.objectContaining({ code: 'RECORD_OFFSET_OUT_OF_RANGE', message: expect.stringMatching(new RegExp(`offset ${three}\\b`)) }));
+    expect(() => cutReader.read(2)).toThrow(
+      expect.objectContaining({ code: 'RECORD_TRUNCATED', message: expect.stringMatching(new RegExp(`cut\\.rec.*offset ${two}\\b`)) }),
+    );
+    expect(() => cutReader.read(3)).toThrow(
+      expect.objectContaining({ code: 'RECORD_OFFSET_OUT_OF_RANGE', message: expect.stringMatching(new RegExp(`offset ${three}\\b`)) }),
+    );
     expect(() => cutReader.read(Math.max(...index.keys()) + 1)).toThrow(expect.objectContaining({ code: 'RECORD_KEY_NOT_FOUND' }));
     cutReader.close();
     whole.close();
@@ -92,6 +98,8 @@ describe('RecordIoReader', () => {
     const directory = temporaryDirectory();
     copyFileSync(recordPath, path.join(directory, 'x.rec'));
     writeFileSync(path.join(directory, 'x.idx'), '0\t0\n1\tforty\n');
-    expect(() => RecordIoReader.open(path.join(directory, 'x.rec'))).toThrow(expect.objectContaining({ code: 'RECORD_INDEX_INVALID', message: expect.stringContaining('x.idx:2') }));
+    expect(() => RecordIoReader.open(path.join(directory, 'x.rec'))).toThrow(
+      expect.objectContaining({ code: 'RECORD_INDEX_INVALID', message: expect.stringContaining('x.idx:2') }),
+    );
   });
 });

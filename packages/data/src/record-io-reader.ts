@@ -44,7 +44,11 @@ export class RecordIoReader {
     try {
       fileDescriptor = openSync(recordPath, 'r');
     } catch (cause) {
-      throw new BigFaceError('RECORD_FILE_NOT_FOUND', `RecordIoReader: cannot open '${recordPath}': ${(cause as Error).message}; pass the path of an existing .rec file`, { cause });
+      throw new BigFaceError(
+        'RECORD_FILE_NOT_FOUND',
+        `RecordIoReader: cannot open '${recordPath}': ${(cause as Error).message}; pass the path of an existing .rec file`,
+        { cause },
+      );
     }
     return new RecordIoReader(recordPath, indexPath, keys, offsets, fileDescriptor, fstatSync(fileDescriptor).size);
   }
@@ -58,7 +62,10 @@ export class RecordIoReader {
   offsetOf(key: number): number {
     const offset = this.offsets.get(key);
     if (offset === undefined) {
-      throw new BigFaceError('RECORD_KEY_NOT_FOUND', `${this.indexPath}: no key ${key} in the index (${this.keys.length} keys); check the key, or rebuild the index`);
+      throw new BigFaceError(
+        'RECORD_KEY_NOT_FOUND',
+        `${this.indexPath}: no key ${key} in the index (${this.keys.length} keys); check the key, or rebuild the index`,
+      );
     }
     return offset;
   }
@@ -135,7 +142,11 @@ function readIndex(indexPath: string): { keys: number[]; offsets: Map<number, nu
   try {
     text = readFileSync(indexPath, 'utf8');
   } catch (cause) {
-    throw new BigFaceError('RECORD_INDEX_NOT_FOUND', `RecordIoReader: cannot read the index '${indexPath}': ${(cause as Error).message}; pass the .idx next to the .rec`, { cause });
+    throw new BigFaceError(
+      'RECORD_INDEX_NOT_FOUND',
+      `RecordIoReader: cannot read the index '${indexPath}': ${(cause as Error).message}; pass the .idx next to the .rec`,
+      { cause },
+    );
   }
   const keys: number[] = [];
   const offsets = new Map<number, number>();
@@ -147,7 +158,10 @@ function readIndex(indexPath: string): { keys: number[]; offsets: Map<number, nu
     const key = Number(fields[0]);
     const offset = Number(fields[1]);
     if (fields.length !== 2 || !Number.isSafeInteger(key) || !Number.isSafeInteger(offset) || offset < 0) {
-      throw new BigFaceError('RECORD_INDEX_INVALID', `${indexPath}:${lineNumber + 1}: expected 'key<TAB>offset', got '${line.slice(0, 60)}'; rebuild the index`);
+      throw new BigFaceError(
+        'RECORD_INDEX_INVALID',
+        `${indexPath}:${lineNumber + 1}: expected 'key<TAB>offset', got '${line.slice(0, 60)}'; rebuild the index`,
+      );
     }
     if (!offsets.has(key)) keys.push(key);
     offsets.set(key, offset);

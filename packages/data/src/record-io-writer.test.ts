@@ -29,11 +29,15 @@ describe('RecordIoWriter', () => {
     ];
     const directory = temporaryDirectory();
     const writer = RecordIoWriter.create(path.join(directory, 'r.rec'));
-    payloads.forEach((payload, key) => { writer.write(key * 10, payload); });
+    payloads.forEach((payload, key) => {
+      writer.write(key * 10, payload);
+    });
     expect(() => writer.write(0, Buffer.from([1]))).toThrow(expect.objectContaining({ code: 'RECORD_DUPLICATE_KEY' }));
     writer.close();
     const reader = RecordIoReader.open(path.join(directory, 'r.rec'));
-    payloads.forEach((payload, key) => { expect([...reader.read(key * 10)]).toEqual([...payload]); });
+    payloads.forEach((payload, key) => {
+      expect([...reader.read(key * 10)]).toEqual([...payload]);
+    });
     reader.close();
   });
 });

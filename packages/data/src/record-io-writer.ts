@@ -35,9 +35,11 @@ export class RecordIoWriter {
   /** Appends `payload` under `key`; returns the record's byte offset. */
   write(key: number, payload: Uint8Array): number {
     if (this.fileDescriptor === null) throw new BigFaceError('WRITER_CLOSED', `${this.recordPath}: the writer is closed; create a new one`);
-    if (!Number.isSafeInteger(key) || key < 0) throw new BigFaceError('INVALID_ARGUMENT', `RecordIoWriter.write: key must be a non-negative integer, got ${key}`);
+    if (!Number.isSafeInteger(key) || key < 0)
+      throw new BigFaceError('INVALID_ARGUMENT', `RecordIoWriter.write: key must be a non-negative integer, got ${key}`);
     if (this.seen.has(key)) throw new BigFaceError('RECORD_DUPLICATE_KEY', `${this.recordPath}: key ${key} was already written; keys must be unique`);
-    if (payload.length >= 2 ** 29) throw new BigFaceError('RECORD_TOO_LARGE', `${this.recordPath}: key ${key} has ${payload.length} bytes; RecordIO records must be under 512 MiB`);
+    if (payload.length >= 2 ** 29)
+      throw new BigFaceError('RECORD_TOO_LARGE', `${this.recordPath}: key ${key} has ${payload.length} bytes; RecordIO records must be under 512 MiB`);
     this.seen.add(key);
     const offset = this.position;
     // Split where the magic occurs at an aligned position (dmlc RecordIOWriter::WriteRecord).

@@ -35,7 +35,11 @@ const mix = (a: Colour, b: Colour, t: number): Colour => [a[0] + (b[0] - a[0]) *
  */
 export function renderSynthFace(identity: SynthIdentity, options: RenderSynthFaceOptions): SynthFace {
   const variation = options.variation ?? 1;
-  assertArgument(Number.isInteger(options.sample) && options.sample >= 0, 'INVALID_ARGUMENT', () => `renderSynthFace: sample must be a non-negative integer, got ${options.sample}`);
+  assertArgument(
+    Number.isInteger(options.sample) && options.sample >= 0,
+    'INVALID_ARGUMENT',
+    () => `renderSynthFace: sample must be a non-negative integer, got ${options.sample}`,
+  );
   assertArgument(Number.isFinite(variation) && variation >= 0, 'INVALID_ARGUMENT', () => `renderSynthFace: variation must be >= 0, got ${variation}`);
   const rng = Rng.derive(identity.seed, identity.index, options.sample, 0x5a);
   const v = (std: number) => rng.normal(0, std) * variation;
@@ -65,7 +69,15 @@ export function renderSynthFace(identity: SynthIdentity, options: RenderSynthFac
   const backgroundTop: Colour = [rng.uniform(20, 235), rng.uniform(20, 235), rng.uniform(20, 235)];
   canvas.verticalGradient(backgroundTop, mix(backgroundTop, [rng.uniform(0, 255), rng.uniform(0, 255), rng.uniform(0, 255)], rng.uniform(0.2, 0.8)));
   for (let blob = rng.int(3); blob > 0; blob--) {
-    canvas.ellipse(rng.uniform(0, SIZE), rng.uniform(0, SIZE), rng.uniform(8, 30), rng.uniform(8, 30), rng.uniform(0, 3), [rng.uniform(0, 255), rng.uniform(0, 255), rng.uniform(0, 255)], { softness: 8, opacity: 0.6 });
+    canvas.ellipse(
+      rng.uniform(0, SIZE),
+      rng.uniform(0, SIZE),
+      rng.uniform(8, 30),
+      rng.uniform(8, 30),
+      rng.uniform(0, 3),
+      [rng.uniform(0, 255), rng.uniform(0, 255), rng.uniform(0, 255)],
+      { softness: 8, opacity: 0.6 },
+    );
   }
 
   const { face, hair, eyes, brows, nose, mouth, facialHair } = identity;
@@ -77,7 +89,15 @@ export function renderSynthFace(identity: SynthIdentity, options: RenderSynthFac
   const [shoulderX, shoulderY] = at(56, 128);
   canvas.ellipse(shoulderX, shoulderY, len(58), len(24), angle, [rng.uniform(10, 240), rng.uniform(10, 240), rng.uniform(10, 240)]);
   const [neckX, neckY] = at(56, 104);
-  canvas.band(neckX, neckY, angle, len(face.width * face.jaw * 0.62), () => -len(6), () => len(24), scale(skin, 0.85));
+  canvas.band(
+    neckX,
+    neckY,
+    angle,
+    len(face.width * face.jaw * 0.62),
+    () => -len(6),
+    () => len(24),
+    scale(skin, 0.85),
+  );
 
   // Hair behind the head.
   const [headX, headY] = at(56, face.centerY);
@@ -114,7 +134,10 @@ export function renderSynthFace(identity: SynthIdentity, options: RenderSynthFac
   // Beard (under the mouth, over the jaw).
   if (facialHair.beard === 2) {
     const [beardX, beardY] = at(56, (face.chinY + 84) / 2);
-    canvas.ellipse(beardX, beardY, len(face.width * face.jaw * 0.95), len((face.chinY - 84) / 2 + 5), angle, hairColour, { softness: 2.5, opacity: facialHair.density });
+    canvas.ellipse(beardX, beardY, len(face.width * face.jaw * 0.95), len((face.chinY - 84) / 2 + 5), angle, hairColour, {
+      softness: 2.5,
+      opacity: facialHair.density,
+    });
   } else if (facialHair.beard === 1) {
     const [goateeX, goateeY] = at(56, face.chinY - 7, 0.3);
     canvas.ellipse(goateeX, goateeY, len(7), len(7.5), angle, hairColour, { softness: 2, opacity: facialHair.density });
@@ -124,7 +147,16 @@ export function renderSynthFace(identity: SynthIdentity, options: RenderSynthFac
   if (hair.style === 2 || hair.style === 4) {
     const [fringeX, fringeY] = at(56, face.centerY - face.height * 0.7);
     const depth = 6 + hair.fringe * 10;
-    canvas.band(fringeX, fringeY, angle + hair.fringeTilt * 0.3, len(face.width * 0.92), (t) => -len(8 + 4 * (1 - t * t)), (t) => len(depth * (1 - 0.5 * t * t) + hair.fringeTilt * 4 * t), hairColour, { softness: 1.3 });
+    canvas.band(
+      fringeX,
+      fringeY,
+      angle + hair.fringeTilt * 0.3,
+      len(face.width * 0.92),
+      (t) => -len(8 + 4 * (1 - t * t)),
+      (t) => len(depth * (1 - 0.5 * t * t) + hair.fringeTilt * 4 * t),
+      hairColour,
+      { softness: 1.3 },
+    );
   }
 
   // Eyes and brows.
@@ -145,12 +177,30 @@ export function renderSynthFace(identity: SynthIdentity, options: RenderSynthFac
       canvas.ellipse(irisX, eyeY, irisRadius * 0.45, Math.min(irisRadius * 0.45, height), 0, [15, 12, 10]);
       canvas.ellipse(irisX + irisRadius * 0.3, eyeY - irisRadius * 0.3, 0.6, 0.6, 0, [255, 255, 255], { opacity: 0.8 });
     }
-    canvas.band(eyeX, eyeY, eyeAngle, len(eyes.width / 2 + 0.5), (t) => -height * Math.sqrt(1 - t * t) - eyes.lid * 0.6, (t) => -height * Math.sqrt(1 - t * t) + eyes.lid * 0.5, [40, 28, 24], { opacity: 0.9 });
+    canvas.band(
+      eyeX,
+      eyeY,
+      eyeAngle,
+      len(eyes.width / 2 + 0.5),
+      (t) => -height * Math.sqrt(1 - t * t) - eyes.lid * 0.6,
+      (t) => -height * Math.sqrt(1 - t * t) + eyes.lid * 0.5,
+      [40, 28, 24],
+      { opacity: 0.9 },
+    );
 
     const [browX, browY] = at(eyeCanonicalX + side * 1.5, eyeCanonicalY - brows.height - browRaise, 0.3);
     const browHalf = len(brows.length / 2);
     const taper = (t: number) => 0.7 + 0.3 * (1 - t * side) * 0.5 + 0.15;
-    canvas.band(browX, browY, angle + side * brows.tilt, browHalf, (t) => -len(brows.arch) * (1 - t * t) - len(brows.thickness / 2) * taper(t), (t) => -len(brows.arch) * (1 - t * t) + len(brows.thickness / 2) * taper(t), brows.colour, { opacity: 0.92, softness: 1.2 });
+    canvas.band(
+      browX,
+      browY,
+      angle + side * brows.tilt,
+      browHalf,
+      (t) => -len(brows.arch) * (1 - t * t) - len(brows.thickness / 2) * taper(t),
+      (t) => -len(brows.arch) * (1 - t * t) + len(brows.thickness / 2) * taper(t),
+      brows.colour,
+      { opacity: 0.92, softness: 1.2 },
+    );
   }
 
   // Nose: bridge shading, alar wings, nostrils, tip highlight.
@@ -178,21 +228,77 @@ export function renderSynthFace(identity: SynthIdentity, options: RenderSynthFac
   if (facialHair.moustache > 0) {
     const thick = facialHair.moustache === 2 ? 4.5 : 2.2;
     const [moustacheX, moustacheY] = at(56, mouthY - mouth.upperLip - 2.5, 0.6);
-    canvas.band(moustacheX, moustacheY, angle, len(halfWidth + 2), (t) => -len(thick) * (1 - 0.4 * t * t) + line(t) * 0.5, (t) => len(1) + line(t) * 0.6, hairColour, { opacity: facialHair.density, softness: 1.3 });
+    canvas.band(
+      moustacheX,
+      moustacheY,
+      angle,
+      len(halfWidth + 2),
+      (t) => -len(thick) * (1 - 0.4 * t * t) + line(t) * 0.5,
+      (t) => len(1) + line(t) * 0.6,
+      hairColour,
+      { opacity: facialHair.density, softness: 1.3 },
+    );
   }
   const lipHalf = len(halfWidth);
-  canvas.band(mouthX, mouthImageY, angle, lipHalf, (t) => line(t) - len(mouth.upperLip) * Math.sqrt(1 - t * t) * (1 - 0.25 * Math.exp(-t * t * 40)) - len(gap / 2), (t) => line(t) - len(gap / 2), mouth.colour, { softness: 1.1 });
-  canvas.band(mouthX, mouthImageY, angle, lipHalf, (t) => line(t) + len(gap / 2), (t) => line(t) + len(mouth.lowerLip) * Math.sqrt(1 - t * t) + len(gap / 2), scale(mouth.colour, 1.06), { softness: 1.1 });
+  canvas.band(
+    mouthX,
+    mouthImageY,
+    angle,
+    lipHalf,
+    (t) => line(t) - len(mouth.upperLip) * Math.sqrt(1 - t * t) * (1 - 0.25 * Math.exp(-t * t * 40)) - len(gap / 2),
+    (t) => line(t) - len(gap / 2),
+    mouth.colour,
+    { softness: 1.1 },
+  );
+  canvas.band(
+    mouthX,
+    mouthImageY,
+    angle,
+    lipHalf,
+    (t) => line(t) + len(gap / 2),
+    (t) => line(t) + len(mouth.lowerLip) * Math.sqrt(1 - t * t) + len(gap / 2),
+    scale(mouth.colour, 1.06),
+    { softness: 1.1 },
+  );
   if (gap > 0.5) {
-    canvas.band(mouthX, mouthImageY, angle, lipHalf * 0.9, (t) => line(t) - len(gap / 2) * Math.sqrt(1 - t * t), (t) => line(t) + len(gap / 2) * Math.sqrt(1 - t * t), [60, 20, 25]);
-    canvas.band(mouthX, mouthImageY, angle, lipHalf * 0.7, (t) => line(t) - len(gap / 2) * Math.sqrt(1 - t * t), (t) => line(t) - len(gap / 2) * Math.sqrt(1 - t * t) + len(1.6), [235, 230, 220], { opacity: 0.9 });
+    canvas.band(
+      mouthX,
+      mouthImageY,
+      angle,
+      lipHalf * 0.9,
+      (t) => line(t) - len(gap / 2) * Math.sqrt(1 - t * t),
+      (t) => line(t) + len(gap / 2) * Math.sqrt(1 - t * t),
+      [60, 20, 25],
+    );
+    canvas.band(
+      mouthX,
+      mouthImageY,
+      angle,
+      lipHalf * 0.7,
+      (t) => line(t) - len(gap / 2) * Math.sqrt(1 - t * t),
+      (t) => line(t) - len(gap / 2) * Math.sqrt(1 - t * t) + len(1.6),
+      [235, 230, 220],
+      { opacity: 0.9 },
+    );
   }
-  canvas.band(mouthX, mouthImageY, angle, lipHalf, (t) => line(t) - 0.45, (t) => line(t) + 0.45, scale(mouth.colour, 0.45), { opacity: 0.9 });
+  canvas.band(
+    mouthX,
+    mouthImageY,
+    angle,
+    lipHalf,
+    (t) => line(t) - 0.45,
+    (t) => line(t) + 0.45,
+    scale(mouth.colour, 0.45),
+    { opacity: 0.9 },
+  );
   for (const side of [-1, 1]) {
     const t = side;
     const cornerLocalX = t * lipHalf;
     const cornerLocalY = line(t);
-    landmarks.push([mouthX + cornerLocalX * Math.cos(angle) - cornerLocalY * Math.sin(angle), mouthImageY + cornerLocalX * Math.sin(angle) + cornerLocalY * Math.cos(angle)]);
+    landmarks.push([
+      mouthX + cornerLocalX * Math.cos(angle) - cornerLocalY * Math.sin(angle),
+      mouthImageY + cornerLocalX * Math.sin(angle) + cornerLocalY * Math.cos(angle),
+    ]);
   }
 
   if (identity.mole.present) {
@@ -204,13 +310,23 @@ export function renderSynthFace(identity: SynthIdentity, options: RenderSynthFac
     const glasses = identity.glasses;
     const [leftX, leftY] = landmarks[0]!;
     const [rightX, rightY] = landmarks[1]!;
-    for (const [x, y] of [[leftX, leftY], [rightX, rightY]] as const) {
+    for (const [x, y] of [
+      [leftX, leftY],
+      [rightX, rightY],
+    ] as const) {
       const rx = len(glasses.size);
       const ry = len(glasses.size * (glasses.round ? 0.85 : 0.62));
       canvas.ellipse(x, y, rx, ry, angle, [200, 220, 235], { opacity: 0.12 });
       canvas.ring(x, y, rx, ry, angle, len(glasses.thickness), glasses.colour);
     }
-    canvas.capsule(leftX + len(glasses.size) * Math.cos(angle), leftY + len(glasses.size) * Math.sin(angle), rightX - len(glasses.size) * Math.cos(angle), rightY - len(glasses.size) * Math.sin(angle), len(glasses.thickness / 2), glasses.colour);
+    canvas.capsule(
+      leftX + len(glasses.size) * Math.cos(angle),
+      leftY + len(glasses.size) * Math.sin(angle),
+      rightX - len(glasses.size) * Math.cos(angle),
+      rightY - len(glasses.size) * Math.sin(angle),
+      len(glasses.thickness / 2),
+      glasses.colour,
+    );
   }
 
   // Light: a directional gradient, brightness, contrast and a colour cast.
@@ -219,7 +335,7 @@ export function renderSynthFace(identity: SynthIdentity, options: RenderSynthFac
   const brightness = 1 + v(0.12);
   const contrast = 1 + v(0.1);
   const cast = [1 + v(0.05), 1 + v(0.05), 1 + v(0.05)];
-  applyLight(canvas.data, Math.cos(lightAngle) * strength / 56, Math.sin(lightAngle) * strength / 56, brightness, contrast, cast);
+  applyLight(canvas.data, (Math.cos(lightAngle) * strength) / 56, (Math.sin(lightAngle) * strength) / 56, brightness, contrast, cast);
   const blurSigma = Math.max(0, rng.uniform(-0.3, 1.3) * variation);
   if (blurSigma > 0.05) blur(canvas.data, blurSigma);
   const noiseSigma = rng.uniform(0, 7) * Math.min(1, variation);

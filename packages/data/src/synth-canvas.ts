@@ -105,7 +105,16 @@ export class SynthCanvas {
    * (t = x / halfWidth in [-1, 1]), and the band covers `top(t) <= y <= bottom(t)` (local y points down).
    * Lips, brows, moustaches, fringes and necks are bands.
    */
-  band(cx: number, cy: number, angle: number, halfWidth: number, top: (t: number) => number, bottom: (t: number) => number, colour: Colour, options: FillOptions = {}): void {
+  band(
+    cx: number,
+    cy: number,
+    angle: number,
+    halfWidth: number,
+    top: (t: number) => number,
+    bottom: (t: number) => number,
+    colour: Colour,
+    options: FillOptions = {},
+  ): void {
     const cos = Math.cos(angle);
     const sin = Math.sin(angle);
     let extent = 0;

@@ -8,7 +8,13 @@ import { RecordDataset } from './record-dataset';
 import { renderSynthFace } from './render-synth-face';
 import { createSynthIdentity } from './synth-identity';
 
-const TEMPLATE = [[38.2946, 51.6963], [73.5318, 51.5014], [56.0252, 71.7366], [41.5493, 92.3655], [70.7299, 92.2041]];
+const TEMPLATE = [
+  [38.2946, 51.6963],
+  [73.5318, 51.5014],
+  [56.0252, 71.7366],
+  [41.5493, 92.3655],
+  [70.7299, 92.2041],
+];
 
 /** Leave-one-out nearest-centroid accuracy on raw pixels of rows [rowStart, rowEnd). */
 function nearestCentroidAccuracy(images: Uint8Array[][], rowStart: number, rowEnd: number): number {
@@ -44,7 +50,9 @@ describe('SynthFaces', () => {
     expect(Buffer.from(renderSynthFace(createSynthIdentity(11, 4), { sample: 3 }).image.data).equals(Buffer.from(a.image.data))).toBe(false);
     for (let index = 0; index < 20; index++) {
       const { landmarks } = renderSynthFace(createSynthIdentity(1, index), { sample: index });
-      landmarks.forEach(([x, y], k) => { expect(Math.hypot(x - TEMPLATE[k]![0]!, y - TEMPLATE[k]![1]!)).toBeLessThan(14); });
+      landmarks.forEach(([x, y], k) => {
+        expect(Math.hypot(x - TEMPLATE[k]![0]!, y - TEMPLATE[k]![1]!)).toBeLessThan(14);
+      });
     }
   });
 

@@ -25,12 +25,33 @@ export interface SynthIdentity {
 }
 
 const SKIN_TONES: readonly Colour[] = [
-  [255, 224, 196], [241, 194, 160], [224, 172, 130], [198, 140, 100], [160, 106, 70], [120, 78, 52], [88, 58, 40], [232, 190, 172],
+  [255, 224, 196],
+  [241, 194, 160],
+  [224, 172, 130],
+  [198, 140, 100],
+  [160, 106, 70],
+  [120, 78, 52],
+  [88, 58, 40],
+  [232, 190, 172],
 ];
 const HAIR_COLOURS: readonly Colour[] = [
-  [20, 16, 14], [50, 34, 24], [92, 62, 38], [150, 110, 70], [210, 180, 120], [170, 70, 40], [140, 140, 140], [230, 230, 225],
+  [20, 16, 14],
+  [50, 34, 24],
+  [92, 62, 38],
+  [150, 110, 70],
+  [210, 180, 120],
+  [170, 70, 40],
+  [140, 140, 140],
+  [230, 230, 225],
 ];
-const IRIS_COLOURS: readonly Colour[] = [[70, 45, 25], [40, 30, 20], [60, 100, 150], [80, 120, 80], [110, 90, 60], [100, 110, 120]];
+const IRIS_COLOURS: readonly Colour[] = [
+  [70, 45, 25],
+  [40, 30, 20],
+  [60, 100, 150],
+  [80, 120, 80],
+  [110, 90, 60],
+  [100, 110, 120],
+];
 const LIP_BASE: Colour = [190, 100, 100];
 
 /**
@@ -62,18 +83,48 @@ export function createSynthIdentity(seed: number, index: number): SynthIdentity 
     ears: { size: u(6, 10), y: u(56, 66) },
     hair: { style: rng.int(5), colour: hairColour, volume: u(2, 9), fringe: u(0, 1), fringeTilt: u(-0.5, 0.5), length: u(0, 1) },
     eyes: {
-      spacing: u(-3, 3), y: u(-2, 2), width: u(6.5, 10), height: u(2.6, 4.6), tilt: u(-0.15, 0.15),
-      iris: jitter(rng.choice(IRIS_COLOURS), 10), irisSize: u(0.45, 0.7), lid: u(0.6, 1.6),
+      spacing: u(-3, 3),
+      y: u(-2, 2),
+      width: u(6.5, 10),
+      height: u(2.6, 4.6),
+      tilt: u(-0.15, 0.15),
+      iris: jitter(rng.choice(IRIS_COLOURS), 10),
+      irisSize: u(0.45, 0.7),
+      lid: u(0.6, 1.6),
     },
-    brows: { height: u(7, 12), thickness: u(1.3, 3.8), arch: u(-1, 3), length: u(8, 14), tilt: u(-0.2, 0.25), colour: mix(hairColour, [30, 20, 15], u(0, 0.6)) },
+    brows: {
+      height: u(7, 12),
+      thickness: u(1.3, 3.8),
+      arch: u(-1, 3),
+      length: u(8, 14),
+      tilt: u(-0.2, 0.25),
+      colour: mix(hairColour, [30, 20, 15], u(0, 0.6)),
+    },
     nose: { length: u(-4, 4), width: u(5, 12), nostril: u(1, 2.8), bridge: u(1.5, 4.5), shade: u(0.1, 0.45), tip: u(2.5, 5.5) },
     mouth: {
-      width: u(21, 36), upperLip: u(1.2, 4), lowerLip: u(1.8, 5.2), curve: u(-2, 2), y: u(-3, 3),
+      width: u(21, 36),
+      upperLip: u(1.2, 4),
+      lowerLip: u(1.8, 5.2),
+      curve: u(-2, 2),
+      y: u(-3, 3),
       colour: mix(skin, lipTint, u(0.35, 0.9)),
     },
     facialHair: { moustache: rng.bernoulli(0.3) ? rng.intRange(1, 2) : 0, beard: rng.bernoulli(0.25) ? rng.intRange(1, 2) : 0, density: u(0.45, 0.9) },
     mole: { present: rng.bernoulli(0.35), x: u(-22, 22), y: u(66, 98), size: u(1, 2.2) },
-    glasses: { present: rng.bernoulli(0.2), round: rng.bernoulli(0.5), colour: jitter(rng.choice([[20, 20, 20], [110, 70, 40], [180, 180, 190]] as Colour[]), 10), thickness: u(0.8, 2), size: u(9, 13) },
+    glasses: {
+      present: rng.bernoulli(0.2),
+      round: rng.bernoulli(0.5),
+      colour: jitter(
+        rng.choice([
+          [20, 20, 20],
+          [110, 70, 40],
+          [180, 180, 190],
+        ] as Colour[]),
+        10,
+      ),
+      thickness: u(0.8, 2),
+      size: u(9, 13),
+    },
   };
 }
 

@@ -54,7 +54,12 @@ export function tinyFaceDetector(x: tf.Tensor4D, params: TinyFaceDetectorParams)
     // face-api.js's stem is an unpadded 3x3 conv; the pooling layers are 'same'.
     for (const layer of params.layers) {
       out = tf.maxPool(out, 2, 2, 'same');
-      const padded = tf.pad(out, [[0, 0], [1, 1], [1, 1], [0, 0]]);
+      const padded = tf.pad(out, [
+        [0, 0],
+        [1, 1],
+        [1, 1],
+        [0, 0],
+      ]);
       out = leaky(tf.add(tf.separableConv2d(padded, layer.depthwise, layer.pointwise, 1, 'valid'), layer.bias));
     }
     out = tf.maxPool(out, 2, 1, 'same');

@@ -19,13 +19,16 @@ export function tinyRecReference(): TinyRecReference {
 export function tinyRecProperty(): { numClasses: number; height: number; width: number } {
   const text = readFileSync(referenceFile('property'), 'utf8').trim();
   const [numClasses, height, width] = text.split(',').map(Number);
-  if (![numClasses, height, width].every((n) => Number.isInteger(n) && n! > 0)) throw new Error(`${referenceFile('property')}: expected "classes,height,width", got '${text}'`);
+  if (![numClasses, height, width].every((n) => Number.isInteger(n) && n! > 0))
+    throw new Error(`${referenceFile('property')}: expected "classes,height,width", got '${text}'`);
   return { numClasses: numClasses!, height: height!, width: width! };
 }
 
 /** tiny.idx (MXNet: one "key<TAB>offset" line per record), parsed by hand: key → byte offset in tiny.rec. */
 export function tinyRecIndex(): Map<number, number> {
-  const lines = readFileSync(referenceFile('tiny.idx'), 'utf8').split('\n').filter((line) => line !== '');
+  const lines = readFileSync(referenceFile('tiny.idx'), 'utf8')
+    .split('\n')
+    .filter((line) => line !== '');
   return new Map(lines.map((line) => line.split('\t').map(Number) as [number, number]));
 }
 

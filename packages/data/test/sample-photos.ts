@@ -29,7 +29,8 @@ export async function smallSample(index: number, width = 640): Promise<Buffer> {
 /** The five ArcFace points of 68 iBUG points. */
 export function fiveOf68(points: readonly (readonly [number, number])[]): [number, number][] {
   const mean = (from: number): [number, number] => {
-    let x = 0, y = 0;
+    let x = 0,
+      y = 0;
     for (let i = from; i < from + 6; i++) {
       x += points[i]![0] / 6;
       y += points[i]![1] / 6;

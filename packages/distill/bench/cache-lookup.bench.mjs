@@ -33,8 +33,27 @@ try {
   const buildMs = performance.now() - begin;
   const buildRssGrowthMiB = (process.memoryUsage().rss - heapBefore) / 2 ** 20;
   built.close();
-  const base = { bench: 'teacher-cache-lookup', rows, embeddingSize, fileMiB: Math.round(statSync(path).size / 2 ** 20), batch, lookups, load1: Number(loadavg()[0].toFixed(2)) };
-  console.log(JSON.stringify({ bench: 'teacher-cache-build', rows, embeddingSize, buildBatch, ms: Math.round(buildMs), rowsPerSecond: Math.round(rows / (buildMs / 1000)), rssGrowthMiB: Math.round(buildRssGrowthMiB), load1: base.load1 }));
+  const base = {
+    bench: 'teacher-cache-lookup',
+    rows,
+    embeddingSize,
+    fileMiB: Math.round(statSync(path).size / 2 ** 20),
+    batch,
+    lookups,
+    load1: Number(loadavg()[0].toFixed(2)),
+  };
+  console.log(
+    JSON.stringify({
+      bench: 'teacher-cache-build',
+      rows,
+      embeddingSize,
+      buildBatch,
+      ms: Math.round(buildMs),
+      rowsPerSecond: Math.round(rows / (buildMs / 1000)),
+      rssGrowthMiB: Math.round(buildRssGrowthMiB),
+      load1: base.load1,
+    }),
+  );
 
   for (const inMemory of [false, true]) {
     begin = performance.now();
@@ -53,7 +72,15 @@ try {
     run(lookups);
     const seconds = (performance.now() - begin) / 1000;
     cache.close();
-    console.log(JSON.stringify({ ...base, mode: inMemory ? 'in-memory' : 'file (positioned reads, warm page cache)', loadMs: Math.round(loadMs), rowsPerSecond: Math.round((lookups * batch) / seconds), microsecondsPerBatch: Math.round((seconds * 1e6) / lookups) }));
+    console.log(
+      JSON.stringify({
+        ...base,
+        mode: inMemory ? 'in-memory' : 'file (positioned reads, warm page cache)',
+        loadMs: Math.round(loadMs),
+        rowsPerSecond: Math.round((lookups * batch) / seconds),
+        microsecondsPerBatch: Math.round((seconds * 1e6) / lookups),
+      }),
+    );
   }
 } finally {
   rmSync(directory, { recursive: true, force: true });

@@ -24,15 +24,18 @@ function convNet(widths, name) {
   const weights = [];
   let channels = 3;
   for (const width of widths) {
-    weights.push(tf.variable(tf.randomNormal([3, 3, channels, width], 0, Math.sqrt(2 / (9 * channels)), 'float32', rng.int(1e9)), true, `${name}.conv${weights.length}`));
+    weights.push(
+      tf.variable(tf.randomNormal([3, 3, channels, width], 0, Math.sqrt(2 / (9 * channels)), 'float32', rng.int(1e9)), true, `${name}.conv${weights.length}`),
+    );
     channels = width;
   }
   const fc = tf.variable(tf.randomNormal([channels, embeddingSize], 0, Math.sqrt(1 / channels), 'float32', rng.int(1e9)), true, `${name}.fc`);
-  const apply = (images) => tf.tidy(() => {
-    let x = images;
-    for (const w of weights) x = tf.relu(tf.conv2d(x, w, 2, 'same'));
-    return tf.matMul(tf.mean(x, [1, 2]), fc);
-  });
+  const apply = (images) =>
+    tf.tidy(() => {
+      let x = images;
+      for (const w of weights) x = tf.relu(tf.conv2d(x, w, 2, 'same'));
+      return tf.matMul(tf.mean(x, [1, 2]), fc);
+    });
   return { apply, variables: [...weights, fc] };
 }
 
@@ -47,13 +50,20 @@ const trainable = [...student.variables, centres];
 function step(start, teacherEmbeddings) {
   const ids = Array.from({ length: batch }, (_, k) => (start + k) % datasetSize);
   const batchImages = tf.gather(images, ids);
-  const batchLabels = tf.tensor1d(ids.map((i) => labels[i]), 'int32');
+  const batchLabels = tf.tensor1d(
+    ids.map((i) => labels[i]),
+    'int32',
+  );
   const targets = teacherEmbeddings(batchImages, ids);
-  const loss = optimizer.minimize(() => {
-    const embeddings = student.apply(batchImages);
-    const classificationLoss = maskedSoftmaxCrossEntropy(cosFace()(normalizedCosine(embeddings, centres), batchLabels), batchLabels);
-    return bigFaceDistillObjective({ classificationLoss, student: embeddings, teacher: targets }).loss;
-  }, true, trainable);
+  const loss = optimizer.minimize(
+    () => {
+      const embeddings = student.apply(batchImages);
+      const classificationLoss = maskedSoftmaxCrossEntropy(cosFace()(normalizedCosine(embeddings, centres), batchLabels), batchLabels);
+      return bigFaceDistillObjective({ classificationLoss, student: embeddings, teacher: targets }).loss;
+    },
+    true,
+    trainable,
+  );
   const value = loss.dataSync()[0];
   tf.dispose([batchImages, batchLabels, targets, loss]);
   return value;
@@ -85,4 +95,13 @@ cache.close();
 rmSync(directory, { recursive: true, force: true });
 const base = { bench: 'distill-step', backend, batch, imageSize, embeddingSize, teacherWidths: [32, 64, 128, 256], studentWidths: [16, 32, 64], steps };
 console.log(JSON.stringify({ ...base, teacher: 'live', msPerStep: Math.round(live) }));
-console.log(JSON.stringify({ ...base, teacher: 'cache', msPerStep: Math.round(cached), cacheBuildMs: Math.round(buildMs), cacheSamples: datasetSize, speedup: Number((live / cached).toFixed(2)) }));
+console.log(
+  JSON.stringify({
+    ...base,
+    teacher: 'cache',
+    msPerStep: Math.round(cached),
+    cacheBuildMs: Math.round(buildMs),
+    cacheSamples: datasetSize,
+    speedup: Number((live / cached).toFixed(2)),
+  }),
+);

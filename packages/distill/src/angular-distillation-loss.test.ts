@@ -25,7 +25,9 @@ describe('angularDistillationLoss', () => {
     const { value, grads } = tf.valueAndGrads((s: tf.Tensor) => angularDistillationLoss(s as tf.Tensor2D, teacher))([student]);
     expect(Math.abs(value.dataSync()[0]! - reference.loss)).toBeLessThan(1e-5);
     const gradient = grads[0]!.dataSync();
-    reference.grad_student.forEach((expected, index) => { expect(Math.abs(gradient[index]! - expected)).toBeLessThan(1e-5); });
+    reference.grad_student.forEach((expected, index) => {
+      expect(Math.abs(gradient[index]! - expected)).toBeLessThan(1e-5);
+    });
     tf.dispose([student, teacher, value, ...grads]);
     expect(tf.memory().numTensors).toBe(before);
   });
@@ -33,15 +35,46 @@ describe('angularDistillationLoss', () => {
   it('is 2 − 2·cos on a hand-made case', () => {
     // Row 0: s = (3, 4) → (0.6, 0.8), t = (1, 0): 2 − 2·0.6 = 0.8. Row 1: s = (0, 2), t = (0, −5): 2 − 2·(−1) = 4.
     // Mean 2.4; with weights (1, 0): 0.8.
-    const loss = tf.tidy(() => angularDistillationLoss(tf.tensor2d([[3, 4], [0, 2]]), tf.tensor2d([[1, 0], [0, -5]])).dataSync()[0]);
+    const loss = tf.tidy(
+      () =>
+        angularDistillationLoss(
+          tf.tensor2d([
+            [3, 4],
+            [0, 2],
+          ]),
+          tf.tensor2d([
+            [1, 0],
+            [0, -5],
+          ]),
+        ).dataSync()[0],
+    );
     expect(loss).toBeCloseTo(2.4, 6);
-    const weighted = tf.tidy(() => angularDistillationLoss(tf.tensor2d([[3, 4], [0, 2]]), tf.tensor2d([[1, 0], [0, -5]]), tf.tensor1d([1, 0])).dataSync()[0]);
+    const weighted = tf.tidy(
+      () =>
+        angularDistillationLoss(
+          tf.tensor2d([
+            [3, 4],
+            [0, 2],
+          ]),
+          tf.tensor2d([
+            [1, 0],
+            [0, -5],
+          ]),
+          tf.tensor1d([1, 0]),
+        ).dataSync()[0],
+    );
     expect(weighted).toBeCloseTo(0.8, 6);
   });
 
   it('has the gradient of central finite differences (float64 brute force) and none for the teacher', () => {
-    const student = [[0.3, -1.2, 0.7], [2.0, 0.1, -0.4]];
-    const teacher = [[1.0, 0.5, -0.2], [-0.3, 0.9, 0.8]];
+    const student = [
+      [0.3, -1.2, 0.7],
+      [2.0, 0.1, -0.4],
+    ];
+    const teacher = [
+      [1.0, 0.5, -0.2],
+      [-0.3, 0.9, 0.8],
+    ];
     const lossOf = (s: number[][]): number => {
       // Independent float64 formulation: mean of 2 − 2·cos.
       let total = 0;
@@ -56,19 +89,22 @@ describe('angularDistillationLoss', () => {
     };
     const before = tf.memory().numTensors;
     const grads = tf.tidy(() => {
-      const [gs, gt] = tf.grads((s: tf.Tensor, t: tf.Tensor) => angularDistillationLoss(s as tf.Tensor2D, t as tf.Tensor2D))([tf.tensor2d(student), tf.tensor2d(teacher)]);
+      const [gs, gt] = tf.grads((s: tf.Tensor, t: tf.Tensor) => angularDistillationLoss(s as tf.Tensor2D, t as tf.Tensor2D))([
+        tf.tensor2d(student),
+        tf.tensor2d(teacher),
+      ]);
       return [gs!.arraySync() as number[][], gt!.arraySync() as number[][]];
     });
     const h = 1e-6;
-    student.forEach((row, i) =>
-      { row.forEach((_, k) => {
+    student.forEach((row, i) => {
+      row.forEach((_, k) => {
         const plus = student.map((r) => [...r]);
         const minus = student.map((r) => [...r]);
         plus[i]![k]! += h;
         minus[i]![k]! -= h;
         expect(grads[0]![i]![k]!).toBeCloseTo((lossOf(plus) - lossOf(minus)) / (2 * h), 5);
-      }); },
-    );
+      });
+    });
     expect(grads[1]!.flat().every((value) => value === 0)).toBe(true);
     expect(tf.memory().numTensors).toBe(before);
   });

@@ -14,13 +14,22 @@ import { stopGradient } from './stop-gradient';
  * const loss = angularDistillationLoss(student(images), teacherEmbeddings); // scalar in [0, 4]
  */
 export function angularDistillationLoss(student: tf.Tensor2D, teacher: tf.Tensor2D, weights?: tf.Tensor1D): tf.Scalar {
-  assertArgument(student.rank === 2 && teacher.rank === 2, 'DISTILL_BAD_SHAPE', () => `angularDistillationLoss: student and teacher must be rank 2 [B, D], got [${student.shape.join(', ')}] and [${teacher.shape.join(', ')}]`);
+  assertArgument(
+    student.rank === 2 && teacher.rank === 2,
+    'DISTILL_BAD_SHAPE',
+    () => `angularDistillationLoss: student and teacher must be rank 2 [B, D], got [${student.shape.join(', ')}] and [${teacher.shape.join(', ')}]`,
+  );
   assertArgument(
     student.shape[0] === teacher.shape[0] && student.shape[1] === teacher.shape[1],
     'DISTILL_BAD_SHAPE',
-    () => `angularDistillationLoss: student [${student.shape.join(', ')}] and teacher [${teacher.shape.join(', ')}] differ in shape; if the embedding sizes differ, project the student first (EmbeddingProjection)`,
+    () =>
+      `angularDistillationLoss: student [${student.shape.join(', ')}] and teacher [${teacher.shape.join(', ')}] differ in shape; if the embedding sizes differ, project the student first (EmbeddingProjection)`,
   );
-  assertArgument(weights === undefined || (weights.rank === 1 && weights.shape[0] === student.shape[0]), 'DISTILL_BAD_SHAPE', () => `angularDistillationLoss: weights must be [${student.shape[0]}], got [${weights!.shape.join(', ')}]`);
+  assertArgument(
+    weights === undefined || (weights.rank === 1 && weights.shape[0] === student.shape[0]),
+    'DISTILL_BAD_SHAPE',
+    () => `angularDistillationLoss: weights must be [${student.shape[0]}], got [${weights!.shape.join(', ')}]`,
+  );
   return tf.tidy(() => {
     const perRow = tf.sum(tf.square(tf.sub(normalizeRows(student), normalizeRows(stopGradient(teacher)))), 1);
     if (weights === undefined) return tf.mean(perRow) as tf.Scalar;

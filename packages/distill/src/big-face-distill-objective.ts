@@ -46,8 +46,16 @@ export interface BigFaceDistillObjective {
  */
 export function bigFaceDistillObjective(options: BigFaceDistillObjectiveOptions): BigFaceDistillObjective {
   const { classificationLoss, student, teacher, lambda = 9, labelled, projection } = options;
-  assertArgument(Number.isFinite(lambda) && lambda >= 0, 'DISTILL_BAD_LAMBDA', () => `bigFaceDistillObjective: lambda must be a finite number ≥ 0, got ${lambda}`);
-  assertArgument(classificationLoss.rank === 0, 'DISTILL_BAD_SHAPE', () => `bigFaceDistillObjective: classificationLoss must be a scalar, got shape [${classificationLoss.shape.join(', ')}]`);
+  assertArgument(
+    Number.isFinite(lambda) && lambda >= 0,
+    'DISTILL_BAD_LAMBDA',
+    () => `bigFaceDistillObjective: lambda must be a finite number ≥ 0, got ${lambda}`,
+  );
+  assertArgument(
+    classificationLoss.rank === 0,
+    'DISTILL_BAD_SHAPE',
+    () => `bigFaceDistillObjective: classificationLoss must be a scalar, got shape [${classificationLoss.shape.join(', ')}]`,
+  );
   return tf.tidy(() => {
     const projected = projection === undefined ? student : projection(student);
     const distillationLoss = angularDistillationLoss(projected, teacher, labelled === undefined ? undefined : tf.cast(labelled, 'float32'));

@@ -32,8 +32,15 @@ export class EmbeddingProjection {
 
   constructor(options: EmbeddingProjectionOptions) {
     const { inputSize, outputSize, seed = 0, name = 'distill_projection' } = options;
-    for (const [key, value] of [['inputSize', inputSize], ['outputSize', outputSize]] as const) {
-      assertArgument(Number.isInteger(value) && value > 0, 'DISTILL_BAD_PROJECTION', () => `EmbeddingProjection: ${key} must be a positive integer, got ${value}`);
+    for (const [key, value] of [
+      ['inputSize', inputSize],
+      ['outputSize', outputSize],
+    ] as const) {
+      assertArgument(
+        Number.isInteger(value) && value > 0,
+        'DISTILL_BAD_PROJECTION',
+        () => `EmbeddingProjection: ${key} must be a positive integer, got ${value}`,
+      );
     }
     this.inputSize = inputSize;
     this.outputSize = outputSize;
@@ -49,7 +56,11 @@ export class EmbeddingProjection {
 
   /** The projected student embeddings, [B, outputSize]. */
   apply(student: tf.Tensor2D): tf.Tensor2D {
-    assertArgument(student.rank === 2 && student.shape[1] === this.inputSize, 'DISTILL_BAD_SHAPE', () => `EmbeddingProjection.apply: student must be [B, ${this.inputSize}], got [${student.shape.join(', ')}]`);
+    assertArgument(
+      student.rank === 2 && student.shape[1] === this.inputSize,
+      'DISTILL_BAD_SHAPE',
+      () => `EmbeddingProjection.apply: student must be [B, ${this.inputSize}], got [${student.shape.join(', ')}]`,
+    );
     return tf.matMul(student, this.weight);
   }
 

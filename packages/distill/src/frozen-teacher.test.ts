@@ -10,8 +10,22 @@ beforeAll(async () => {
 describe('frozenTeacher', () => {
   it('runs the teacher in eval mode and off the tape: no gradient for its variables, zero for the images', () => {
     // Images 1×1×2; teacher embedding = pixels · W (W trainable, as a real backbone's weights are).
-    const teacherWeight = tf.variable(tf.tensor2d([[1, 2, 0], [0, 1, -1]]), true, 'frozen-teacher-test.teacher');
-    const studentWeight = tf.variable(tf.tensor2d([[0.5, -1, 2], [1, 1, 0]]), true, 'frozen-teacher-test.student');
+    const teacherWeight = tf.variable(
+      tf.tensor2d([
+        [1, 2, 0],
+        [0, 1, -1],
+      ]),
+      true,
+      'frozen-teacher-test.teacher',
+    );
+    const studentWeight = tf.variable(
+      tf.tensor2d([
+        [0.5, -1, 2],
+        [1, 1, 0],
+      ]),
+      true,
+      'frozen-teacher-test.student',
+    );
     const modes: unknown[] = [];
     const teacher = frozenTeacher({
       forward: (images, options) => {
@@ -24,7 +38,10 @@ describe('frozenTeacher', () => {
 
     // (1, 2)·W = (1, 4, −2); (−1, 3)·W = (−1, 1, −3).
     const direct = teacher(images);
-    expect(direct.arraySync()).toEqual([[1, 4, -2], [-1, 1, -3]]);
+    expect(direct.arraySync()).toEqual([
+      [1, 4, -2],
+      [-1, 1, -3],
+    ]);
     direct.dispose();
 
     const { value, grads } = tf.variableGrads(() => {
@@ -44,7 +61,9 @@ describe('frozenTeacher', () => {
 
   it('accepts a plain function and checks its output shape', () => {
     const images = tf.zeros([3, 1, 1, 2]) as tf.Tensor4D;
-    expect(() => frozenTeacher((x) => tf.reshape(x, [2, 3]) as tf.Tensor2D)(images)).toThrow(/the teacher returned shape \[2, 3\] for 3 images; expected \[3, D\]/);
+    expect(() => frozenTeacher((x) => tf.reshape(x, [2, 3]) as tf.Tensor2D)(images)).toThrow(
+      /the teacher returned shape \[2, 3\] for 3 images; expected \[3, D\]/,
+    );
     images.dispose();
   });
 });

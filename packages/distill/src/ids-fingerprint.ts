@@ -9,5 +9,7 @@ import { createHash } from 'node:crypto';
  */
 export function idsFingerprint(ids: ArrayLike<number>): string {
   const sorted = Float64Array.from(ids).sort();
-  return createHash('sha256').update(new Uint8Array(sorted.buffer, sorted.byteOffset, sorted.byteLength)).digest('hex');
+  return createHash('sha256')
+    .update(new Uint8Array(sorted.buffer, sorted.byteOffset, sorted.byteLength))
+    .digest('hex');
 }

@@ -7,7 +7,9 @@ import { SampleIdIndex } from './sample-id-index';
 /** Checks `index` against a plain Map (fine at these sizes) on every id and on absent ones. */
 function expectMatchesMap(index: SampleIdIndex, ids: Float64Array, absent: number[]): void {
   const reference = new Map<number, number>();
-  ids.forEach((id, row) => { reference.set(id, row); });
+  ids.forEach((id, row) => {
+    reference.set(id, row);
+  });
   for (const [id, row] of reference) expect(index.rowOf(id)).toBe(row);
   for (const id of absent) {
     expect(reference.has(id)).toBe(false);

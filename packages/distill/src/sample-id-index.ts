@@ -46,7 +46,10 @@ export class SampleIdIndex {
     this.source = source;
     const count = ids.length;
     if (count > MAX_ROWS) {
-      throw new BigFaceError('TEACHER_CACHE_BAD_ID', `${source}: ${count} rows is more than the ${MAX_ROWS} one cache can index; split the dataset into several caches`);
+      throw new BigFaceError(
+        'TEACHER_CACHE_BAD_ID',
+        `${source}: ${count} rows is more than the ${MAX_ROWS} one cache can index; split the dataset into several caches`,
+      );
     }
     this.count = count;
     let inOrder = true;
@@ -87,7 +90,10 @@ export class SampleIdIndex {
     const { sorted, rows } = sortWithRows(ids);
     for (let position = 1; position < count; position += 1) {
       if (sorted[position] === sorted[position - 1]) {
-        throw new BigFaceError('TEACHER_CACHE_BAD_ID', `${source}: sample id ${sorted[position]} appears twice in the dataset; ids must be unique (e.g. RecordIO keys or dataset indices)`);
+        throw new BigFaceError(
+          'TEACHER_CACHE_BAD_ID',
+          `${source}: sample id ${sorted[position]} appears twice in the dataset; ids must be unique (e.g. RecordIO keys or dataset indices)`,
+        );
       }
     }
     this.sorted = sorted;
@@ -117,7 +123,10 @@ export class SampleIdIndex {
   requireRow(id: number): number {
     const row = this.rowOf(id);
     if (row < 0) {
-      throw new BigFaceError('TEACHER_CACHE_MISSING_ID', `${this.source}: no embedding for sample id ${id}; the cache holds ${this.count} samples of another dataset or split`);
+      throw new BigFaceError(
+        'TEACHER_CACHE_MISSING_ID',
+        `${this.source}: no embedding for sample id ${id}; the cache holds ${this.count} samples of another dataset or split`,
+      );
     }
     return row;
   }

@@ -22,7 +22,13 @@ const teacher = (images: tf.Tensor4D): tf.Tensor2D =>
 function* dataset(count: number, batchSize: number): Generator<TeacherCacheBatch> {
   for (let start = 0; start < count; start += batchSize) {
     const ks = Array.from({ length: Math.min(batchSize, count - start) }, (_, i) => start + i);
-    yield { ids: ks.map((k) => 100 + k), images: tf.tensor4d(ks.flatMap((k) => [k, 1]), [ks.length, 1, 1, 2]) };
+    yield {
+      ids: ks.map((k) => 100 + k),
+      images: tf.tensor4d(
+        ks.flatMap((k) => [k, 1]),
+        [ks.length, 1, 1, 2],
+      ),
+    };
   }
 }
 
@@ -30,7 +36,12 @@ function* dataset(count: number, batchSize: number): Generator<TeacherCacheBatch
 const passThrough = (images: tf.Tensor4D): tf.Tensor2D => tf.reshape(images, [images.shape[0], images.shape[3]]);
 
 /** Random embeddings for `ids`, streamed in batches, and the reference Map id → row the test keeps. */
-function randomDataset(ids: ArrayLike<number>, size: number, batchSize: number, seed: number): { batches: () => Generator<TeacherCacheBatch>; reference: Map<number, Float32Array> } {
+function randomDataset(
+  ids: ArrayLike<number>,
+  size: number,
+  batchSize: number,
+  seed: number,
+): { batches: () => Generator<TeacherCacheBatch>; reference: Map<number, Float32Array> } {
   const rng = new Rng(seed);
   const reference = new Map<number, Float32Array>();
   for (let row = 0; row < ids.length; row += 1) {
@@ -42,7 +53,9 @@ function randomDataset(ids: ArrayLike<number>, size: number, batchSize: number, 
     for (let start = 0; start < ids.length; start += batchSize) {
       const batchIds = Array.from(ids).slice(start, start + batchSize);
       const data = new Float32Array(batchIds.length * size);
-      batchIds.forEach((id, k) => { data.set(reference.get(id)!, k * size); });
+      batchIds.forEach((id, k) => {
+        data.set(reference.get(id)!, k * size);
+      });
       yield { ids: batchIds, images: tf.tensor4d(data, [batchIds.length, 1, 1, size]) };
     }
   }
@@ -59,10 +72,15 @@ describe('TeacherEmbeddingCache', () => {
     const before = tf.memory().numTensors;
     const path = join(directory, 'ok.safetensors');
     let calls = 0;
-    const built = await TeacherEmbeddingCache.build({ teacher: (x) => {
+    const built = await TeacherEmbeddingCache.build({
+      teacher: (x) => {
         calls += 1;
         return teacher(x);
-      }, dataset: dataset(5, 2), path, teacherName: 'tiny' });
+      },
+      dataset: dataset(5, 2),
+      path,
+      teacherName: 'tiny',
+    });
     expect(calls).toBe(3); // batches of 2, 2, 1
     expect(tf.memory().numTensors).toBe(before);
     expect(built.count).toBe(5);
@@ -73,14 +91,26 @@ describe('TeacherEmbeddingCache', () => {
     expect(file.metadata).toMatchObject({ count: '5', embeddingSize: '3', teacherName: 'tiny' });
 
     for (const inMemory of [false, true]) {
-      const cache = TeacherEmbeddingCache.load(path, { expectedCount: 5, expectedEmbeddingSize: 3, ids: [104, 103, 102, 101, 100], teacherName: 'tiny', inMemory });
+      const cache = TeacherEmbeddingCache.load(path, {
+        expectedCount: 5,
+        expectedEmbeddingSize: 3,
+        ids: [104, 103, 102, 101, 100],
+        teacherName: 'tiny',
+        inMemory,
+      });
       expect(cache.inMemory).toBe(inMemory);
       expect(Array.from(cache.get(103))).toEqual([6, 4, -2]); // k = 3: (6, 4, −2)
       const lookup = cache.lookup([104, 100]);
-      expect(lookup.arraySync()).toEqual([[8, 5, -3], [0, 1, 1]]);
+      expect(lookup.arraySync()).toEqual([
+        [8, 5, -3],
+        [0, 1, 1],
+      ]);
       lookup.dispose();
       expect([...cache.batches(4)].map((batch) => Array.from(batch.ids))).toEqual([[100, 101, 102, 103], [104]]);
-      expect([...cache.batches(4)].map((batch) => Array.from(batch.embeddings))).toEqual([[0, 1, 1, 2, 2, 0, 4, 3, -1, 6, 4, -2], [8, 5, -3]]);
+      expect([...cache.batches(4)].map((batch) => Array.from(batch.embeddings))).toEqual([
+        [0, 1, 1, 2, 2, 0, 4, 3, -1, 6, 4, -2],
+        [8, 5, -3],
+      ]);
       expect(code(() => cache.get(7))).toMatch(/^TEACHER_CACHE_MISSING_ID: .*no embedding for sample id 7/);
       cache.close();
     }
@@ -126,7 +156,9 @@ describe('TeacherEmbeddingCache', () => {
     expect(embeddings).toMatchObject({ dtype: 'F32', shape: [230, size] });
     expect(storedIds).toMatchObject({ dtype: 'F64', shape: [230] });
     expect(Array.from(storedIds.data as Float64Array)).toEqual(ids);
-    ids.forEach((id, row) => { expect(Array.from((embeddings.data as Float32Array).subarray(row * size, (row + 1) * size))).toEqual(Array.from(reference.get(id)!)); });
+    ids.forEach((id, row) => {
+      expect(Array.from((embeddings.data as Float32Array).subarray(row * size, (row + 1) * size))).toEqual(Array.from(reference.get(id)!));
+    });
     const sorted = Float64Array.from(ids).sort();
     expect(file.metadata).toEqual({
       format: 'bigface-teacher-embeddings/1',
@@ -205,11 +237,21 @@ describe('TeacherEmbeddingCache', () => {
   it('refuses a stale cache: other size, embedding size, ids or teacher', async () => {
     const path = join(directory, 'stale.safetensors');
     (await TeacherEmbeddingCache.build({ teacher, dataset: dataset(4, 4), path, teacherName: 'tiny' })).close();
-    expect(code(() => TeacherEmbeddingCache.load(path, { expectedCount: 5, expectedEmbeddingSize: 3 }))).toMatch(/^TEACHER_CACHE_STALE: .*holds 4 embeddings but the dataset has 5 samples.*rebuild it/);
-    expect(code(() => TeacherEmbeddingCache.load(path, { expectedCount: 4, expectedEmbeddingSize: 512 }))).toMatch(/^TEACHER_CACHE_STALE: .*holds 3-d embeddings but 512-d are expected/);
-    expect(code(() => TeacherEmbeddingCache.load(path, { expectedCount: 4, expectedEmbeddingSize: 3, ids: [100, 101, 102, 999] }))).toMatch(/^TEACHER_CACHE_STALE: .*different sample ids/);
-    expect(code(() => TeacherEmbeddingCache.load(path, { expectedCount: 4, expectedEmbeddingSize: 3, teacherName: 'r600' }))).toMatch(/^TEACHER_CACHE_STALE: .*teacher 'tiny', not 'r600'/);
-    expect(code(() => TeacherEmbeddingCache.load(join(directory, 'absent.safetensors'), { expectedCount: 4, expectedEmbeddingSize: 3 }))).toMatch(/^FILE_NOT_READABLE/);
+    expect(code(() => TeacherEmbeddingCache.load(path, { expectedCount: 5, expectedEmbeddingSize: 3 }))).toMatch(
+      /^TEACHER_CACHE_STALE: .*holds 4 embeddings but the dataset has 5 samples.*rebuild it/,
+    );
+    expect(code(() => TeacherEmbeddingCache.load(path, { expectedCount: 4, expectedEmbeddingSize: 512 }))).toMatch(
+      /^TEACHER_CACHE_STALE: .*holds 3-d embeddings but 512-d are expected/,
+    );
+    expect(code(() => TeacherEmbeddingCache.load(path, { expectedCount: 4, expectedEmbeddingSize: 3, ids: [100, 101, 102, 999] }))).toMatch(
+      /^TEACHER_CACHE_STALE: .*different sample ids/,
+    );
+    expect(code(() => TeacherEmbeddingCache.load(path, { expectedCount: 4, expectedEmbeddingSize: 3, teacherName: 'r600' }))).toMatch(
+      /^TEACHER_CACHE_STALE: .*teacher 'tiny', not 'r600'/,
+    );
+    expect(code(() => TeacherEmbeddingCache.load(join(directory, 'absent.safetensors'), { expectedCount: 4, expectedEmbeddingSize: 3 }))).toMatch(
+      /^FILE_NOT_READABLE/,
+    );
   });
 
   it('refuses a corrupt file: truncated, appended to, ids changed, header broken', async () => {
@@ -251,7 +293,11 @@ describe('TeacherEmbeddingCache', () => {
     );
     const cache = TeacherEmbeddingCache.load(path, { expectedCount: 3, expectedEmbeddingSize: 2, teacherName: 'old' });
     const rows = cache.lookup([10, 30, 20]);
-    expect(rows.arraySync()).toEqual([[3, 4], [1, 2], [5, 6]]);
+    expect(rows.arraySync()).toEqual([
+      [3, 4],
+      [1, 2],
+      [5, 6],
+    ]);
     rows.dispose();
     cache.close();
   });
@@ -259,13 +305,21 @@ describe('TeacherEmbeddingCache', () => {
   it('refuses a file that is not a cache, and duplicate ids while building (writing nothing)', async () => {
     const path = join(directory, 'other.safetensors');
     writeFileSync(path, writeSafetensors({ weight: { shape: [1], data: new Float32Array(1) } }));
-    expect(code(() => TeacherEmbeddingCache.load(path, { expectedCount: 1, expectedEmbeddingSize: 1 }))).toMatch(/^TEACHER_CACHE_BAD_FORMAT: .*not a BigFace teacher cache/);
+    expect(code(() => TeacherEmbeddingCache.load(path, { expectedCount: 1, expectedEmbeddingSize: 1 }))).toMatch(
+      /^TEACHER_CACHE_BAD_FORMAT: .*not a BigFace teacher cache/,
+    );
     const duplicate = [{ ids: [1, 1], images: tf.zeros([2, 1, 1, 2]) as tf.Tensor4D }];
-    await expect(TeacherEmbeddingCache.build({ teacher, dataset: duplicate, path: join(directory, 'dup.safetensors'), teacherName: 't' })).rejects.toThrow(/sample id 1 appears twice/);
+    await expect(TeacherEmbeddingCache.build({ teacher, dataset: duplicate, path: join(directory, 'dup.safetensors'), teacherName: 't' })).rejects.toThrow(
+      /sample id 1 appears twice/,
+    );
     expect(existsSync(join(directory, 'dup.safetensors'))).toBe(false);
     const negative = [{ ids: [3, -1], images: tf.zeros([2, 1, 1, 2]) as tf.Tensor4D }];
-    await expect(TeacherEmbeddingCache.build({ teacher, dataset: negative, path: join(directory, 'neg.safetensors'), teacherName: 't' })).rejects.toThrow(/non-negative safe integers .*got -1/);
+    await expect(TeacherEmbeddingCache.build({ teacher, dataset: negative, path: join(directory, 'neg.safetensors'), teacherName: 't' })).rejects.toThrow(
+      /non-negative safe integers .*got -1/,
+    );
     expect(readdirSync(directory).filter((name) => name.endsWith('.tmp'))).toEqual([]);
-    await expect(TeacherEmbeddingCache.build({ teacher, dataset: dataset(2, 2), path: join(directory, 'absent', 'x.safetensors'), teacherName: 't' })).rejects.toThrow(/cannot write beside '.*absent\/x.safetensors'.*check that its directory exists/);
+    await expect(
+      TeacherEmbeddingCache.build({ teacher, dataset: dataset(2, 2), path: join(directory, 'absent', 'x.safetensors'), teacherName: 't' }),
+    ).rejects.toThrow(/cannot write beside '.*absent\/x.safetensors'.*check that its directory exists/);
   });
 });

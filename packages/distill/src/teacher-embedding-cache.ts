@@ -149,7 +149,15 @@ export class TeacherEmbeddingCache {
   private descriptor?: number;
   private closed = false;
 
-  private constructor(path: string, layout: Layout, ids: Float64Array, index: SampleIdIndex, teacherName: string, fingerprint: string, source: { descriptor: number } | { embeddings: Float32Array }) {
+  private constructor(
+    path: string,
+    layout: Layout,
+    ids: Float64Array,
+    index: SampleIdIndex,
+    teacherName: string,
+    fingerprint: string,
+    source: { descriptor: number } | { embeddings: Float32Array },
+  ) {
     this.path = path;
     this.count = layout.count;
     this.embeddingSize = layout.embeddingSize;
@@ -176,17 +184,27 @@ export class TeacherEmbeddingCache {
    */
   static async build(options: BuildTeacherEmbeddingCacheOptions): Promise<TeacherEmbeddingCache> {
     const { teacher, dataset, path, teacherName, disposeImages = true, inMemory = false } = options;
-    assertArgument(typeof teacherName === 'string', 'TEACHER_CACHE_BAD_BATCH', () => `TeacherEmbeddingCache.build: teacherName must be a string, got ${String(teacherName)}`);
+    assertArgument(
+      typeof teacherName === 'string',
+      'TEACHER_CACHE_BAD_BATCH',
+      () => `TeacherEmbeddingCache.build: teacherName must be a string, got ${String(teacherName)}`,
+    );
     // Header area reserved up front with every number at its widest; the real header, written once
     // the count is known, is padded to it with spaces (which safetensors allows after the JSON).
-    const headerBytes = Math.ceil(new TextEncoder().encode(headerText(teacherName, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, FINGERPRINT_PLACEHOLDER)).byteLength / 8) * 8;
+    const headerBytes =
+      Math.ceil(new TextEncoder().encode(headerText(teacherName, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, FINGERPRINT_PLACEHOLDER)).byteLength / 8) *
+      8;
     const embeddingsStart = 8 + headerBytes;
     const temporary = join(dirname(path), `.${basename(path)}.${process.pid}-${threadId}-${randomBytes(6).toString('hex')}.tmp`);
     let descriptor: number | undefined;
     try {
       descriptor = openSync(temporary, 'wx');
     } catch (error) {
-      throw new BigFaceError('FILE_NOT_WRITABLE', `TeacherEmbeddingCache.build: cannot write beside '${path}' (${(error as Error).message}); check that its directory exists and is writable`, { cause: error });
+      throw new BigFaceError(
+        'FILE_NOT_WRITABLE',
+        `TeacherEmbeddingCache.build: cannot write beside '${path}' (${(error as Error).message}); check that its directory exists and is writable`,
+        { cause: error },
+      );
     }
     let renamed = false;
     try {
@@ -197,12 +215,24 @@ export class TeacherEmbeddingCache {
       for await (const batch of dataset) {
         const batchSize = batch.images.shape[0];
         try {
-          assertArgument(batch.ids.length === batchSize, 'TEACHER_CACHE_BAD_BATCH', () => `TeacherEmbeddingCache.build: a batch has ${batch.ids.length} ids for ${batchSize} images`);
+          assertArgument(
+            batch.ids.length === batchSize,
+            'TEACHER_CACHE_BAD_BATCH',
+            () => `TeacherEmbeddingCache.build: a batch has ${batch.ids.length} ids for ${batchSize} images`,
+          );
           tf.tidy(() => {
             const output = teacher(batch.images);
-            assertArgument(output.rank === 2 && output.shape[0] === batchSize, 'TEACHER_CACHE_BAD_BATCH', () => `TeacherEmbeddingCache.build: the teacher returned shape [${output.shape.join(', ')}] for ${batchSize} images; expected [${batchSize}, D]`);
+            assertArgument(
+              output.rank === 2 && output.shape[0] === batchSize,
+              'TEACHER_CACHE_BAD_BATCH',
+              () => `TeacherEmbeddingCache.build: the teacher returned shape [${output.shape.join(', ')}] for ${batchSize} images; expected [${batchSize}, D]`,
+            );
             if (embeddingSize === -1) embeddingSize = output.shape[1];
-            assertArgument(output.shape[1] === embeddingSize, 'TEACHER_CACHE_BAD_BATCH', () => `TeacherEmbeddingCache.build: the teacher returned ${output.shape[1]}-d embeddings after ${embeddingSize}-d ones`);
+            assertArgument(
+              output.shape[1] === embeddingSize,
+              'TEACHER_CACHE_BAD_BATCH',
+              () => `TeacherEmbeddingCache.build: the teacher returned ${output.shape[1]}-d embeddings after ${embeddingSize}-d ones`,
+            );
             const values = output.dataSync() as Float32Array;
             writeFully(descriptor!, asBytes(values), position);
             position += values.byteLength;
@@ -217,7 +247,11 @@ export class TeacherEmbeddingCache {
         }
         for (let index = 0; index < batchSize; index += 1) {
           const id = batch.ids[index]!;
-          assertArgument(Number.isSafeInteger(id) && id >= 0, 'TEACHER_CACHE_BAD_ID', () => `TeacherEmbeddingCache.build: sample ids must be non-negative safe integers (RecordIO keys or dataset indices), got ${id}`);
+          assertArgument(
+            Number.isSafeInteger(id) && id >= 0,
+            'TEACHER_CACHE_BAD_ID',
+            () => `TeacherEmbeddingCache.build: sample ids must be non-negative safe integers (RecordIO keys or dataset indices), got ${id}`,
+          );
           ids[count + index] = id;
         }
         count += batchSize;
@@ -246,7 +280,11 @@ export class TeacherEmbeddingCache {
       if (isBigFaceError(error)) throw error;
       const code = (error as NodeJS.ErrnoException).code;
       if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) {
-        throw new BigFaceError('FILE_NOT_WRITABLE', `TeacherEmbeddingCache.build: cannot write '${path}' (${(error as Error).message}); check that its directory is writable and has space`, { cause: error });
+        throw new BigFaceError(
+          'FILE_NOT_WRITABLE',
+          `TeacherEmbeddingCache.build: cannot write '${path}' (${(error as Error).message}); check that its directory is writable and has space`,
+          { cause: error },
+        );
       }
       throw error;
     }
@@ -262,20 +300,28 @@ export class TeacherEmbeddingCache {
     try {
       descriptor = openSync(path, 'r');
     } catch (error) {
-      throw new BigFaceError('FILE_NOT_READABLE', `teacher cache '${path}': cannot read the file (${(error as Error).message}); check the path, or build it with TeacherEmbeddingCache.build`, { cause: error });
+      throw new BigFaceError(
+        'FILE_NOT_READABLE',
+        `teacher cache '${path}': cannot read the file (${(error as Error).message}); check the path, or build it with TeacherEmbeddingCache.build`,
+        { cause: error },
+      );
     }
     try {
       const corrupt = (what: string): never => {
         throw new BigFaceError('TEACHER_CACHE_BAD_FORMAT', `teacher cache '${path}' is corrupt: ${what}; rebuild it with TeacherEmbeddingCache.build`);
       };
       const stale = (what: string): never => {
-        throw new BigFaceError('TEACHER_CACHE_STALE', `teacher cache '${path}' ${what}: it was built for another dataset or teacher; rebuild it with TeacherEmbeddingCache.build`);
+        throw new BigFaceError(
+          'TEACHER_CACHE_STALE',
+          `teacher cache '${path}' ${what}: it was built for another dataset or teacher; rebuild it with TeacherEmbeddingCache.build`,
+        );
       };
       const fileSize = fstatSync(descriptor).size;
       const lengthBytes = new Uint8Array(8);
       if (!readFully(descriptor, lengthBytes, 0)) corrupt(`${fileSize} bytes is shorter than the 8-byte safetensors header length`);
       const headerLength = new DataView(lengthBytes.buffer).getBigUint64(0, true);
-      if (headerLength > BigInt(Math.min(MAX_HEADER_BYTES, fileSize - 8))) corrupt(`its header length ${headerLength} runs past the end of the ${fileSize}-byte file (truncated?) or is over ${MAX_HEADER_BYTES} bytes`);
+      if (headerLength > BigInt(Math.min(MAX_HEADER_BYTES, fileSize - 8)))
+        corrupt(`its header length ${headerLength} runs past the end of the ${fileSize}-byte file (truncated?) or is over ${MAX_HEADER_BYTES} bytes`);
       const headerBytes = new Uint8Array(Number(headerLength));
       readFully(descriptor, headerBytes, 8);
       let header: Record<string, unknown>;
@@ -286,7 +332,10 @@ export class TeacherEmbeddingCache {
       }
       const metadata = (typeof header === 'object' && header !== null && (header.__metadata__ as Record<string, string> | undefined)) || {};
       if (metadata.format !== FORMAT) {
-        throw new BigFaceError('TEACHER_CACHE_BAD_FORMAT', `teacher cache '${path}' is not a BigFace teacher cache (format '${metadata.format ?? 'missing'}', expected '${FORMAT}')`);
+        throw new BigFaceError(
+          'TEACHER_CACHE_BAD_FORMAT',
+          `teacher cache '${path}' is not a BigFace teacher cache (format '${metadata.format ?? 'missing'}', expected '${FORMAT}')`,
+        );
       }
       const count = Number(metadata.count);
       const embeddingSize = Number(metadata.embeddingSize);
@@ -295,23 +344,33 @@ export class TeacherEmbeddingCache {
       const embeddings = header.embeddings as { dtype?: unknown; shape?: unknown[]; data_offsets?: unknown[] } | undefined;
       const ids = header.ids as typeof embeddings;
       const tensorsMatch =
-        Number.isSafeInteger(count) && count > 0 && Number.isSafeInteger(embeddingSize) && embeddingSize > 0 &&
-        embeddings?.dtype === 'F32' && ids?.dtype === 'F64' &&
-        embeddings.shape?.length === 2 && embeddings.shape[0] === count && embeddings.shape[1] === embeddingSize &&
-        ids.shape?.length === 1 && ids.shape[0] === count;
+        Number.isSafeInteger(count) &&
+        count > 0 &&
+        Number.isSafeInteger(embeddingSize) &&
+        embeddingSize > 0 &&
+        embeddings?.dtype === 'F32' &&
+        ids?.dtype === 'F64' &&
+        embeddings.shape?.length === 2 &&
+        embeddings.shape[0] === count &&
+        embeddings.shape[1] === embeddingSize &&
+        ids.shape?.length === 1 &&
+        ids.shape[0] === count;
       if (!tensorsMatch) corrupt(`its tensors do not match its metadata (count ${metadata.count}, embedding size ${metadata.embeddingSize})`);
       const embeddingBytes = count * embeddingSize * 4;
       const idBytes = count * 8;
       const [embeddingsBegin, embeddingsEnd] = (embeddings!.data_offsets ?? []) as number[];
       const [idsBegin, idsEnd] = (ids!.data_offsets ?? []) as number[];
       const tiled =
-        embeddingsEnd! - embeddingsBegin! === embeddingBytes && idsEnd! - idsBegin! === idBytes &&
+        embeddingsEnd! - embeddingsBegin! === embeddingBytes &&
+        idsEnd! - idsBegin! === idBytes &&
         ((embeddingsBegin === 0 && idsBegin === embeddingBytes) || (idsBegin === 0 && embeddingsBegin === idBytes));
       if (!tiled) corrupt('the offsets of its tensors do not tile the data');
-      if (dataLength !== embeddingBytes + idBytes) corrupt(`it holds ${dataLength} data bytes, not the ${embeddingBytes + idBytes} its header describes (truncated or appended to)`);
+      if (dataLength !== embeddingBytes + idBytes)
+        corrupt(`it holds ${dataLength} data bytes, not the ${embeddingBytes + idBytes} its header describes (truncated or appended to)`);
       if (count !== options.expectedCount) stale(`holds ${count} embeddings but the dataset has ${options.expectedCount} samples`);
       if (embeddingSize !== options.expectedEmbeddingSize) stale(`holds ${embeddingSize}-d embeddings but ${options.expectedEmbeddingSize}-d are expected`);
-      if (options.teacherName !== undefined && metadata.teacherName !== options.teacherName) stale(`was built with teacher '${metadata.teacherName}', not '${options.teacherName}'`);
+      if (options.teacherName !== undefined && metadata.teacherName !== options.teacherName)
+        stale(`was built with teacher '${metadata.teacherName}', not '${options.teacherName}'`);
       const storedIds = new Float64Array(count);
       readFully(descriptor, asBytes(storedIds), dataStart + idsBegin!);
       let index: SampleIdIndex;
@@ -322,7 +381,8 @@ export class TeacherEmbeddingCache {
       }
       const fingerprint = index.fingerprint();
       if (fingerprint !== metadata.idsFingerprint) corrupt('its ids do not match the stored fingerprint');
-      if (options.ids !== undefined && idsFingerprint(options.ids) !== fingerprint) stale('holds different sample ids than the dataset (ids fingerprint differs)');
+      if (options.ids !== undefined && idsFingerprint(options.ids) !== fingerprint)
+        stale('holds different sample ids than the dataset (ids fingerprint differs)');
       const layout: Layout = { count, embeddingSize, embeddingsStart: dataStart + embeddingsBegin!, idsStart: dataStart + idsBegin! };
       if (options.inMemory === true) {
         const values = new Float32Array(count * embeddingSize);
@@ -337,7 +397,15 @@ export class TeacherEmbeddingCache {
     }
   }
 
-  private static open(path: string, layout: Layout, ids: Float64Array, index: SampleIdIndex, teacherName: string, fingerprint: string, inMemory: boolean): TeacherEmbeddingCache {
+  private static open(
+    path: string,
+    layout: Layout,
+    ids: Float64Array,
+    index: SampleIdIndex,
+    teacherName: string,
+    fingerprint: string,
+    inMemory: boolean,
+  ): TeacherEmbeddingCache {
     let descriptor: number;
     try {
       descriptor = openSync(path, 'r');
@@ -389,7 +457,11 @@ export class TeacherEmbeddingCache {
 
   /** Streams `{ ids, embeddings }` in stored order, `batchSize` rows at a time (in-memory: views; file-backed: one read per batch). */
   *batches(batchSize: number): Generator<{ ids: Float64Array; embeddings: Float32Array }> {
-    assertArgument(Number.isInteger(batchSize) && batchSize > 0, 'TEACHER_CACHE_BAD_BATCH', () => `TeacherEmbeddingCache.batches: batchSize must be a positive integer, got ${batchSize}`);
+    assertArgument(
+      Number.isInteger(batchSize) && batchSize > 0,
+      'TEACHER_CACHE_BAD_BATCH',
+      () => `TeacherEmbeddingCache.batches: batchSize must be a positive integer, got ${batchSize}`,
+    );
     for (let start = 0; start < this.count; start += batchSize) {
       const end = Math.min(start + batchSize, this.count);
       let embeddings: Float32Array;
@@ -431,7 +503,10 @@ export class TeacherEmbeddingCache {
     }
     const bytes = new Uint8Array(out.buffer, out.byteOffset + outRow * size * 4, rowCount * size * 4);
     if (!readFully(this.descriptor!, bytes, this.embeddingsStart + firstRow * size * 4)) {
-      throw new BigFaceError('TEACHER_CACHE_BAD_FORMAT', `teacher cache '${this.path}' ended before row ${firstRow + rowCount - 1}: the file was truncated after loading; rebuild it`);
+      throw new BigFaceError(
+        'TEACHER_CACHE_BAD_FORMAT',
+        `teacher cache '${this.path}' ended before row ${firstRow + rowCount - 1}: the file was truncated after loading; rebuild it`,
+      );
     }
   }
 }

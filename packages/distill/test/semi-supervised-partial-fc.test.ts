@@ -9,8 +9,18 @@ beforeAll(async () => {
   await initBackend({ backend: 'cpu' });
 });
 
-const studentRows = [[0.3, -1.2, 0.7, 0.1], [2.0, 0.1, -0.4, 0.5], [-0.6, 0.8, 0.2, -1.1], [0.9, 0.9, -0.9, 0.3]];
-const teacherRows = [[1.0, 0.5, -0.2, 0.4], [-0.3, 0.9, 0.8, 0.1], [0.2, 0.2, 0.9, -0.5], [0.5, -0.7, 0.1, 0.6]];
+const studentRows = [
+  [0.3, -1.2, 0.7, 0.1],
+  [2.0, 0.1, -0.4, 0.5],
+  [-0.6, 0.8, 0.2, -1.1],
+  [0.9, 0.9, -0.9, 0.3],
+];
+const teacherRows = [
+  [1.0, 0.5, -0.2, 0.4],
+  [-0.3, 0.9, 0.8, 0.1],
+  [0.2, 0.2, 0.9, -0.5],
+  [0.5, -0.7, 0.1, 0.6],
+];
 const labels = [0, -1, 2, -1]; // rows 1 and 3 unlabeled
 const lambda = 9;
 const rows = studentRows.length;
@@ -49,10 +59,15 @@ describe('bigFaceDistillObjective with PartialFC (semi-supervised)', () => {
     const distill = distillation();
 
     expect(value).toBeCloseTo(labelledOnly.value + lambda * distill.value, 4);
-    for (const row of [1, 3]) gradient[row]!.forEach((g, k) => { expect(g).toBeCloseTo(lambda * distill.gradient[row]![k]!, 5); });
-    [0, 2].forEach((row, subsetRow) =>
-      { gradient[row]!.forEach((g, k) => { expect(g).toBeCloseTo(labelledOnly.gradient[subsetRow]![k]! + lambda * distill.gradient[row]![k]!, 4); }); },
-    );
+    for (const row of [1, 3])
+      gradient[row]!.forEach((g, k) => {
+        expect(g).toBeCloseTo(lambda * distill.gradient[row]![k]!, 5);
+      });
+    [0, 2].forEach((row, subsetRow) => {
+      gradient[row]!.forEach((g, k) => {
+        expect(g).toBeCloseTo(labelledOnly.gradient[subsetRow]![k]! + lambda * distill.gradient[row]![k]!, 4);
+      });
+    });
     expect(labelledOnly.gradient.flat().some((g) => Math.abs(g) > 1e-3)).toBe(true);
     teacher.dispose();
     expect(tf.memory().numTensors).toBe(before);

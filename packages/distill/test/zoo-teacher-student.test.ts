@@ -52,7 +52,10 @@ describe('distillation with @bigface/resnet-zoo backbones', () => {
       return bigFaceDistillObjective({ classificationLoss, student, teacher: teacher(images) }).loss;
     };
     const { value, grads } = tf.variableGrads(objective);
-    const studentNames = studentModel.trainableVariables().map((variable) => variable.name).sort();
+    const studentNames = studentModel
+      .trainableVariables()
+      .map((variable) => variable.name)
+      .sort();
     expect(Object.keys(grads).sort()).toEqual(studentNames); // every student weight, no teacher weight
     tf.dispose([value, ...Object.values(grads)]);
 
@@ -84,7 +87,15 @@ describe('distillation with @bigface/resnet-zoo backbones', () => {
     // Weights from stage 2 on: in a freshly initialised IResNet the stem and stage-1 convs sit under
     // many PReLU kinks and batch-statistics BNs, and their finite differences do not settle in float32
     // as h shrinks (measured: conv1 gave −33.6, −7.9, 14.8, 18.9 at h = 1e-2 … 3e-4); deeper ones do.
-    const checked = ['layer2.0.bn2.weight', 'layer3.0.conv2.weight', 'layer3.0.prelu.weight', 'layer4.0.conv2.weight', 'layer4.0.bn2.bias', 'fc.weight', 'features.bias'];
+    const checked = [
+      'layer2.0.bn2.weight',
+      'layer3.0.conv2.weight',
+      'layer3.0.prelu.weight',
+      'layer4.0.conv2.weight',
+      'layer4.0.bn2.bias',
+      'fc.weight',
+      'features.bias',
+    ];
     const variables = checked.map((name) => studentModel.variables.get(name)!);
     const { value, grads } = tf.variableGrads(loss, variables);
     value.dispose();
@@ -111,7 +122,9 @@ describe('distillation with @bigface/resnet-zoo backbones', () => {
       const numeric = (-along(2 * epsilon) + 8 * along(epsilon) - 8 * along(-epsilon) + along(-2 * epsilon)) / (12 * epsilon);
       variable.assign(original);
       const analytic = tf.tidy(() => tf.sum(tf.mul(grads[variable.name]!, direction)).dataSync()[0]!);
-      report.push(`${name}: analytic ${analytic.toExponential(4)}, numeric ${numeric.toExponential(4)}, relative error ${(Math.abs(analytic - numeric) / Math.abs(numeric)).toExponential(2)}`);
+      report.push(
+        `${name}: analytic ${analytic.toExponential(4)}, numeric ${numeric.toExponential(4)}, relative error ${(Math.abs(analytic - numeric) / Math.abs(numeric)).toExponential(2)}`,
+      );
       tf.dispose([original, direction]);
     });
     for (const line of report) expect(Number(line.split('relative error ')[1]), report.join('\n')).toBeLessThanOrEqual(2e-2); // measured: 1e-5 … 1.3e-2 (seeded, deterministic)
@@ -123,7 +136,11 @@ describe('distillation with @bigface/resnet-zoo backbones', () => {
     const images = tf.randomNormal([8, 16, 16, 3], 0, 1, 'float32', 7) as tf.Tensor4D;
     const ids = [17, 10, 11, 16, 12, 15, 13, 14];
     function* dataset(): Generator<TeacherCacheBatch> {
-      for (const [start, size] of [[0, 3], [3, 3], [6, 2]] as const) {
+      for (const [start, size] of [
+        [0, 3],
+        [3, 3],
+        [6, 2],
+      ] as const) {
         yield { ids: ids.slice(start, start + size), images: tf.slice(images, [start, 0, 0, 0], [size, -1, -1, -1]) };
       }
     }
@@ -133,7 +150,12 @@ describe('distillation with @bigface/resnet-zoo backbones', () => {
     const cache = TeacherEmbeddingCache.load(path, { expectedCount: 8, expectedEmbeddingSize: embeddingSize, ids, teacherName: 'iresnet-tiny' });
     const query = [14, 10, 17, 13];
     const cached = cache.lookup(query);
-    const live = tf.tidy(() => tf.gather(teacher(images), query.map((id) => ids.indexOf(id))));
+    const live = tf.tidy(() =>
+      tf.gather(
+        teacher(images),
+        query.map((id) => ids.indexOf(id)),
+      ),
+    );
     const difference = tf.tidy(() => tf.max(tf.abs(tf.sub(cached, live))).dataSync()[0]!);
     // The cache ran the teacher in batches of 3, 3, 2 and the live call in one batch of 8: native
     // (oneDNN) kernels may sum in a batch-size-dependent order (seen 1.8e-6), so float32 noise only.

@@ -23,7 +23,17 @@ for (let pair = 0; pair < pairs; pair += 1) {
   }
 }
 const [verification, verificationMs] = time(() => insightfaceVerification(rows, issame));
-console.log(JSON.stringify({ bench: 'insightface-verification', pairs, embeddingSize: size, folds: 10, thresholds: 400, ms: verificationMs, accuracyMean: Number(verification.accuracyMean.toFixed(4)) }));
+console.log(
+  JSON.stringify({
+    bench: 'insightface-verification',
+    pairs,
+    embeddingSize: size,
+    folds: 10,
+    thresholds: 400,
+    ms: verificationMs,
+    accuracyMean: Number(verification.accuracyMean.toFixed(4)),
+  }),
+);
 
 const genuine = 10_000;
 const impostor = 1_000_000;
@@ -36,4 +46,14 @@ for (let i = 0; i < scores.length; i += 1) {
 const [points, fnmrMs] = time(() => falseNonMatchRateAtFalseMatchRate(scores, labels));
 const [, aucMs] = time(() => areaUnderRoc(scores, labels));
 const [, eerMs] = time(() => equalErrorRate(scores, labels));
-console.log(JSON.stringify({ bench: 'score-metrics', genuine, impostor, fnmrAtFmrMs: fnmrMs, aucMs, eerMs, fnmr: points.map((p) => (typeof p.value === 'number' ? Number(p.value.toFixed(5)) : 'n/a')) }));
+console.log(
+  JSON.stringify({
+    bench: 'score-metrics',
+    genuine,
+    impostor,
+    fnmrAtFmrMs: fnmrMs,
+    aucMs,
+    eerMs,
+    fnmr: points.map((p) => (typeof p.value === 'number' ? Number(p.value.toFixed(5)) : 'n/a')),
+  }),
+);

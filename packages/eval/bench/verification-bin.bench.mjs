@@ -28,17 +28,25 @@ for (let run = 0; run < runs; run += 1) {
 const pairs = samples[0].pairs;
 const total = median(samples.map((s) => s.total));
 const stage = (name) => Number(median(samples.map((s) => s[name])).toFixed(1));
-console.log(JSON.stringify({
-  bench: 'evaluate-verification-bin',
-  file: 'tiny.bin',
-  backend,
-  model: `IResNet [1,1,1,1] widths 16-128, 64-d, 112x112`,
-  pairs,
-  protocols: protocols.length,
-  runs,
-  msPerCall: Number(total.toFixed(1)),
-  pairsPerSecond: Number(((pairs * protocols.length) / (total / 1000)).toFixed(1)),
-  msPerStage: { read: stage('readMilliseconds'), decode: stage('decodeMilliseconds'), mask: stage('maskMilliseconds'), embed: stage('embedMilliseconds'), metrics: stage('metricsMilliseconds') },
-  load1: Number(loadavg()[0].toFixed(2)),
-}));
+console.log(
+  JSON.stringify({
+    bench: 'evaluate-verification-bin',
+    file: 'tiny.bin',
+    backend,
+    model: `IResNet [1,1,1,1] widths 16-128, 64-d, 112x112`,
+    pairs,
+    protocols: protocols.length,
+    runs,
+    msPerCall: Number(total.toFixed(1)),
+    pairsPerSecond: Number(((pairs * protocols.length) / (total / 1000)).toFixed(1)),
+    msPerStage: {
+      read: stage('readMilliseconds'),
+      decode: stage('decodeMilliseconds'),
+      mask: stage('maskMilliseconds'),
+      embed: stage('embedMilliseconds'),
+      metrics: stage('metricsMilliseconds'),
+    },
+    load1: Number(loadavg()[0].toFixed(2)),
+  }),
+);
 model.dispose();

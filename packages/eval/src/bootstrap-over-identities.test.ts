@@ -44,20 +44,24 @@ describe('bootstrapOverIdentities', () => {
     const labels = Array.from({ length: 40 }, (_, face) => face % 10); // 10 identities × 4 faces
     const pairs = sampleIdentityPairs(labels, { impostors: 200, seed: 2 });
     let checked = 0;
-    bootstrapOverIdentities([pairs], ([weights]) => {
-      // Read each identity's count off its genuine pairs, then check every pair against it.
-      const count = new Map<number, number>();
-      pairs.issame.forEach((same, p) => {
-        if (same) count.set(pairs.firstIdentity[p]!, weights![p]!);
-      });
-      expect([...count.values()].reduce((a, b) => a + b, 0)).toBe(10);
-      pairs.issame.forEach((same, p) => {
-        const expected = same ? count.get(pairs.firstIdentity[p]!)! : count.get(pairs.firstIdentity[p]!)! * count.get(pairs.secondIdentity[p]!)!;
-        expect(weights![p]).toBe(expected);
-      });
-      checked += 1;
-      return 0;
-    }, { replicates: 20, seed: 3 });
+    bootstrapOverIdentities(
+      [pairs],
+      ([weights]) => {
+        // Read each identity's count off its genuine pairs, then check every pair against it.
+        const count = new Map<number, number>();
+        pairs.issame.forEach((same, p) => {
+          if (same) count.set(pairs.firstIdentity[p]!, weights![p]!);
+        });
+        expect([...count.values()].reduce((a, b) => a + b, 0)).toBe(10);
+        pairs.issame.forEach((same, p) => {
+          const expected = same ? count.get(pairs.firstIdentity[p]!)! : count.get(pairs.firstIdentity[p]!)! * count.get(pairs.secondIdentity[p]!)!;
+          expect(weights![p]).toBe(expected);
+        });
+        checked += 1;
+        return 0;
+      },
+      { replicates: 20, seed: 3 },
+    );
     expect(checked).toBe(21); // the estimate (all weights 1) and 20 replicates
   });
 
@@ -109,7 +113,10 @@ describe('bootstrapOverIdentities', () => {
     // 95 % percentile interval of a near-normal statistic: about estimate ± 1.96 SE.
     expect((one.high - one.low) / (2 * 1.96 * Math.sqrt(plugIn(x)))).toBeCloseTo(1, 1);
     // Two strata resampled independently: Var((x̄* + ȳ*)/2) = (σ̂x²/nx + σ̂y²/ny)/4.
-    const two = bootstrapOverIdentities([onePairPerIdentity(50), onePairPerIdentity(80)], ([wx, wy]) => (meanOf(x, wx!) + meanOf(y, wy!)) / 2, { replicates: 4000, seed: 2 });
+    const two = bootstrapOverIdentities([onePairPerIdentity(50), onePairPerIdentity(80)], ([wx, wy]) => (meanOf(x, wx!) + meanOf(y, wy!)) / 2, {
+      replicates: 4000,
+      seed: 2,
+    });
     const expected = Math.sqrt((plugIn(x) + plugIn(y)) / 4);
     expect(two.standardError / expected).toBeGreaterThan(0.95);
     expect(two.standardError / expected).toBeLessThan(1.05);
@@ -129,7 +136,8 @@ describe('bootstrapOverIdentities', () => {
     const trueStandardError = Math.sqrt(truth.reduce((a, b) => a + (b - mean) ** 2, 0) / (truth.length - 1));
     const bootstrapErrors = [0, 1, 2, 3, 4, 5].map((seed) => {
       const { pairs, scores } = fnmr(seed);
-      return bootstrapOverIdentities([pairs], ([w]) => weightedFalseNonMatchRate(scores, pairs.issame, 1e-2, w) ?? Number.NaN, { replicates: 300, seed }).standardError;
+      return bootstrapOverIdentities([pairs], ([w]) => weightedFalseNonMatchRate(scores, pairs.issame, 1e-2, w) ?? Number.NaN, { replicates: 300, seed })
+        .standardError;
     });
     const ratio = bootstrapErrors.reduce((a, b) => a + b, 0) / bootstrapErrors.length / trueStandardError;
     expect(ratio).toBeGreaterThan(0.75);
@@ -143,7 +151,9 @@ describe('bootstrapOverIdentities', () => {
     const strata = [onePairPerIdentity(20)];
     const values = Array.from({ length: 20 }, (_, i) => i);
     const statistic = ([w]: readonly Float64Array[]) => values.reduce((sum, value, i) => sum + w![i]! * value, 0);
-    expect(bootstrapOverIdentities(strata, statistic, { replicates: 50, seed: 7 })).toEqual(bootstrapOverIdentities(strata, statistic, { replicates: 50, seed: 7 }));
+    expect(bootstrapOverIdentities(strata, statistic, { replicates: 50, seed: 7 })).toEqual(
+      bootstrapOverIdentities(strata, statistic, { replicates: 50, seed: 7 }),
+    );
     expect(() => bootstrapOverIdentities([], statistic, { seed: 1 })).toThrow(/no strata/);
     expect(() => bootstrapOverIdentities(strata, statistic, { seed: 1, replicates: 5 })).toThrow(/replicates must be an integer ≥ 10/);
     expect(() => bootstrapOverIdentities(strata, statistic, { seed: 1, confidence: 95 })).toThrow(/confidence must be in \(0, 1\)/);

@@ -69,11 +69,19 @@ export function identityResampler(strata: readonly PairIdentities[], seed: numbe
   assertArgument(strata.length > 0, 'EVAL_BAD_BOOTSTRAP', () => `${where}: no strata; give at least one set of pairs`);
   // Identities as dense slots per stratum, so that a replicate is a count per slot.
   const slotsOf = strata.map((pairs, index) => {
-    assertArgument(pairs.firstIdentity.length === pairs.secondIdentity.length, 'EVAL_BAD_BOOTSTRAP', () => `${where}: stratum ${index} has ${pairs.firstIdentity.length} first and ${pairs.secondIdentity.length} second identities`);
+    assertArgument(
+      pairs.firstIdentity.length === pairs.secondIdentity.length,
+      'EVAL_BAD_BOOTSTRAP',
+      () => `${where}: stratum ${index} has ${pairs.firstIdentity.length} first and ${pairs.secondIdentity.length} second identities`,
+    );
     assertArgument(pairs.firstIdentity.length > 0, 'EVAL_BAD_BOOTSTRAP', () => `${where}: stratum ${index} has no pairs`);
     const identities = new Set<number>();
     for (let pair = 0; pair < pairs.firstIdentity.length; pair += 1) identities.add(pairs.firstIdentity[pair]!).add(pairs.secondIdentity[pair]!);
-    const slot = new Map(Array.from(identities).sort((a, b) => a - b).map((identity, position) => [identity, position]));
+    const slot = new Map(
+      Array.from(identities)
+        .sort((a, b) => a - b)
+        .map((identity, position) => [identity, position]),
+    );
     return {
       identities: slot.size,
       first: Int32Array.from({ length: pairs.firstIdentity.length }, (_, pair) => slot.get(pairs.firstIdentity[pair]!)!),
@@ -101,7 +109,11 @@ export function identityResampler(strata: readonly PairIdentities[], seed: numbe
 /** Checks the options shared by the bootstraps and fills their defaults. */
 export function bootstrapSettings(options: BootstrapOptions, where: string): Required<BootstrapOptions> {
   const { replicates = 2000, seed, confidence = 0.95 } = options;
-  assertArgument(Number.isInteger(replicates) && replicates >= 10, 'EVAL_BAD_BOOTSTRAP', () => `${where}: replicates must be an integer ≥ 10, got ${replicates}`);
+  assertArgument(
+    Number.isInteger(replicates) && replicates >= 10,
+    'EVAL_BAD_BOOTSTRAP',
+    () => `${where}: replicates must be an integer ≥ 10, got ${replicates}`,
+  );
   assertArgument(confidence > 0 && confidence < 1, 'EVAL_BAD_BOOTSTRAP', () => `${where}: confidence must be in (0, 1), got ${confidence}`);
   return { replicates, seed, confidence };
 }
@@ -113,7 +125,8 @@ export function percentileInterval(estimate: number, values: ArrayLike<number>, 
   assertArgument(
     finite.length >= Math.max(10, values.length / 2),
     'EVAL_BAD_BOOTSTRAP',
-    () => `${where}: only ${finite.length} of ${values.length} replicates gave a finite statistic; too few identities or pairs for it (e.g. too few impostors for the FMR)`,
+    () =>
+      `${where}: only ${finite.length} of ${values.length} replicates gave a finite statistic; too few identities or pairs for it (e.g. too few impostors for the FMR)`,
   );
   const sorted = Float64Array.from(finite).sort();
   const tail = (1 - confidence) / 2;

@@ -19,8 +19,16 @@ export interface ClaimVerdict {
  * claimVerdict({ ...interval, low: -0.08, high: 0.02 }, 'lower');  // { shown: false, status: 'not shown' }
  */
 export function claimVerdict(interval: Pick<BootstrapInterval, 'low' | 'high'>, claimed: 'lower' | 'higher'): ClaimVerdict {
-  assertArgument(claimed === 'lower' || claimed === 'higher', 'EVAL_BAD_BOOTSTRAP', () => `claimVerdict: claimed must be 'lower' or 'higher', got '${String(claimed)}'`);
-  assertArgument(Number.isFinite(interval.low) && Number.isFinite(interval.high) && interval.low <= interval.high, 'EVAL_BAD_BOOTSTRAP', () => `claimVerdict: the interval [${interval.low}, ${interval.high}] is not a finite interval`);
+  assertArgument(
+    claimed === 'lower' || claimed === 'higher',
+    'EVAL_BAD_BOOTSTRAP',
+    () => `claimVerdict: claimed must be 'lower' or 'higher', got '${String(claimed)}'`,
+  );
+  assertArgument(
+    Number.isFinite(interval.low) && Number.isFinite(interval.high) && interval.low <= interval.high,
+    'EVAL_BAD_BOOTSTRAP',
+    () => `claimVerdict: the interval [${interval.low}, ${interval.high}] is not a finite interval`,
+  );
   const below = interval.high < 0;
   const above = interval.low > 0;
   if (claimed === 'lower' ? below : above) return { shown: true, status: 'shown' };

@@ -61,7 +61,10 @@ export function compareFnmrDifference(difference: FnmrDifference): IntervalCompa
  * verdict.distillation; // 'helped on some', verdict.betterOn = ['masked']
  */
 export function distillationVerdict(differences: { teacherVsPlain: ProtocolDifference; distilledVsPlain: ProtocolDifference }): DistillationVerdict {
-  const compareAll = (difference: ProtocolDifference) => ({ masked: compareFnmrDifference(difference.masked), standard: compareFnmrDifference(difference.standard) });
+  const compareAll = (difference: ProtocolDifference) => ({
+    masked: compareFnmrDifference(difference.masked),
+    standard: compareFnmrDifference(difference.standard),
+  });
   const teacherVsPlain = compareAll(differences.teacherVsPlain);
   const distilledVsPlain = compareAll(differences.distilledVsPlain);
 

@@ -18,7 +18,10 @@ describe('evaluateVerificationBin', () => {
     const expectedBin = tinyBinReference();
     const { pairs } = expectedBin;
     // The embedding below pools 14×14 blocks of the 112×112 aligned faces insightface's .bin files hold.
-    expect(expectedBin.images.map((image) => [image.width, image.height]), 'tiny.bin must hold 112×112 faces').toEqual(expectedBin.images.map(() => [112, 112]));
+    expect(
+      expectedBin.images.map((image) => [image.width, image.height]),
+      'tiny.bin must hold 112×112 faces',
+    ).toEqual(expectedBin.images.map(() => [112, 112]));
     // A fixed random projection of 8×8-pooled pixels stands in for a backbone.
     const projection = tf.randomNormal([8 * 8 * 3, 16], 0, 1, 'float32', 5);
     const embed = (x: tf.Tensor4D): tf.Tensor2D => tf.tidy(() => tf.matMul(tf.reshape(tf.avgPool(x, 14, 14, 'valid'), [x.shape[0], -1]), projection));
@@ -28,10 +31,17 @@ describe('evaluateVerificationBin', () => {
     expect(report.pairs).toBe(pairs);
     expect(report.issame).toEqual(expectedBin.issame);
     const { timings } = report;
-    for (const stage of ['readMilliseconds', 'decodeMilliseconds', 'maskMilliseconds', 'embedMilliseconds', 'metricsMilliseconds'] as const) expect(timings[stage]).toBeGreaterThan(0);
+    for (const stage of ['readMilliseconds', 'decodeMilliseconds', 'maskMilliseconds', 'embedMilliseconds', 'metricsMilliseconds'] as const)
+      expect(timings[stage]).toBeGreaterThan(0);
     const protocolReports = Object.values(report.protocols);
-    expect(timings.embedMilliseconds).toBeCloseTo(protocolReports.reduce((sum, r) => sum + r.timings.embedMilliseconds, 0), 6);
-    expect(timings.metricsMilliseconds).toBeCloseTo(protocolReports.reduce((sum, r) => sum + r.timings.metricsMilliseconds, 0), 6);
+    expect(timings.embedMilliseconds).toBeCloseTo(
+      protocolReports.reduce((sum, r) => sum + r.timings.embedMilliseconds, 0),
+      6,
+    );
+    expect(timings.metricsMilliseconds).toBeCloseTo(
+      protocolReports.reduce((sum, r) => sum + r.timings.metricsMilliseconds, 0),
+      6,
+    );
 
     // Independently: decode with sharp, normalise, embed x and its mirror, normalise the sum, cosine in float64.
     const { images: jpegs } = await readVerificationBin(path);
@@ -43,7 +53,9 @@ describe('evaluateVerificationBin', () => {
     const unit = rows.map((row) => row.map((value) => value / Math.hypot(...row)));
     const expected = Array.from({ length: pairs }, (_, pair) => unit[2 * pair]!.reduce((sum, value, k) => sum + value * unit[2 * pair + 1]![k]!, 0));
     const standard = report.protocols.standard!;
-    expected.forEach((cosine, pair) => { expect(standard.scores[pair]).toBeCloseTo(cosine, 5); });
+    expected.forEach((cosine, pair) => {
+      expect(standard.scores[pair]).toBeCloseTo(cosine, 5);
+    });
 
     // Masking the probe face changes every pair's score; masking both changes it again. The scores
     // are float32 cosines (|score| ≤ 1, rounding noise ~1e-7): 1e-4 is 1000 times the noise, and a
@@ -66,6 +78,8 @@ describe('evaluateVerificationBin', () => {
   });
 
   it('explains a missing file', async () => {
-    await expect(evaluateVerificationBin((x) => tf.reshape(x, [x.shape[0], -1]) as tf.Tensor2D, '/nonexistent/lfw.bin')).rejects.toThrow(/cannot read '\/nonexistent\/lfw.bin'/);
+    await expect(evaluateVerificationBin((x) => tf.reshape(x, [x.shape[0], -1]) as tf.Tensor2D, '/nonexistent/lfw.bin')).rejects.toThrow(
+      /cannot read '\/nonexistent\/lfw.bin'/,
+    );
   });
 });

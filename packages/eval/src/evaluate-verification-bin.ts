@@ -44,7 +44,11 @@ export interface VerificationBinReport {
 
 async function resize(image: RawImage, size: number): Promise<RawImage> {
   if (image.width === size && image.height === size) return image;
-  const data = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: image.channels } }).removeAlpha().resize(size, size, { fit: 'fill' }).raw().toBuffer();
+  const data = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: image.channels } })
+    .removeAlpha()
+    .resize(size, size, { fit: 'fill' })
+    .raw()
+    .toBuffer();
   return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: size, height: size, channels: 3 };
 }
 
@@ -65,7 +69,11 @@ export async function evaluateVerificationBin(
 ): Promise<VerificationBinReport> {
   const { protocols = ['standard', 'masked'], mask, seed = 0, imageSize, ...pairOptions } = options;
   assertArgument(protocols.length > 0, 'EVAL_BAD_PROTOCOL', () => `evaluateVerificationBin: no protocols; choose from ${VERIFICATION_PROTOCOLS.join(', ')}`);
-  assertArgument(imageSize === undefined || (Number.isInteger(imageSize) && imageSize > 0), 'EVAL_BAD_IMAGES', () => `evaluateVerificationBin: imageSize must be a positive integer, got ${imageSize}`);
+  assertArgument(
+    imageSize === undefined || (Number.isInteger(imageSize) && imageSize > 0),
+    'EVAL_BAD_IMAGES',
+    () => `evaluateVerificationBin: imageSize must be a positive integer, got ${imageSize}`,
+  );
   const readBegin = performance.now();
   const { images: encoded, issame } = await readVerificationBin(path);
   const decodeBegin = performance.now();
@@ -74,7 +82,13 @@ export async function evaluateVerificationBin(
     const image = await decodeImage(bytes, `${path} image ${index}`);
     decoded.push(imageSize === undefined ? image : await resize(image, imageSize));
   }
-  const timings: VerificationBinTimings = { readMilliseconds: decodeBegin - readBegin, decodeMilliseconds: performance.now() - decodeBegin, maskMilliseconds: 0, embedMilliseconds: 0, metricsMilliseconds: 0 };
+  const timings: VerificationBinTimings = {
+    readMilliseconds: decodeBegin - readBegin,
+    decodeMilliseconds: performance.now() - decodeBegin,
+    maskMilliseconds: 0,
+    embedMilliseconds: 0,
+    metricsMilliseconds: 0,
+  };
   const result: VerificationBinReport = { path, pairs: issame.length, issame, protocols: {}, timings };
   for (const protocol of protocols) {
     const maskBegin = performance.now();

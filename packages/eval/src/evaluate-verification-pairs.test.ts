@@ -32,13 +32,16 @@ describe('evaluateVerificationPairs', () => {
     const report = evaluateVerificationPairs(embed, { images, issame }, { folds: 2, batchSize: 3 });
     expect(tf.memory().numTensors).toBe(before);
     expect(report.scores).toHaveLength(expected.pairs);
-    report.scores.forEach((cosine, pair) => { expect(report.insightface.distances[pair]).toBeCloseTo(2 - 2 * cosine, 5); });
+    report.scores.forEach((cosine, pair) => {
+      expect(report.insightface.distances[pair]).toBeCloseTo(2 - 2 * cosine, 5);
+    });
     expect(report.insightface.accuracyPerFold).toHaveLength(2);
     // FNMR at FMR f needs at least 1/f impostor pairs; below that the point says so instead of a number.
     expect(report.falseNonMatchRate.length).toBeGreaterThan(0);
     for (const point of report.falseNonMatchRate) {
       const needed = Math.round(1 / point.falseMatchRate);
-      if (impostors < needed) expect(point.value).toBe(`not enough impostor pairs for FMR ${point.falseMatchRate.toExponential()} (have ${impostors}, need ≥ ${needed})`);
+      if (impostors < needed)
+        expect(point.value).toBe(`not enough impostor pairs for FMR ${point.falseMatchRate.toExponential()} (have ${impostors}, need ≥ ${needed})`);
       else expect(point.value as number).toSatisfy((value: number) => value >= 0 && value <= 1);
     }
     expect(report.roc.genuineCount).toBe(genuine);
@@ -47,7 +50,9 @@ describe('evaluateVerificationPairs', () => {
 
   it('refuses images that are not interleaved pairs', () => {
     const images = tf.zeros([3, 2, 2, 3]) as tf.Tensor4D;
-    expect(() => evaluateVerificationPairs((x) => tf.reshape(x, [x.shape[0], -1]) as tf.Tensor2D, { images, issame: [true, false] })).toThrow(/3 images for 2 pairs; expected 4/);
+    expect(() => evaluateVerificationPairs((x) => tf.reshape(x, [x.shape[0], -1]) as tf.Tensor2D, { images, issame: [true, false] })).toThrow(
+      /3 images for 2 pairs; expected 4/,
+    );
     images.dispose();
   });
 });

@@ -59,7 +59,11 @@ export function evaluateVerificationPairs(
   options: EvaluateVerificationPairsOptions = {},
 ): VerificationPairsReport {
   const { issame } = pairs;
-  assertArgument(pairs.images.shape[0] === 2 * issame.length, 'EVAL_BAD_IMAGES', () => `evaluateVerificationPairs: ${pairs.images.shape[0]} images for ${issame.length} pairs; expected ${2 * issame.length} (interleaved)`);
+  assertArgument(
+    pairs.images.shape[0] === 2 * issame.length,
+    'EVAL_BAD_IMAGES',
+    () => `evaluateVerificationPairs: ${pairs.images.shape[0]} images for ${issame.length} pairs; expected ${2 * issame.length} (interleaved)`,
+  );
   const embedBegin = performance.now();
   const embeddings = flipAveragedEmbeddings(embed, pairs.images, { batchSize: options.batchSize });
   const values = embeddings.dataSync();

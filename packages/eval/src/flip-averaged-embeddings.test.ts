@@ -23,7 +23,11 @@ describe('flipAveragedEmbeddings', () => {
     for (const batchSize of [1, 2, 64]) {
       const result = flipAveragedEmbeddings(embed, images, { batchSize });
       const rows = result.arraySync();
-      expected.forEach((row, i) => { row.forEach((value, k) => { expect(rows[i]![k]).toBeCloseTo(value, 6); }); });
+      expected.forEach((row, i) => {
+        row.forEach((value, k) => {
+          expect(rows[i]![k]).toBeCloseTo(value, 6);
+        });
+      });
       result.dispose();
       expect(tf.memory().numTensors).toBe(before);
     }

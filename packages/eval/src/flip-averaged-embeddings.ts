@@ -32,7 +32,11 @@ export function flipAveragedEmbeddings(
 ): tf.Tensor2D {
   const { batchSize = 64 } = options;
   assertArgument(images.rank === 4, 'EVAL_BAD_IMAGES', () => `flipAveragedEmbeddings: images must be NHWC (rank 4), got shape [${images.shape.join(', ')}]`);
-  assertArgument(Number.isInteger(batchSize) && batchSize > 0, 'EVAL_BAD_BATCH_SIZE', () => `flipAveragedEmbeddings: batchSize must be a positive integer, got ${batchSize}`);
+  assertArgument(
+    Number.isInteger(batchSize) && batchSize > 0,
+    'EVAL_BAD_BATCH_SIZE',
+    () => `flipAveragedEmbeddings: batchSize must be a positive integer, got ${batchSize}`,
+  );
   const count = images.shape[0];
   assertArgument(count > 0, 'EVAL_BAD_IMAGES', () => 'flipAveragedEmbeddings: no images');
   const parts: tf.Tensor2D[] = [];

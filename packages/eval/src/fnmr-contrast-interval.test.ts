@@ -34,7 +34,11 @@ describe('fnmrContrastInterval', () => {
     expect(one.estimate).toBe(fnmrOf(set.scores.a, set.issame, 1e-2));
     expect(one.low).toBeLessThan(one.estimate);
     expect(one.high).toBeGreaterThan(one.estimate);
-    const same = fnmrContrastInterval([{ ...set, scores: { a: set.scores.a, copy: [...set.scores.a] } }], { a: 1, copy: -1 }, { falseMatchRate: 1e-2, seed: 1, replicates: 200 });
+    const same = fnmrContrastInterval(
+      [{ ...set, scores: { a: set.scores.a, copy: [...set.scores.a] } }],
+      { a: 1, copy: -1 },
+      { falseMatchRate: 1e-2, seed: 1, replicates: 200 },
+    );
     expect([same.estimate, same.low, same.high, same.excludesZero]).toEqual([0, 0, 0, false]);
   });
 

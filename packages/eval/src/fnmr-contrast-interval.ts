@@ -1,5 +1,12 @@
 import { assertArgument } from '@bigface/backend';
-import { bootstrapSettings, identityResampler, percentileInterval, type BootstrapInterval, type BootstrapOptions, type PairIdentities } from './bootstrap-over-identities';
+import {
+  bootstrapSettings,
+  identityResampler,
+  percentileInterval,
+  type BootstrapInterval,
+  type BootstrapOptions,
+  type PairIdentities,
+} from './bootstrap-over-identities';
 import { sortVerificationScores, weightedFalseNonMatchRateSorted, type SortedVerificationScores } from './weighted-false-non-match-rate';
 
 /**
@@ -54,15 +61,27 @@ export function bootstrapFalseNonMatchRates(sets: readonly ScoredPairs[], option
   const { replicates, seed } = bootstrapSettings({ replicates: options.replicates, seed: options.seed }, where);
   const { falseMatchRates } = options;
   assertArgument(sets.length > 0, 'EVAL_BAD_BOOTSTRAP', () => `${where}: no sets; give at least one set of scored pairs`);
-  assertArgument(falseMatchRates.length > 0 && falseMatchRates.every((rate) => rate > 0 && rate < 1), 'EVAL_BAD_BOOTSTRAP', () => `${where}: falseMatchRates must be rates in (0, 1), got [${falseMatchRates.join(', ')}]`);
+  assertArgument(
+    falseMatchRates.length > 0 && falseMatchRates.every((rate) => rate > 0 && rate < 1),
+    'EVAL_BAD_BOOTSTRAP',
+    () => `${where}: falseMatchRates must be rates in (0, 1), got [${falseMatchRates.join(', ')}]`,
+  );
   const names = options.names ?? Object.keys(sets[0]!.scores);
   assertArgument(names.length > 0, 'EVAL_BAD_BOOTSTRAP', () => `${where}: no score names; give scores per model, e.g. { teacher, student }`);
   const sorted: Record<string, SortedVerificationScores>[] = sets.map((set, index) =>
     Object.fromEntries(
       names.map((name) => {
         const scores = set.scores[name];
-        assertArgument(scores !== undefined, 'EVAL_BAD_BOOTSTRAP', () => `${where}: set ${index} has no scores '${name}'; it has ${Object.keys(set.scores).join(', ') || 'none'}`);
-        assertArgument(scores.length === set.issame.length, 'EVAL_BAD_BOOTSTRAP', () => `${where}: set ${index} scores '${name}' has ${scores.length} values for ${set.issame.length} pairs`);
+        assertArgument(
+          scores !== undefined,
+          'EVAL_BAD_BOOTSTRAP',
+          () => `${where}: set ${index} has no scores '${name}'; it has ${Object.keys(set.scores).join(', ') || 'none'}`,
+        );
+        assertArgument(
+          scores.length === set.issame.length,
+          'EVAL_BAD_BOOTSTRAP',
+          () => `${where}: set ${index} scores '${name}' has ${scores.length} values for ${set.issame.length} pairs`,
+        );
         return [name, sortVerificationScores(scores, set.issame, where)];
       }),
     ),
@@ -106,7 +125,11 @@ export function bootstrapFalseNonMatchRates(sets: readonly ScoredPairs[], option
   }
   const known = (name: string, rate: number) => {
     assertArgument(names.includes(name), 'EVAL_BAD_BOOTSTRAP', () => `${where}: no scores '${name}'; bootstrapped names are ${names.join(', ')}`);
-    assertArgument(falseMatchRates.includes(rate), 'EVAL_BAD_BOOTSTRAP', () => `${where}: FMR ${rate} was not bootstrapped; choose one of ${falseMatchRates.join(', ')}`);
+    assertArgument(
+      falseMatchRates.includes(rate),
+      'EVAL_BAD_BOOTSTRAP',
+      () => `${where}: FMR ${rate} was not bootstrapped; choose one of ${falseMatchRates.join(', ')}`,
+    );
   };
   return {
     names,
@@ -148,10 +171,18 @@ export function bootstrapFalseNonMatchRates(sets: readonly ScoredPairs[], option
  * const difference = fnmrContrastInterval([set], { distilled: 1, plain: -1 }, { falseMatchRate: 1e-3, seed: 1 });
  * difference.excludesZero && difference.high < 0; // distillation lowered FNMR beyond the noise
  */
-export function fnmrContrastInterval(sets: readonly ScoredPairs[], contrast: Readonly<Record<string, number>>, options: FnmrContrastOptions): BootstrapInterval {
+export function fnmrContrastInterval(
+  sets: readonly ScoredPairs[],
+  contrast: Readonly<Record<string, number>>,
+  options: FnmrContrastOptions,
+): BootstrapInterval {
   const { falseMatchRate, confidence = 0.95, ...bootstrap } = options;
   const names = Object.keys(contrast);
   assertArgument(names.length > 0, 'EVAL_BAD_BOOTSTRAP', () => 'fnmrContrastInterval: the contrast is empty; give e.g. { candidate: 1, reference: -1 }');
-  assertArgument(falseMatchRate > 0 && falseMatchRate < 1, 'EVAL_BAD_BOOTSTRAP', () => `fnmrContrastInterval: falseMatchRate must be in (0, 1), got ${falseMatchRate}`);
+  assertArgument(
+    falseMatchRate > 0 && falseMatchRate < 1,
+    'EVAL_BAD_BOOTSTRAP',
+    () => `fnmrContrastInterval: falseMatchRate must be in (0, 1), got ${falseMatchRate}`,
+  );
   return bootstrapFalseNonMatchRates(sets, { ...bootstrap, falseMatchRates: [falseMatchRate], names }).interval(contrast, falseMatchRate, confidence);
 }

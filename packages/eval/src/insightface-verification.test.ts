@@ -32,8 +32,12 @@ describe('insightfaceVerification', () => {
     // One TPR and FPR per threshold of insightface's grid (arange(0, 4, 0.01): 400 of them).
     expect(result.tprMeanOverFolds).toHaveLength(reference.tpr_mean_over_folds.length);
     expect(result.fprMeanOverFolds).toHaveLength(reference.fpr_mean_over_folds.length);
-    result.tprMeanOverFolds.forEach((value, index) => { expect(Math.abs(value - reference.tpr_mean_over_folds[index]!)).toBeLessThanOrEqual(1e-12); });
-    result.fprMeanOverFolds.forEach((value, index) => { expect(Math.abs(value - reference.fpr_mean_over_folds[index]!)).toBeLessThanOrEqual(1e-12); });
+    result.tprMeanOverFolds.forEach((value, index) => {
+      expect(Math.abs(value - reference.tpr_mean_over_folds[index]!)).toBeLessThanOrEqual(1e-12);
+    });
+    result.fprMeanOverFolds.forEach((value, index) => {
+      expect(Math.abs(value - reference.fpr_mean_over_folds[index]!)).toBeLessThanOrEqual(1e-12);
+    });
   });
 
   it('accepts a [2·pairs, D] tensor and leaks nothing', () => {
@@ -52,7 +56,10 @@ describe('insightfaceVerification', () => {
     // 0.5, 0.5, 1 (0.5 < 0.6, 0.75 ≥ 0.6), 0.5 → 0.6; on the test pairs 0.25 < 0.6 (same ✓), 1.0 ≥ 0.6 (diff ✓): 1.
     // Fold 1 trains on 0,1: 0.5, 1 (0.25 < 0.3, 1.0 ≥ 0.3), 1, 1 → first max 0.3; test: 0.5 ≥ 0.3 predicts diff (✗),
     // 0.75 ≥ 0.3 diff (✓): 0.5.
-    const unit = (distance: number): number[][] => [[0, 0], [Math.sqrt(distance), 0]];
+    const unit = (distance: number): number[][] => [
+      [0, 0],
+      [Math.sqrt(distance), 0],
+    ];
     const embeddings = [0.25, 1, 0.5, 0.75].flatMap(unit);
     const result = insightfaceVerification(embeddings, [true, false, true, false], { folds: 2, thresholds: [0, 0.3, 0.6, 0.9] });
     expect(result.bestThresholdPerFold).toEqual([0.6, 0.3]);

@@ -78,9 +78,17 @@ export function insightfaceVerification(
   options: InsightfaceVerificationOptions = {},
 ): InsightfaceVerificationResult {
   const rows = asRows(embeddings, 'insightfaceVerification');
-  assertArgument(rows.length % 2 === 0, 'EVAL_BAD_EMBEDDINGS', () => `insightfaceVerification: embeddings must hold interleaved pairs (an even row count), got ${rows.length} rows`);
+  assertArgument(
+    rows.length % 2 === 0,
+    'EVAL_BAD_EMBEDDINGS',
+    () => `insightfaceVerification: embeddings must hold interleaved pairs (an even row count), got ${rows.length} rows`,
+  );
   const pairs = Math.min(rows.length / 2, issame.length);
-  assertArgument(pairs === issame.length && pairs === rows.length / 2, 'EVAL_BAD_EMBEDDINGS', () => `insightfaceVerification: ${rows.length} embeddings make ${rows.length / 2} pairs but issame has ${issame.length} entries`);
+  assertArgument(
+    pairs === issame.length && pairs === rows.length / 2,
+    'EVAL_BAD_EMBEDDINGS',
+    () => `insightfaceVerification: ${rows.length} embeddings make ${rows.length / 2} pairs but issame has ${issame.length} entries`,
+  );
   const thresholds = [...(options.thresholds ?? defaultDistanceThresholds())];
   assertArgument(thresholds.length > 0, 'EVAL_BAD_THRESHOLDS', () => 'insightfaceVerification: thresholds must not be empty');
   const distances = new Float64Array(pairs);

@@ -4,7 +4,11 @@ import { kFoldSplits } from './k-fold-splits';
 describe('kFoldSplits', () => {
   it('gives the first count % folds test folds one extra item, as KFold(shuffle=False)', () => {
     // KFold(n_splits=3).split(range(7)) tests [0,1,2], [3,4], [5,6].
-    expect(kFoldSplits(7, 3).map((fold) => fold.test)).toEqual([[0, 1, 2], [3, 4], [5, 6]]);
+    expect(kFoldSplits(7, 3).map((fold) => fold.test)).toEqual([
+      [0, 1, 2],
+      [3, 4],
+      [5, 6],
+    ]);
     expect(kFoldSplits(7, 3)[1]!.train).toEqual([0, 1, 2, 5, 6]);
   });
 

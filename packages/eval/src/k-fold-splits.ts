@@ -16,7 +16,11 @@ export interface Fold {
  */
 export function kFoldSplits(count: number, folds: number): Fold[] {
   assertArgument(Number.isInteger(folds) && folds >= 1, 'EVAL_BAD_FOLDS', () => `kFoldSplits: folds must be an integer ≥ 1, got ${folds}`);
-  assertArgument(Number.isInteger(count) && count >= folds, 'EVAL_BAD_FOLDS', () => `kFoldSplits: need at least one item per fold, got ${count} items for ${folds} folds`);
+  assertArgument(
+    Number.isInteger(count) && count >= folds,
+    'EVAL_BAD_FOLDS',
+    () => `kFoldSplits: need at least one item per fold, got ${count} items for ${folds} folds`,
+  );
   const all = Array.from({ length: count }, (_, index) => index);
   if (folds === 1) return [{ train: all, test: all }];
   const base = Math.floor(count / folds);

@@ -3,10 +3,19 @@ import { lossCurvesSvg } from './loss-curves-svg';
 
 describe('lossCurvesSvg', () => {
   it('draws one polyline per curve, scaled into the plot box', () => {
-    const svg = lossCurvesSvg([
-      { label: 'a <b>', points: [[0, 10], [10, 0]] },
-      { label: 'c', points: [[5, 5]] },
-    ], { width: 200, height: 100 });
+    const svg = lossCurvesSvg(
+      [
+        {
+          label: 'a <b>',
+          points: [
+            [0, 10],
+            [10, 0],
+          ],
+        },
+        { label: 'c', points: [[5, 5]] },
+      ],
+      { width: 200, height: 100 },
+    );
     expect(svg.match(/<polyline/g)).toHaveLength(2);
     expect(svg).toContain('a &lt;b&gt;');
     // step 0 → x = left margin 60; loss 0 → y = top 36 + plot height (100 − 36 − 44 = 20) = 56

@@ -52,10 +52,15 @@ export function lossCurvesSvg(curves: readonly LossCurve[], options: LossCurvesS
   parts.push(`<text x="14" y="${margin.top + plotHeight / 2}" text-anchor="middle" transform="rotate(-90 14 ${margin.top + plotHeight / 2})">loss</text>`);
   curves.forEach((curve, index) => {
     const colour = PALETTE[index % PALETTE.length]!;
-    const points = curve.points.filter(([, loss]) => Number.isFinite(loss)).map(([step, loss]) => `${x(step).toFixed(1)},${y(loss).toFixed(1)}`).join(' ');
+    const points = curve.points
+      .filter(([, loss]) => Number.isFinite(loss))
+      .map(([step, loss]) => `${x(step).toFixed(1)},${y(loss).toFixed(1)}`)
+      .join(' ');
     parts.push(`<polyline fill="none" stroke="${colour}" stroke-width="1.5" points="${points}"/>`);
     const legendY = margin.top + 14 + index * 16;
-    parts.push(`<line x1="${margin.left + plotWidth - 170}" x2="${margin.left + plotWidth - 150}" y1="${legendY - 4}" y2="${legendY - 4}" stroke="${colour}" stroke-width="2"/>`);
+    parts.push(
+      `<line x1="${margin.left + plotWidth - 170}" x2="${margin.left + plotWidth - 150}" y1="${legendY - 4}" y2="${legendY - 4}" stroke="${colour}" stroke-width="2"/>`,
+    );
     parts.push(`<text x="${margin.left + plotWidth - 145}" y="${legendY}">${escapeXml(curve.label)}</text>`);
   });
   parts.push('</svg>');

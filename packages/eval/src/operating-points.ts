@@ -32,7 +32,12 @@ export function trueAcceptRatesOnRoc(roc: RocCurve, falseMatchRates: readonly nu
   return falseMatchRates.map((rate) => {
     const needed = impostorsNeeded(rate);
     if (roc.impostorCount < needed) {
-      return { falseMatchRate: rate, value: `not enough impostor pairs for FMR ${rate.toExponential()} (have ${roc.impostorCount}, need ≥ ${needed})`, threshold: null, measuredFalseMatchRate: null };
+      return {
+        falseMatchRate: rate,
+        value: `not enough impostor pairs for FMR ${rate.toExponential()} (have ${roc.impostorCount}, need ≥ ${needed})`,
+        threshold: null,
+        measuredFalseMatchRate: null,
+      };
     }
     // The ROC is monotone: the last point with FAR ≤ rate has the highest TAR among them.
     let best = 0;

@@ -15,7 +15,9 @@ describe('rawImagesToTensor', () => {
     const tensor = rawImagesToTensor([rgb, rgba]);
     expect(tensor.shape).toEqual([2, 1, 2, 3]);
     const values = Array.from(tensor.dataSync());
-    [-1, 1, -0.6, 0.6, -1, 1, -0.6, -0.6, -0.6, 0.6, 0.6, 0.6].forEach((expected, index) => { expect(values[index]).toBeCloseTo(expected, 6); });
+    [-1, 1, -0.6, 0.6, -1, 1, -0.6, -0.6, -0.6, 0.6, 0.6, 0.6].forEach((expected, index) => {
+      expect(values[index]).toBeCloseTo(expected, 6);
+    });
     tensor.dispose();
     expect(tf.memory().numTensors).toBe(before);
   });

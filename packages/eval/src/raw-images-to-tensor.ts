@@ -19,7 +19,11 @@ export function rawImagesToTensor(images: readonly RawImage[]): tf.Tensor4D {
       'EVAL_BAD_IMAGES',
       () => `rawImagesToTensor: image ${index} is ${image.width}×${image.height} but image 0 is ${width}×${height}; resize them to one size (e.g. 112×112)`,
     );
-    assertArgument(image.data.length === pixels * image.channels, 'EVAL_BAD_IMAGES', () => `rawImagesToTensor: image ${index} has ${image.data.length} bytes, expected ${pixels}×${image.channels}`);
+    assertArgument(
+      image.data.length === pixels * image.channels,
+      'EVAL_BAD_IMAGES',
+      () => `rawImagesToTensor: image ${index} has ${image.data.length} bytes, expected ${pixels}×${image.channels}`,
+    );
     const offset = index * pixels * 3;
     for (let pixel = 0; pixel < pixels; pixel += 1) {
       for (let channel = 0; channel < 3; channel += 1) {

@@ -28,7 +28,11 @@ export interface RocCurveSvgOptions {
 export function rocCurveSvg(curves: readonly RocCurveSeries[], options: RocCurveSvgOptions = {}): string {
   const { title = 'ROC', width = 640, height = 480, minFalseAcceptRate = 1e-6 } = options;
   assertArgument(curves.length > 0, 'EVAL_BAD_PLOT', () => 'rocCurveSvg: no curves to draw');
-  assertArgument(minFalseAcceptRate > 0 && minFalseAcceptRate < 1, 'EVAL_BAD_PLOT', () => `rocCurveSvg: minFalseAcceptRate must be in (0, 1), got ${minFalseAcceptRate}`);
+  assertArgument(
+    minFalseAcceptRate > 0 && minFalseAcceptRate < 1,
+    'EVAL_BAD_PLOT',
+    () => `rocCurveSvg: minFalseAcceptRate must be in (0, 1), got ${minFalseAcceptRate}`,
+  );
   const margin = { left: 60, right: 20, top: 40, bottom: 50 };
   const plotWidth = width - margin.left - margin.right;
   const plotHeight = height - margin.top - margin.bottom;
@@ -55,13 +59,22 @@ export function rocCurveSvg(curves: readonly RocCurveSeries[], options: RocCurve
   parts.push(`<text x="${margin.left + plotWidth / 2}" y="${height - 10}" text-anchor="middle">False accept rate (FMR)</text>`);
   parts.push(`<text transform="translate(16 ${margin.top + plotHeight / 2}) rotate(-90)" text-anchor="middle">True accept rate (1 − FNMR)</text>`);
   curves.forEach((curve, index) => {
-    assertArgument(curve.falseAcceptRate.length === curve.trueAcceptRate.length && curve.falseAcceptRate.length > 0, 'EVAL_BAD_PLOT', () => `rocCurveSvg: curve '${curve.label}' has ${curve.falseAcceptRate.length} FAR and ${curve.trueAcceptRate.length} TAR values`);
+    assertArgument(
+      curve.falseAcceptRate.length === curve.trueAcceptRate.length && curve.falseAcceptRate.length > 0,
+      'EVAL_BAD_PLOT',
+      () => `rocCurveSvg: curve '${curve.label}' has ${curve.falseAcceptRate.length} FAR and ${curve.trueAcceptRate.length} TAR values`,
+    );
     const colour = PALETTE[index % PALETTE.length]!;
-    const points = Array.from({ length: curve.falseAcceptRate.length }, (_, k) => `${x(curve.falseAcceptRate[k]!).toFixed(2)},${y(curve.trueAcceptRate[k]!).toFixed(2)}`);
+    const points = Array.from(
+      { length: curve.falseAcceptRate.length },
+      (_, k) => `${x(curve.falseAcceptRate[k]!).toFixed(2)},${y(curve.trueAcceptRate[k]!).toFixed(2)}`,
+    );
     parts.push(`<path class="curve" data-label="${escapeXml(curve.label)}" d="M${points.join('L')}" fill="none" stroke="${colour}" stroke-width="2"/>`);
     // Lower right: ROC curves climb towards the top, so that corner stays clear.
     const legendY = margin.top + plotHeight - 16 - (curves.length - 1 - index) * 18;
-    parts.push(`<line x1="${margin.left + plotWidth - 150}" y1="${legendY}" x2="${margin.left + plotWidth - 130}" y2="${legendY}" stroke="${colour}" stroke-width="2"/>`);
+    parts.push(
+      `<line x1="${margin.left + plotWidth - 150}" y1="${legendY}" x2="${margin.left + plotWidth - 130}" y2="${legendY}" stroke="${colour}" stroke-width="2"/>`,
+    );
     parts.push(`<text x="${margin.left + plotWidth - 124}" y="${legendY}" dominant-baseline="middle">${escapeXml(curve.label)}</text>`);
   });
   parts.push('</svg>');

@@ -17,11 +17,19 @@ export function checkScores(scores: ArrayLike<number>, issame: ArrayLike<boolean
   assertArgument(scores.length === issame.length, 'EVAL_BAD_SCORES', () => `${where}: ${scores.length} scores but ${issame.length} issame labels`);
   let genuine = 0;
   for (let index = 0; index < scores.length; index += 1) {
-    assertArgument(Number.isFinite(scores[index]), 'EVAL_BAD_SCORES', () => `${where}: score ${index} is ${scores[index]}; scores must be finite (a NaN embedding?)`);
+    assertArgument(
+      Number.isFinite(scores[index]),
+      'EVAL_BAD_SCORES',
+      () => `${where}: score ${index} is ${scores[index]}; scores must be finite (a NaN embedding?)`,
+    );
     if (issame[index]) genuine += 1;
   }
   const impostor = scores.length - genuine;
-  assertArgument(genuine > 0 && impostor > 0, 'EVAL_BAD_SCORES', () => `${where}: need genuine and impostor pairs, got ${genuine} genuine and ${impostor} impostor`);
+  assertArgument(
+    genuine > 0 && impostor > 0,
+    'EVAL_BAD_SCORES',
+    () => `${where}: need genuine and impostor pairs, got ${genuine} genuine and ${impostor} impostor`,
+  );
   return { genuine, impostor };
 }
 

@@ -35,7 +35,11 @@ export interface SampleIdentityPairsOptions {
  */
 export function sampleIdentityPairs(labels: ArrayLike<number>, options: SampleIdentityPairsOptions): IdentityPairs {
   const { impostors, genuinePerIdentity, seed } = options;
-  assertArgument(Number.isInteger(impostors) && impostors >= 0, 'EVAL_BAD_PAIRS', () => `sampleIdentityPairs: impostors must be a non-negative integer, got ${impostors}`);
+  assertArgument(
+    Number.isInteger(impostors) && impostors >= 0,
+    'EVAL_BAD_PAIRS',
+    () => `sampleIdentityPairs: impostors must be a non-negative integer, got ${impostors}`,
+  );
   assertArgument(
     genuinePerIdentity === undefined || (Number.isInteger(genuinePerIdentity) && genuinePerIdentity >= 0),
     'EVAL_BAD_PAIRS',
@@ -49,7 +53,11 @@ export function sampleIdentityPairs(labels: ArrayLike<number>, options: SampleId
     byIdentity.get(label)!.push(face);
   }
   const identities = [...byIdentity.keys()].sort((a, b) => a - b);
-  assertArgument(impostors === 0 || identities.length >= 2, 'EVAL_BAD_PAIRS', () => `sampleIdentityPairs: impostor pairs need at least 2 identities, got ${identities.length}`);
+  assertArgument(
+    impostors === 0 || identities.length >= 2,
+    'EVAL_BAD_PAIRS',
+    () => `sampleIdentityPairs: impostor pairs need at least 2 identities, got ${identities.length}`,
+  );
   let possibleImpostors = 0;
   let seen = 0;
   for (const identity of identities) {
@@ -57,7 +65,11 @@ export function sampleIdentityPairs(labels: ArrayLike<number>, options: SampleId
     possibleImpostors += count * seen;
     seen += count;
   }
-  assertArgument(impostors <= possibleImpostors, 'EVAL_BAD_PAIRS', () => `sampleIdentityPairs: ${impostors} impostor pairs asked for, but these faces form only ${possibleImpostors}; ask for fewer or give more faces`);
+  assertArgument(
+    impostors <= possibleImpostors,
+    'EVAL_BAD_PAIRS',
+    () => `sampleIdentityPairs: ${impostors} impostor pairs asked for, but these faces form only ${possibleImpostors}; ask for fewer or give more faces`,
+  );
 
   const first: number[] = [];
   const second: number[] = [];
@@ -96,5 +108,11 @@ export function sampleIdentityPairs(labels: ArrayLike<number>, options: SampleId
     taken.add(key);
     push(a, b, false);
   }
-  return { first: Int32Array.from(first), second: Int32Array.from(second), firstIdentity: Int32Array.from(firstIdentity), secondIdentity: Int32Array.from(secondIdentity), issame };
+  return {
+    first: Int32Array.from(first),
+    second: Int32Array.from(second),
+    firstIdentity: Int32Array.from(firstIdentity),
+    secondIdentity: Int32Array.from(secondIdentity),
+    issame,
+  };
 }

@@ -22,7 +22,11 @@ export interface ScoreHistogramSvgOptions {
  */
 export function scoreHistogramSvg(scores: { genuine: ArrayLike<number>; impostor: ArrayLike<number> }, options: ScoreHistogramSvgOptions = {}): string {
   const { title = 'Score distributions', width = 640, height = 400, bins = 50, range = [-1, 1] } = options;
-  assertArgument(scores.genuine.length > 0 && scores.impostor.length > 0, 'EVAL_BAD_PLOT', () => `scoreHistogramSvg: need genuine and impostor scores, got ${scores.genuine.length} and ${scores.impostor.length}`);
+  assertArgument(
+    scores.genuine.length > 0 && scores.impostor.length > 0,
+    'EVAL_BAD_PLOT',
+    () => `scoreHistogramSvg: need genuine and impostor scores, got ${scores.genuine.length} and ${scores.impostor.length}`,
+  );
   const [low, high] = range;
   const series = [
     { name: 'genuine', counts: scoreHistogram(scores.genuine, bins, low, high), total: scores.genuine.length, colour: PALETTE[0]! },
@@ -41,14 +45,18 @@ export function scoreHistogramSvg(scores: { genuine: ArrayLike<number>; impostor
   ];
   for (let tick = 0; tick <= 4; tick += 1) {
     const value = low + ((high - low) * tick) / 4;
-    parts.push(`<text x="${(margin.left + (plotWidth * tick) / 4).toFixed(2)}" y="${margin.top + plotHeight + 16}" text-anchor="middle">${formatNumber(value)}</text>`);
+    parts.push(
+      `<text x="${(margin.left + (plotWidth * tick) / 4).toFixed(2)}" y="${margin.top + plotHeight + 16}" text-anchor="middle">${formatNumber(value)}</text>`,
+    );
   }
   parts.push(`<text x="${margin.left + plotWidth / 2}" y="${height - 10}" text-anchor="middle">Score</text>`);
   parts.push(`<text transform="translate(16 ${margin.top + plotHeight / 2}) rotate(-90)" text-anchor="middle">Fraction of pairs</text>`);
   series.forEach(({ name, counts, total, colour }, index) => {
     counts.forEach((count, bin) => {
       const barHeight = (count / total / peak) * plotHeight;
-      parts.push(`<rect class="${name}" data-count="${count}" x="${(margin.left + bin * barWidth).toFixed(2)}" y="${(margin.top + plotHeight - barHeight).toFixed(2)}" width="${barWidth.toFixed(2)}" height="${barHeight.toFixed(2)}" fill="${colour}" fill-opacity="0.5"/>`);
+      parts.push(
+        `<rect class="${name}" data-count="${count}" x="${(margin.left + bin * barWidth).toFixed(2)}" y="${(margin.top + plotHeight - barHeight).toFixed(2)}" width="${barWidth.toFixed(2)}" height="${barHeight.toFixed(2)}" fill="${colour}" fill-opacity="0.5"/>`,
+      );
     });
     const legendY = margin.top + 16 + index * 18;
     parts.push(`<rect x="${margin.left + 10}" y="${legendY - 6}" width="12" height="12" fill="${colour}" fill-opacity="0.5"/>`);

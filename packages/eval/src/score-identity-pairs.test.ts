@@ -14,7 +14,12 @@ beforeAll(async () => {
 /** Random 16×16 faces; the "mask" blanks the lower half (a pure function of the image, not of the seed). */
 function faces(count: number): RawImage[] {
   const rng = new Rng(3);
-  return Array.from({ length: count }, () => ({ data: Uint8Array.from({ length: 16 * 16 * 3 }, () => rng.int(256)), width: 16, height: 16, channels: 3 as const }));
+  return Array.from({ length: count }, () => ({
+    data: Uint8Array.from({ length: 16 * 16 * 3 }, () => rng.int(256)),
+    width: 16,
+    height: 16,
+    channels: 3 as const,
+  }));
 }
 const lowerHalf: FaceMasker = (image) => ({ ...image, data: image.data.map((value, index) => (index >= 8 * 16 * 3 ? 128 : value)) });
 
@@ -41,7 +46,9 @@ describe('scoreIdentityPairs', () => {
       const tensor = rawImagesToTensor(applyVerificationProtocol(interleaved, protocol, { mask: lowerHalf }));
       const report = evaluateVerificationPairs(embed, { images: tensor, issame: pairs.issame }, { folds: 2 });
       tensor.dispose();
-      report.scores.forEach((score, p) => { expect(scores[protocol][p]).toBeCloseTo(score, 5); });
+      report.scores.forEach((score, p) => {
+        expect(scores[protocol][p]).toBeCloseTo(score, 5);
+      });
     }
     tf.dispose([prepared.plain, prepared.masked, projection]);
   });
@@ -49,14 +56,20 @@ describe('scoreIdentityPairs', () => {
   it('masks face k with seed hashSeed(seed, k), resizes after masking, and checks the pairs', () => {
     const images = faces(3);
     const seeds: number[] = [];
-    const prepared = prepareIdentityPairImages(images, { mask: (image, seed) => {
+    const prepared = prepareIdentityPairImages(images, {
+      mask: (image, seed) => {
         seeds.push(seed);
         return image;
-      }, seed: 9, imageSize: 8 });
+      },
+      seed: 9,
+      imageSize: 8,
+    });
     expect(prepared.plain.shape).toEqual([3, 8, 8, 3]);
     expect(new Set(seeds).size).toBe(3);
     const bad = { first: Int32Array.of(0), second: Int32Array.of(3), firstIdentity: Int32Array.of(0), secondIdentity: Int32Array.of(1), issame: [false] };
-    expect(() => scoreIdentityPairs((x) => tf.reshape(x, [x.shape[0], -1]) as tf.Tensor2D, prepared, bad)).toThrow(/pair 0 refers to faces 0 and 3, but there are 3/);
+    expect(() => scoreIdentityPairs((x) => tf.reshape(x, [x.shape[0], -1]) as tf.Tensor2D, prepared, bad)).toThrow(
+      /pair 0 refers to faces 0 and 3, but there are 3/,
+    );
     tf.dispose([prepared.plain, prepared.masked]);
   });
 });

@@ -34,11 +34,17 @@ export interface PrepareIdentityPairImagesOptions {
 export function prepareIdentityPairImages(faces: readonly RawImage[], options: PrepareIdentityPairImagesOptions = {}): IdentityPairImages {
   const { mask = defaultFaceMasker, seed = 0, imageSize } = options;
   assertArgument(faces.length > 0, 'EVAL_BAD_IMAGES', () => 'prepareIdentityPairImages: no faces');
-  assertArgument(imageSize === undefined || (Number.isInteger(imageSize) && imageSize > 0), 'EVAL_BAD_IMAGES', () => `prepareIdentityPairImages: imageSize must be a positive integer, got ${imageSize}`);
+  assertArgument(
+    imageSize === undefined || (Number.isInteger(imageSize) && imageSize > 0),
+    'EVAL_BAD_IMAGES',
+    () => `prepareIdentityPairImages: imageSize must be a positive integer, got ${imageSize}`,
+  );
   const toInput = (images: readonly RawImage[]) =>
     tf.tidy(() => {
       const tensor = rawImagesToTensor(images);
-      return imageSize === undefined || (imageSize === tensor.shape[1] && imageSize === tensor.shape[2]) ? tensor : (tf.image.resizeBilinear(tensor, [imageSize, imageSize]) as tf.Tensor4D);
+      return imageSize === undefined || (imageSize === tensor.shape[1] && imageSize === tensor.shape[2])
+        ? tensor
+        : (tf.image.resizeBilinear(tensor, [imageSize, imageSize]) as tf.Tensor4D);
     });
   const plain = toInput(faces);
   const masked = toInput(faces.map((face, index) => mask(face, hashSeed(seed, index))));
@@ -73,7 +79,11 @@ export function scoreIdentityPairs(
   assertArgument(images.masked.shape[0] === faces, 'EVAL_BAD_IMAGES', () => `scoreIdentityPairs: ${faces} plain but ${images.masked.shape[0]} masked faces`);
   for (let pair = 0; pair < pairs.issame.length; pair += 1) {
     const [a, b] = [pairs.first[pair]!, pairs.second[pair]!];
-    assertArgument(a >= 0 && a < faces && b >= 0 && b < faces, 'EVAL_BAD_PAIRS', () => `scoreIdentityPairs: pair ${pair} refers to faces ${a} and ${b}, but there are ${faces}`);
+    assertArgument(
+      a >= 0 && a < faces && b >= 0 && b < faces,
+      'EVAL_BAD_PAIRS',
+      () => `scoreIdentityPairs: pair ${pair} refers to faces ${a} and ${b}, but there are ${faces}`,
+    );
   }
   const rows = (tensor: tf.Tensor4D) => {
     const embeddings = flipAveragedEmbeddings(embed, tensor, options);

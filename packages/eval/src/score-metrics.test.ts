@@ -69,7 +69,12 @@ describe('TAR@FAR and FNMR@FMR', () => {
     const tar = trueAcceptRateAtFalseAcceptRate(scores, issame, rates);
     const fnmr = falseNonMatchRateAtFalseMatchRate(scores, issame, rates);
     rates.forEach((rate, index) => {
-      const best = Math.max(...candidates(scores).map((t) => ratesAt(t, scores, issame)).filter((r) => r.far <= rate).map((r) => r.tar));
+      const best = Math.max(
+        ...candidates(scores)
+          .map((t) => ratesAt(t, scores, issame))
+          .filter((r) => r.far <= rate)
+          .map((r) => r.tar),
+      );
       expect(tar[index]!.value).toBe(best);
       expect(fnmr[index]!.value).toBeCloseTo(1 - best, 15);
       expect(tar[index]!.measuredFalseMatchRate).toBeLessThanOrEqual(rate);
@@ -134,7 +139,9 @@ describe('equalErrorRate', () => {
   it('lies between max_t min(FAR, FRR) and min_t max(FAR, FRR) on random scores', () => {
     for (const seed of [5, 6, 7]) {
       const { scores, issame } = randomScores(seed, 100, 300);
-      const rates = candidates(scores).map((t) => ratesAt(t, scores, issame)).map(({ far, tar }) => [far, 1 - tar] as const);
+      const rates = candidates(scores)
+        .map((t) => ratesAt(t, scores, issame))
+        .map(({ far, tar }) => [far, 1 - tar] as const);
       const upper = Math.min(...rates.map(([far, frr]) => Math.max(far, frr)));
       const lower = Math.max(...rates.map(([far, frr]) => Math.min(far, frr)));
       const { rate } = equalErrorRate(scores, issame);

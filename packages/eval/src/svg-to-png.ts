@@ -8,6 +8,8 @@ import sharp from 'sharp';
  * writeFileSync('roc.png', await svgToPng(rocCurveSvg(curves)));
  */
 export async function svgToPng(svg: string, options: { density?: number } = {}): Promise<Uint8Array> {
-  const png = await sharp(Buffer.from(svg), { density: options.density ?? 72 }).png().toBuffer();
+  const png = await sharp(Buffer.from(svg), { density: options.density ?? 72 })
+    .png()
+    .toBuffer();
   return new Uint8Array(png.buffer, png.byteOffset, png.byteLength);
 }

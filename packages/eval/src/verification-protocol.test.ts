@@ -19,7 +19,10 @@ describe('applyVerificationProtocol', () => {
 
     const masked = applyVerificationProtocol(faces, 'masked', { mask, seed: 3 });
     expect(masked.map((image) => image.data[0])).toEqual([100, 0, 120, 0]);
-    expect(calls).toEqual([[110, hashSeed(3, 1)], [130, hashSeed(3, 3)]]);
+    expect(calls).toEqual([
+      [110, hashSeed(3, 1)],
+      [130, hashSeed(3, 3)],
+    ]);
 
     calls.length = 0;
     const both = applyVerificationProtocol(faces, 'masked-both', { mask, seed: 3 });

@@ -43,14 +43,22 @@ export function defaultFaceMasker(image: RawImage, seed: number): RawImage {
  * @example
  * const probes = applyVerificationProtocol(faces, 'masked', { seed: 1 }); // faces: RawImage[], 2 per pair
  */
-export function applyVerificationProtocol(images: readonly RawImage[], protocol: VerificationProtocol, options: ApplyVerificationProtocolOptions = {}): RawImage[] {
+export function applyVerificationProtocol(
+  images: readonly RawImage[],
+  protocol: VerificationProtocol,
+  options: ApplyVerificationProtocolOptions = {},
+): RawImage[] {
   const { mask = defaultFaceMasker, seed = 0 } = options;
   assertArgument(
     (VERIFICATION_PROTOCOLS as readonly string[]).includes(protocol),
     'EVAL_BAD_PROTOCOL',
     () => `applyVerificationProtocol: unknown protocol '${protocol}': choose one of ${VERIFICATION_PROTOCOLS.join(', ')}`,
   );
-  assertArgument(images.length % 2 === 0, 'EVAL_BAD_IMAGES', () => `applyVerificationProtocol: images must be interleaved pairs (an even count), got ${images.length}`);
+  assertArgument(
+    images.length % 2 === 0,
+    'EVAL_BAD_IMAGES',
+    () => `applyVerificationProtocol: images must be interleaved pairs (an even count), got ${images.length}`,
+  );
   const masked = (index: number): boolean => protocol === 'masked-both' || (protocol === 'masked' && index % 2 === 1);
   return images.map((image, index) => (masked(index) ? mask(image, hashSeed(seed, index)) : image));
 }

@@ -24,7 +24,11 @@ export function verificationReportRow(
   options: VerificationReportRowOptions = {},
 ): VerificationReportRow {
   const { falseMatchRate = 1e-4 } = options;
-  assertArgument(falseMatchRate > 0 && falseMatchRate < 1, 'EVAL_BAD_REPORT', () => `verificationReportRow: falseMatchRate must be in (0, 1), got ${falseMatchRate}`);
+  assertArgument(
+    falseMatchRate > 0 && falseMatchRate < 1,
+    'EVAL_BAD_REPORT',
+    () => `verificationReportRow: falseMatchRate must be in (0, 1), got ${falseMatchRate}`,
+  );
   const cell = (protocol: 'masked' | 'standard') => {
     const report = reports[protocol];
     if (report === undefined) return `the ${protocol} protocol was not evaluated for ${model}`;

@@ -79,12 +79,29 @@ export function weightedFalseNonMatchRateSorted(
  * weightedFalseNonMatchRate(scores, issame, 0.25);                     // 0.5: 0.45 is rejected
  * weightedFalseNonMatchRate(scores, issame, 0.25, [1, 3, 1, 1, 1, 1]); // 0.75: it counts three times
  */
-export function weightedFalseNonMatchRate(scores: ArrayLike<number>, issame: ArrayLike<boolean>, falseMatchRate: number, weights?: ArrayLike<number>): number | null {
-  assertArgument(falseMatchRate > 0 && falseMatchRate <= 1, 'EVAL_BAD_SCORES', () => `weightedFalseNonMatchRate: falseMatchRate must be in (0, 1], got ${falseMatchRate}`);
+export function weightedFalseNonMatchRate(
+  scores: ArrayLike<number>,
+  issame: ArrayLike<boolean>,
+  falseMatchRate: number,
+  weights?: ArrayLike<number>,
+): number | null {
+  assertArgument(
+    falseMatchRate > 0 && falseMatchRate <= 1,
+    'EVAL_BAD_SCORES',
+    () => `weightedFalseNonMatchRate: falseMatchRate must be in (0, 1], got ${falseMatchRate}`,
+  );
   if (weights !== undefined) {
-    assertArgument(weights.length === scores.length, 'EVAL_BAD_SCORES', () => `weightedFalseNonMatchRate: ${weights.length} weights for ${scores.length} scores; give one weight per pair`);
+    assertArgument(
+      weights.length === scores.length,
+      'EVAL_BAD_SCORES',
+      () => `weightedFalseNonMatchRate: ${weights.length} weights for ${scores.length} scores; give one weight per pair`,
+    );
     for (let pair = 0; pair < weights.length; pair += 1) {
-      assertArgument(Number.isFinite(weights[pair]) && weights[pair]! >= 0, 'EVAL_BAD_SCORES', () => `weightedFalseNonMatchRate: weight ${pair} is ${weights[pair]}; weights must be finite and ≥ 0`);
+      assertArgument(
+        Number.isFinite(weights[pair]) && weights[pair]! >= 0,
+        'EVAL_BAD_SCORES',
+        () => `weightedFalseNonMatchRate: weight ${pair} is ${weights[pair]}; weights must be finite and ≥ 0`,
+      );
     }
   }
   return weightedFalseNonMatchRateSorted(sortVerificationScores(scores, issame, 'weightedFalseNonMatchRate'), falseMatchRate, weights);

@@ -27,11 +27,7 @@ export function cosineSchedule(options: CosineScheduleOptions): LearningRateSche
   assertNumber('cosineSchedule', 'end', end, 0);
   assertNumber('cosineSchedule', 'startStep', startStep, 0);
   assertNumber('cosineSchedule', 'totalSteps', totalSteps, 0);
-  assertArgument(
-    totalSteps > startStep,
-    'INVALID_ARGUMENT',
-    () => `cosineSchedule: totalSteps (${totalSteps}) must be greater than startStep (${startStep})`,
-  );
+  assertArgument(totalSteps > startStep, 'INVALID_ARGUMENT', () => `cosineSchedule: totalSteps (${totalSteps}) must be greater than startStep (${startStep})`);
   return (step: number) => {
     assertStep('cosineSchedule', step);
     const t = Math.min(1, Math.max(0, (step - startStep) / (totalSteps - startStep)));

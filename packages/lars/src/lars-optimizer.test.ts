@@ -32,14 +32,18 @@ describe('LARSOptimizer', () => {
     const trust = (0.001 * 5) / (1 + 5e-4 * 5 + 1e-8);
     const d1 = [trust * 0.6015, trust * 0.802];
     const w1 = [3 - 0.1 * d1[0]!, 4 - 0.1 * d1[1]!];
-    values(w).forEach((v, i) => { expect(v).toBeCloseTo(w1[i]!, 6); });
+    values(w).forEach((v, i) => {
+      expect(v).toBeCloseTo(w1[i]!, 6);
+    });
     // Second step, same gradient: v = 0.9·d1 + d2, with the trust ratio recomputed at w1.
     step(optimizer, [[w, [0.6, 0.8]]]);
     const norm1 = Math.hypot(...w1);
     const trust2 = (0.001 * norm1) / (1 + 5e-4 * norm1 + 1e-8);
     const d2 = [trust2 * (0.6 + 5e-4 * w1[0]!), trust2 * (0.8 + 5e-4 * w1[1]!)];
     const w2 = w1.map((x, i) => x - 0.1 * (0.9 * d1[i]! + d2[i]!));
-    values(w).forEach((v, i) => { expect(v).toBeCloseTo(w2[i]!, 6); });
+    values(w).forEach((v, i) => {
+      expect(v).toBeCloseTo(w2[i]!, 6);
+    });
     expect(optimizer.iterations).toBe(2);
     optimizer.dispose();
     w.dispose();
@@ -56,8 +60,12 @@ describe('LARSOptimizer', () => {
       [zeroGradient, [0, 0]],
     ]);
     // |w| = 0: d = g + wd·0 = g, w1 = −0.1·g. |g| = 0: d = wd·w, w1 = w − 0.1·5e-4·w.
-    values(zeroWeight).forEach((v, i) => { expect(v).toBeCloseTo(-0.1 * [1, 2, 3, 4][i]!, 7); });
-    values(zeroGradient).forEach((v, i) => { expect(v).toBeCloseTo([3, 4][i]! * (1 - 0.1 * 5e-4), 7); });
+    values(zeroWeight).forEach((v, i) => {
+      expect(v).toBeCloseTo(-0.1 * [1, 2, 3, 4][i]!, 7);
+    });
+    values(zeroGradient).forEach((v, i) => {
+      expect(v).toBeCloseTo([3, 4][i]! * (1 - 0.1 * 5e-4), 7);
+    });
     optimizer.dispose();
     tf.dispose([zeroWeight, zeroGradient]);
     expect(tf.memory().numTensors).toBe(before);
@@ -80,7 +88,9 @@ describe('LARSOptimizer', () => {
       ]);
       step(momentum, [[theirs, gradient]]);
     }
-    values(ours).forEach((v, i) => { expect(Math.abs(v - values(theirs)[i]!)).toBeLessThan(1e-7); });
+    values(ours).forEach((v, i) => {
+      expect(Math.abs(v - values(theirs)[i]!)).toBeLessThan(1e-7);
+    });
     // The rank-0 variable too: v = Σ 0.9^k·0.5 over 5 steps, w = 2 − 0.05·Σ_k v_k.
     let v = 0;
     let w = 2;
@@ -100,7 +110,10 @@ describe('LARSOptimizer', () => {
   it('takes a custom exclude predicate (by name here), and applies LARS to any rank', () => {
     const before = tf.memory().numTensors;
     const bias = variable([1, -2], [2]); // rank 1, but not excluded by this predicate
-    const kernel = variable(Array.from({ length: 16 }, (_, i) => i / 16 - 0.5), [2, 2, 2, 2]);
+    const kernel = variable(
+      Array.from({ length: 16 }, (_, i) => i / 16 - 0.5),
+      [2, 2, 2, 2],
+    );
     const excludedKernel = variable([1, 2, 3, 4], [2, 2]);
     const optimizer = new LARSOptimizer({ learningRate: 1, exclude: (x) => x.name === excludedKernel.name });
     step(optimizer, [
@@ -110,12 +123,16 @@ describe('LARSOptimizer', () => {
     ]);
     // bias: |w| = √5, |g| = 0.5: trust = 0.001·√5 / (0.5 + 5e-4·√5 + 1e-8); w1 = w − trust·(g + 5e-4·w).
     const trust = (0.001 * Math.sqrt(5)) / (0.5 + 5e-4 * Math.sqrt(5) + 1e-8);
-    values(bias).forEach((v, i) => { expect(v).toBeCloseTo([1, -2][i]! - trust * ([0.3, 0.4][i]! + 5e-4 * [1, -2][i]!), 6); });
+    values(bias).forEach((v, i) => {
+      expect(v).toBeCloseTo([1, -2][i]! - trust * ([0.3, 0.4][i]! + 5e-4 * [1, -2][i]!), 6);
+    });
     // kernel (rank 4): |g| = 1; |w|² = Σ (i/16 − 0.5)², i = 0..15.
     const kernelInit = Array.from({ length: 16 }, (_, i) => i / 16 - 0.5);
     const kernelNorm = Math.hypot(...kernelInit);
     const kernelTrust = (0.001 * kernelNorm) / (1 + 5e-4 * kernelNorm + 1e-8);
-    values(kernel).forEach((v, i) => { expect(v).toBeCloseTo(kernelInit[i]! - kernelTrust * (0.25 + 5e-4 * kernelInit[i]!), 7); });
+    values(kernel).forEach((v, i) => {
+      expect(v).toBeCloseTo(kernelInit[i]! - kernelTrust * (0.25 + 5e-4 * kernelInit[i]!), 7);
+    });
     // excluded: plain SGD step with lr 1, no decay.
     expect(values(excludedKernel)).toEqual([0, 1, 2, 3]);
     optimizer.dispose();
@@ -126,7 +143,10 @@ describe('LARSOptimizer', () => {
   it('works through minimize() and keeps a constant tensor count across steps', () => {
     const before = tf.memory().numTensors;
     const w = variable([1, -1, 2, 0.5], [2, 2]);
-    const target = tf.tensor2d([[0.5, 0.5], [0.5, 0.5]]);
+    const target = tf.tensor2d([
+      [0.5, 0.5],
+      [0.5, 0.5],
+    ]);
     const optimizer = new LARSOptimizer({ learningRate: 50, weightDecay: 0 });
     const loss = () => tf.sum(tf.square(tf.sub(w, target))) as tf.Scalar;
     const first = tf.tidy(() => loss().dataSync()[0]!);
@@ -154,7 +174,10 @@ describe('LARSOptimizer', () => {
     const optimizerA = new LARSOptimizer(options);
     gradients.forEach((g, k) => {
       optimizerA.setLearningRate(rates[k]!);
-      step(optimizerA, straight.map((v, i) => [v, g[i]!] as [tf.Variable, number[]]));
+      step(
+        optimizerA,
+        straight.map((v, i) => [v, g[i]!] as [tf.Variable, number[]]),
+      );
     });
 
     // Interrupted after 5 steps: save parameters and optimizer state, rebuild, restore, continue.
@@ -162,7 +185,10 @@ describe('LARSOptimizer', () => {
     const optimizerB = new LARSOptimizer(options);
     gradients.slice(0, 5).forEach((g, k) => {
       optimizerB.setLearningRate(rates[k]!);
-      step(optimizerB, resumed.map((v, i) => [v, g[i]!] as [tf.Variable, number[]]));
+      step(
+        optimizerB,
+        resumed.map((v, i) => [v, g[i]!] as [tf.Variable, number[]]),
+      );
     });
     const config = JSON.parse(JSON.stringify(optimizerB.getConfig()));
     const weights = await optimizerB.getWeights();
@@ -180,12 +206,21 @@ describe('LARSOptimizer', () => {
     await optimizerC.setWeights(restored);
     tf.dispose(restored.map((r) => r.tensor));
     expect(optimizerC.iterations).toBe(5);
-    tf.tidy(() => resumed.forEach((v, i) => { v.assign(tf.tensor(savedParameters[i]!, v.shape)); }));
+    tf.tidy(() =>
+      resumed.forEach((v, i) => {
+        v.assign(tf.tensor(savedParameters[i]!, v.shape));
+      }),
+    );
     gradients.slice(5).forEach((g, k) => {
       optimizerC.setLearningRate(rates[k + 5]!);
-      step(optimizerC, resumed.map((v, i) => [v, g[i]!] as [tf.Variable, number[]]));
+      step(
+        optimizerC,
+        resumed.map((v, i) => [v, g[i]!] as [tf.Variable, number[]]),
+      );
     });
-    resumed.forEach((v, i) => { expect(values(v)).toEqual(values(straight[i]!)); });
+    resumed.forEach((v, i) => {
+      expect(values(v)).toEqual(values(straight[i]!));
+    });
     expect(optimizerC.iterations).toBe(8);
 
     optimizerA.dispose();
@@ -194,7 +229,7 @@ describe('LARSOptimizer', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
-  it('keeps at most three weight-sized temporaries alive in a step (a PartialFC shard is most of a rank\'s memory)', async () => {
+  it("keeps at most three weight-sized temporaries alive in a step (a PartialFC shard is most of a rank's memory)", async () => {
     const rows = 2000;
     const columns = 64;
     const shardBytes = rows * columns * 4;
@@ -239,23 +274,38 @@ describe('LARSOptimizer', () => {
     gradient.dispose();
     const iter = tf.scalar(0, 'int32');
     const state = tf.zeros([2]);
-    await expect(optimizer.setWeights([{ name: 'iter', tensor: iter }, { name: 'w/velocity', tensor: state }])).rejects.toThrow(
-      /state 'w\/velocity' is not a LARS state/,
-    );
+    await expect(
+      optimizer.setWeights([
+        { name: 'iter', tensor: iter },
+        { name: 'w/velocity', tensor: state },
+      ]),
+    ).rejects.toThrow(/state 'w\/velocity' is not a LARS state/);
     tf.dispose([iter, state]);
     optimizer.dispose();
   });
 
-  it("refuses a momentum that belongs to no variable (it would sit unused while the variable restarts at zero), unless asked to drop it", async () => {
+  it('refuses a momentum that belongs to no variable (it would sit unused while the variable restarts at zero), unless asked to drop it', async () => {
     const w = tf.variable(tf.ones([2, 2]), true, `lars-strict-${Date.now()}`);
     const iter = tf.scalar(3, 'int32');
     const ours = tf.fill([2, 2], 0.5);
     const stray = tf.zeros([2, 2]);
     const optimizer = new LARSOptimizer({ learningRate: 0.1 });
-    const states = [{ name: 'iter', tensor: iter }, { name: `${w.name}/momentum`, tensor: ours }, { name: 'iresnet7/conv1.weight/momentum', tensor: stray }];
-    await expect(optimizer.setWeights(states)).rejects.toMatchObject({ code: 'UNKNOWN_VARIABLE', message: expect.stringContaining('belong to no registered variable: iresnet7/conv1.weight/momentum') });
+    const states = [
+      { name: 'iter', tensor: iter },
+      { name: `${w.name}/momentum`, tensor: ours },
+      { name: 'iresnet7/conv1.weight/momentum', tensor: stray },
+    ];
+    await expect(optimizer.setWeights(states)).rejects.toMatchObject({
+      code: 'UNKNOWN_VARIABLE',
+      message: expect.stringContaining('belong to no registered variable: iresnet7/conv1.weight/momentum'),
+    });
     const wrongShape = tf.zeros([3]);
-    await expect(optimizer.setWeights([{ name: 'iter', tensor: iter }, { name: `${w.name}/momentum`, tensor: wrongShape }])).rejects.toMatchObject({ code: 'INVALID_SHAPE' });
+    await expect(
+      optimizer.setWeights([
+        { name: 'iter', tensor: iter },
+        { name: `${w.name}/momentum`, tensor: wrongShape },
+      ]),
+    ).rejects.toMatchObject({ code: 'INVALID_SHAPE' });
     wrongShape.dispose();
     await optimizer.setWeights(states, { allowUnknown: true });
     const restored = await optimizer.getWeights();
@@ -274,7 +324,10 @@ describe('LARSOptimizer', () => {
       const kernel = tf.variable(tf.tensor(rng.fillNormal(new Float32Array(300 * 40)), [300, 40]), true, `${tag}/kernel`);
       const bias = tf.variable(tf.tensor(rng.fillNormal(new Float32Array(40)), [40]), true, `${tag}/bias`);
       const reduced: string[] = [];
-      const optimizer = new LARSOptimizer({ learningRate: 0.2, weightDecay: 5e-4, reduceSquaredNorms: (variable, squared) => {
+      const optimizer = new LARSOptimizer({
+        learningRate: 0.2,
+        weightDecay: 5e-4,
+        reduceSquaredNorms: (variable, squared) => {
           reduced.push(variable.name);
           return squared;
         },
@@ -284,7 +337,12 @@ describe('LARSOptimizer', () => {
         optimizer.applyGradients(grads);
         tf.dispose(grads.map((g) => g.tensor));
       }
-      const out = { fused: hasFusedKernel(FUSED_KERNELS.larsApply), kernel: Array.from(kernel.dataSync()), bias: Array.from(bias.dataSync()), reduced: reduced.map((n) => n.replace(tag, '')) };
+      const out = {
+        fused: hasFusedKernel(FUSED_KERNELS.larsApply),
+        kernel: Array.from(kernel.dataSync()),
+        bias: Array.from(bias.dataSync()),
+        reduced: reduced.map((n) => n.replace(tag, '')),
+      };
       optimizer.dispose();
       tf.dispose([kernel, bias]);
       return out;

@@ -132,29 +132,31 @@ export class LARSOptimizer extends LARSHyperparameterOptimizer {
         // Memory: each step below is its own tidy, so that its full-size temporaries die before the
         // next one (a PartialFC shard of C_r×D centres peaks near 6 shards instead of ~13); the
         // arithmetic, and so every bit of the result, is the same.
-        const update: tf.Tensor = excluded ? g : tf.tidy(() => {
-          const squaredWeight = squaredNorm(w);
-          const squaredGradient = squaredNorm(g);
-          let weightNorm: tf.Tensor;
-          let gradientNorm: tf.Tensor;
-          if (this.reduceSquaredNorms) {
-            const local = new Float32Array([squaredWeight.dataSync()[0] as number, squaredGradient.dataSync()[0] as number]);
-            const global = this.reduceSquaredNorms(value, local);
-            weightNorm = tf.scalar(Math.sqrt(global[0] as number));
-            gradientNorm = tf.scalar(Math.sqrt(global[1] as number));
-          } else {
-            weightNorm = tf.sqrt(squaredWeight);
-            gradientNorm = tf.sqrt(squaredGradient);
-          }
-          const ratio = tf.div(
-            tf.mul(this.eta, weightNorm),
-            tf.add(tf.add(gradientNorm, tf.mul(this.weightDecay, weightNorm)), this.epsilon),
-          );
-          // torchlars: a zero weight (fresh init) or a zero gradient keeps the plain step.
-          const bothPositive = tf.logicalAnd(tf.greater(weightNorm, 0), tf.greater(gradientNorm, 0));
-          const trust = tf.where(bothPositive, ratio, tf.onesLike(ratio));
-          return tf.mul(trust, tf.tidy(() => tf.add(g, tf.mul(this.weightDecay, w))));
-        });
+        const update: tf.Tensor = excluded
+          ? g
+          : tf.tidy(() => {
+              const squaredWeight = squaredNorm(w);
+              const squaredGradient = squaredNorm(g);
+              let weightNorm: tf.Tensor;
+              let gradientNorm: tf.Tensor;
+              if (this.reduceSquaredNorms) {
+                const local = new Float32Array([squaredWeight.dataSync()[0] as number, squaredGradient.dataSync()[0] as number]);
+                const global = this.reduceSquaredNorms(value, local);
+                weightNorm = tf.scalar(Math.sqrt(global[0] as number));
+                gradientNorm = tf.scalar(Math.sqrt(global[1] as number));
+              } else {
+                weightNorm = tf.sqrt(squaredWeight);
+                gradientNorm = tf.sqrt(squaredGradient);
+              }
+              const ratio = tf.div(tf.mul(this.eta, weightNorm), tf.add(tf.add(gradientNorm, tf.mul(this.weightDecay, weightNorm)), this.epsilon));
+              // torchlars: a zero weight (fresh init) or a zero gradient keeps the plain step.
+              const bothPositive = tf.logicalAnd(tf.greater(weightNorm, 0), tf.greater(gradientNorm, 0));
+              const trust = tf.where(bothPositive, ratio, tf.onesLike(ratio));
+              return tf.mul(
+                trust,
+                tf.tidy(() => tf.add(g, tf.mul(this.weightDecay, w))),
+              );
+            });
         const newAccumulation = tf.tidy(() => tf.add(tf.mul(this.momentum, a), update));
         if (update !== g) update.dispose();
         if (rowIndices) {
@@ -188,7 +190,16 @@ export class LARSOptimizer extends LARSHyperparameterOptimizer {
     const [nextWeight, nextMomentum] = tf.engine().runKernel(
       FUSED_KERNELS.larsApply,
       { w: value, g: gradient, m: accumulation },
-      { learningRate: this.learningRate, momentum: this.momentum, weightDecay: this.weightDecay, eta: this.eta, epsilon: this.epsilon, weightNorm, gradientNorm, excluded },
+      {
+        learningRate: this.learningRate,
+        momentum: this.momentum,
+        weightDecay: this.weightDecay,
+        eta: this.eta,
+        epsilon: this.epsilon,
+        weightNorm,
+        gradientNorm,
+        excluded,
+      },
     ) as unknown as tf.Tensor[];
     // The old momentum goes before the new weight is made (assign disposes the replaced data).
     accumulation.assign(nextMomentum!);

@@ -25,7 +25,9 @@ let counter = 0;
 function unsharded(worldSize: number, reduction: 'sum' | 'mean') {
   counter++;
   const shapes = SHAPES as number[][];
-  const variables = shapes.map((shape, index) => tf.tidy(() => tf.variable(tf.tensor(initialValues(index) as Float32Array, shape), true, `zero-reference-${counter}/${index}`)));
+  const variables = shapes.map((shape, index) =>
+    tf.tidy(() => tf.variable(tf.tensor(initialValues(index) as Float32Array, shape), true, `zero-reference-${counter}/${index}`)),
+  );
   const optimizer = new LARSOptimizer({ learningRate: LEARNING_RATES[0], weightDecay: 5e-3 });
   for (let step = 0; step < STEPS; step++) {
     optimizer.setLearningRate(LEARNING_RATES[step]);
@@ -67,7 +69,9 @@ describe('ZeroLARSOptimizer', () => {
       for (const result of results) {
         // Replicated weights: identical on every rank.
         expect(result.weights).toEqual(results[0]!.weights);
-        result.weights.forEach((w, index) => { (worst = Math.max(worst, maxRelativeError(w, reference.weights[index]!))); });
+        result.weights.forEach((w, index) => {
+          worst = Math.max(worst, maxRelativeError(w, reference.weights[index]!));
+        });
         for (const { name, values } of result.momentum) worst = Math.max(worst, maxRelativeError(values, referenceMomentum.get(name)!));
         expect(result.momentum).toHaveLength(SHAPES.length);
         expect(result.iterations).toBe(STEPS);
@@ -94,7 +98,8 @@ describe('ZeroLARSOptimizer', () => {
   it('W = 1: a step equals LARSOptimizer, state round-trips through LARSOptimizer format, no leaks', async () => {
     const shapes = SHAPES as number[][];
     const id = counter++;
-    const make = (tag: string) => shapes.map((shape, index) => tf.tidy(() => tf.variable(tf.tensor(initialValues(index) as Float32Array, shape), true, `zero-w1-${tag}-${id}/${index}`)));
+    const make = (tag: string) =>
+      shapes.map((shape, index) => tf.tidy(() => tf.variable(tf.tensor(initialValues(index) as Float32Array, shape), true, `zero-w1-${tag}-${id}/${index}`)));
     const zeroVariables = make('zero');
     const larsVariables = make('lars');
     const zero = new ZeroLARSOptimizer({ variables: zeroVariables, communicator: new SingleCommunicator(), learningRate: 0.3 });
@@ -107,17 +112,24 @@ describe('ZeroLARSOptimizer', () => {
       tf.dispose(gradients);
     }
     expect(tf.memory().numTensors).toBe(before + larsVariables.length); // LARS's momentum variables
-    zeroVariables.forEach((v, i) => { expect(maxRelativeError(v.dataSync(), larsVariables[i]!.dataSync())).toBeLessThan(1e-6); });
+    zeroVariables.forEach((v, i) => {
+      expect(maxRelativeError(v.dataSync(), larsVariables[i]!.dataSync())).toBeLessThan(1e-6);
+    });
     // LARS state → ZeRO (names mapped) → getWeights gives it back.
     const larsState = await lars.getWeights();
     const renamed = larsState.map((s, i) => (i === 0 ? s : { name: s.name.replace('-lars-', '-zero-'), tensor: s.tensor }));
     const fresh = new ZeroLARSOptimizer({ variables: zeroVariables, communicator: new SingleCommunicator(), learningRate: 0.3 });
     // A state set that leaves a variable out would restart it from zero momentum: refused unless partial.
-    await expect(fresh.setWeights(renamed.slice(0, -1))).rejects.toMatchObject({ code: 'MISSING_STATE', message: expect.stringContaining(renamed.at(-1)!.name) });
+    await expect(fresh.setWeights(renamed.slice(0, -1))).rejects.toMatchObject({
+      code: 'MISSING_STATE',
+      message: expect.stringContaining(renamed.at(-1)!.name),
+    });
     await fresh.setWeights(renamed);
     const back = await fresh.getWeights();
     expect(fresh.iterations).toBe(2);
-    back.slice(1).forEach((s, i) => { expect(Array.from(s.tensor.dataSync())).toEqual(Array.from(larsState[i + 1]!.tensor.dataSync())); });
+    back.slice(1).forEach((s, i) => {
+      expect(Array.from(s.tensor.dataSync())).toEqual(Array.from(larsState[i + 1]!.tensor.dataSync()));
+    });
     tf.dispose([larsState[0]!.tensor, ...back.map((s) => s.tensor)]);
     lars.dispose();
     tf.dispose([...zeroVariables, ...larsVariables]);
@@ -133,9 +145,9 @@ describe('ZeroLARSOptimizer', () => {
     expect(() => new ZeroLARSOptimizer({ variables: [], communicator: new SingleCommunicator(), learningRate: 0.1 })).toThrow(
       expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
     );
-    expect(() => new ZeroLARSOptimizer({ variables: [variable], communicator: new SingleCommunicator(), learningRate: 0.1, gradientReduction: 'max' as 'sum' })).toThrow(
-      expect.objectContaining({ code: 'INVALID_ARGUMENT' }),
-    );
+    expect(
+      () => new ZeroLARSOptimizer({ variables: [variable], communicator: new SingleCommunicator(), learningRate: 0.1, gradientReduction: 'max' as 'sum' }),
+    ).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
     variable.dispose();
   });
 

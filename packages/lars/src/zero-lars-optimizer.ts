@@ -101,7 +101,11 @@ export class ZeroLARSOptimizer extends LARSHyperparameterOptimizer {
     );
     const names = new Set<string>();
     for (const variable of variables) {
-      assertArgument(variable.dtype === 'float32', 'INVALID_ARGUMENT', () => `ZeroLARSOptimizer: variable '${variable.name}' is ${variable.dtype}; only float32 variables can be trained`);
+      assertArgument(
+        variable.dtype === 'float32',
+        'INVALID_ARGUMENT',
+        () => `ZeroLARSOptimizer: variable '${variable.name}' is ${variable.dtype}; only float32 variables can be trained`,
+      );
       assertArgument(!names.has(variable.name), 'INVALID_ARGUMENT', () => `ZeroLARSOptimizer: variable '${variable.name}' is listed twice`);
       names.add(variable.name);
     }
@@ -114,7 +118,11 @@ export class ZeroLARSOptimizer extends LARSHyperparameterOptimizer {
     this.communicator = communicator;
     this.gradientReduction = reduction;
     const exchange = options.gradientExchange ?? 'fp32';
-    assertArgument(exchange === 'fp32' || exchange === 'bf16', 'INVALID_ARGUMENT', () => `ZeroLARSOptimizer: gradientExchange must be 'fp32' or 'bf16', got ${String(exchange)}`);
+    assertArgument(
+      exchange === 'fp32' || exchange === 'bf16',
+      'INVALID_ARGUMENT',
+      () => `ZeroLARSOptimizer: gradientExchange must be 'fp32' or 'bf16', got ${String(exchange)}`,
+    );
     this.gradientExchange = exchange;
     this.variables = [...variables];
     this.layout = zeroShardLayout(this.variables, communicator.worldSize, communicator.rank, this.exclude);
@@ -158,14 +166,17 @@ export class ZeroLARSOptimizer extends LARSHyperparameterOptimizer {
       );
       flat.set(gradient.dataSync() as Float32Array, slot.offset);
     }
-    const g = this.gradientExchange === 'bf16'
-      ? fromBfloat16(communicator.reduceScatter(toBfloat16(flat), this.gradientReduction, layout.counts))
-      : communicator.reduceScatter(flat, this.gradientReduction, layout.counts);
+    const g =
+      this.gradientExchange === 'bf16'
+        ? fromBfloat16(communicator.reduceScatter(toBfloat16(flat), this.gradientReduction, layout.counts))
+        : communicator.reduceScatter(flat, this.gradientReduction, layout.counts);
     // This rank's slice of the parameters, from the variables that overlap it.
     const start = layout.start;
     const end = start + layout.count;
     const w = new Float32Array(layout.count);
-    const owned = layout.slots.map((slot, index) => ({ slot, index, from: Math.max(start, slot.offset), to: Math.min(end, slot.offset + slot.size) })).filter((p) => p.to > p.from);
+    const owned = layout.slots
+      .map((slot, index) => ({ slot, index, from: Math.max(start, slot.offset), to: Math.min(end, slot.offset + slot.size) }))
+      .filter((p) => p.to > p.from);
     for (const { slot, index, from, to } of owned) {
       const values = this.variables[index]!.dataSync() as Float32Array;
       w.set(values.subarray(from - slot.offset, to - slot.offset), from - start);
@@ -205,8 +216,7 @@ export class ZeroLARSOptimizer extends LARSHyperparameterOptimizer {
       const weightNorm = f(Math.sqrt(f(norms[2 * index] as number)));
       const gradientNorm = f(Math.sqrt(f(norms[2 * index + 1] as number)));
       // torchlars: a zero weight (fresh init) or a zero gradient keeps the plain step.
-      const trust =
-        weightNorm > 0 && gradientNorm > 0 ? f(f(eta * weightNorm) / f(f(gradientNorm + f(weightDecay * weightNorm)) + epsilon)) : 1;
+      const trust = weightNorm > 0 && gradientNorm > 0 ? f(f(eta * weightNorm) / f(f(gradientNorm + f(weightDecay * weightNorm)) + epsilon)) : 1;
       for (let i = first; i < last; i++) {
         const update = f(trust * f((g[i] as number) + f(weightDecay * (w[i] as number))));
         v[i] = f(f(momentum * (v[i] as number)) + update);

@@ -43,7 +43,14 @@ describe.each(['cpu', 'wasm'] as const)('LARS against the PyTorch reference on %
           const actual = variable.dataSync();
           const update = expected.map((v, j) => v - previous[j]!);
           const scale = Math.max(...update.map(Math.abs));
-          if (scale > 0) worstUpdate = Math.max(worstUpdate, maxAbsoluteError(Array.from(actual, (v, j) => v - previous[j]!), update) / scale);
+          if (scale > 0)
+            worstUpdate = Math.max(
+              worstUpdate,
+              maxAbsoluteError(
+                Array.from(actual, (v, j) => v - previous[j]!),
+                update,
+              ) / scale,
+            );
           worst = Math.max(worst, maxAbsoluteError(variable.dataSync(), run.params_after_each_step[step]![i]!));
         });
       });
@@ -51,7 +58,8 @@ describe.each(['cpu', 'wasm'] as const)('LARS against the PyTorch reference on %
       // nothing: eta = 1e-3 makes steps small). The error must be small against that too, or an
       // optimizer that did nothing would pass the absolute bound on a file whose steps are small.
       const moved = Math.max(...run.params_after_each_step.flatMap((parameters) => parameters.map((values, i) => maxAbsoluteError(values, run.init[i]!))));
-      if (process.env.BIGFACE_REPORT_ERRORS) console.log(backend, label, 'max abs error', worst, 'reference moved', moved, 'update relative error', worstUpdate);
+      if (process.env.BIGFACE_REPORT_ERRORS)
+        console.log(backend, label, 'max abs error', worst, 'reference moved', moved, 'update relative error', worstUpdate);
       expect(worst).toBeLessThan(TOLERANCE);
       expect(worst).toBeLessThan(moved / 10);
       expect(worstUpdate).toBeLessThan(1e-2);
@@ -71,7 +79,9 @@ describe.each(['cpu', 'wasm'] as const)('LARS against the PyTorch reference on %
       const milestones = lrs.flatMap((rate, step) => (step >= warmupSteps && rate < lrs[step - 1]! ? [step] : []));
       const gamma = milestones.length > 0 ? lrs[milestones[0]!]! / lrs[milestones[0]! - 1]! : 0.1;
       const schedule = linearWarmup(multiStepSchedule({ base, milestones, gamma }), { warmupSteps });
-      lrs.forEach((rate, step) => { expect(Math.abs(schedule(step) - rate), `step ${step}`).toBeLessThan(1e-15); });
+      lrs.forEach((rate, step) => {
+        expect(Math.abs(schedule(step) - rate), `step ${step}`).toBeLessThan(1e-15);
+      });
     }
   });
 });

@@ -9,11 +9,7 @@ export function assertLabels(op: string, logits: tf.Tensor, labels: tf.Tensor, l
   assertArgument(logits.rank === 2, 'INVALID_SHAPE', () => `${op}: ${logitsName} must be rank 2 [batch, classes], got shape [${logits.shape}]`);
   assertArgument(labels.rank === 1, 'INVALID_SHAPE', () => `${op}: labels must be rank 1 [batch], got shape [${labels.shape}]`);
   assertArgument(labels.dtype === 'int32', 'INVALID_DTYPE', () => `${op}: labels must be int32, got ${labels.dtype} (use tf.tensor1d(labels, 'int32'))`);
-  assertArgument(
-    labels.shape[0] === logits.shape[0],
-    'INVALID_SHAPE',
-    () => `${op}: ${labels.shape[0]} labels for ${logits.shape[0]} rows of ${logitsName}`,
-  );
+  assertArgument(labels.shape[0] === logits.shape[0], 'INVALID_SHAPE', () => `${op}: ${labels.shape[0]} labels for ${logits.shape[0]} rows of ${logitsName}`);
   const classes = logits.shape[1] as number;
   const values = labels.dataSync();
   for (let i = 0; i < values.length; i++) {

@@ -18,9 +18,7 @@ const labels = [0, 3, -1];
 
 /** The combined margin worked out in double precision, element by element. */
 function expected(s: number, m1: number, m2: number, m3: number): number[][] {
-  return cosine.map((row, i) =>
-    row.map((c, j) => s * (j === labels[i] ? Math.cos(m1 * Math.acos(c) + m2) - m3 : c)),
-  );
+  return cosine.map((row, i) => row.map((c, j) => s * (j === labels[i] ? Math.cos(m1 * Math.acos(c) + m2) - m3 : c)));
 }
 
 function apply(margin: ReturnType<typeof combinedMargin>, values: number[][], labelValues: number[]): number[][] {
@@ -70,16 +68,15 @@ describe('combinedMargin', () => {
     const values = Float32Array.from({ length: rows * classes }, () => rng.uniform(-0.95, 0.95));
     const labelTensor = tf.tensor1d([1, 4, -1, 0], 'int32');
     const weights = tf.tensor2d(rng.fillNormal(new Float32Array(rows * classes)), [rows, classes]);
-    for (const options of [{ s: 2, m2: 0.5 }, { s: 2, m1: 1.5, m2: 0.3, m3: 0.2 }]) {
+    for (const options of [
+      { s: 2, m2: 0.5 },
+      { s: 2, m1: 1.5, m2: 0.3, m3: 0.2 },
+    ]) {
       const margin = combinedMargin(options);
       const f = (x: tf.Tensor) => tf.sum(tf.mul(margin(x as tf.Tensor2D, labelTensor), weights));
       const x = tf.tensor2d(values, [rows, classes]);
       const gradient = tf.grad(f)(x);
-      const numeric = finiteDifference(
-        (v) => tf.tidy(() => f(tf.tensor2d(v, [rows, classes])).dataSync()[0]!),
-        values,
-        1e-3,
-      );
+      const numeric = finiteDifference((v) => tf.tidy(() => f(tf.tensor2d(v, [rows, classes])).dataSync()[0]!), values, 1e-3);
       expect(relativeError(gradient.dataSync(), numeric)).toBeLessThan(2e-3);
       tf.dispose([x, gradient]);
     }
@@ -98,7 +95,9 @@ describe('combinedMargin', () => {
     // d/dx s·cos(acos x + m) = s·sin(acos x + m) / sqrt(1 − x²), with 1 − x² floored at 1e-6:
     // at x = 1: 64·sin(0.5)·1000 ≈ 30683; at x = −1: 64·sin(π + 0.5)·1000 ≈ −30683.
     const marginGradient = tf.tidy(() =>
-      tf.grad((v: tf.Tensor) => tf.sum(margin(v as tf.Tensor2D, labelTensor)))(x).dataSync(),
+      tf
+        .grad((v: tf.Tensor) => tf.sum(margin(v as tf.Tensor2D, labelTensor)))(x)
+        .dataSync(),
     );
     expect(marginGradient[0]).toBeCloseTo(64 * Math.sin(0.5) * 1000, -1);
     expect(marginGradient[4]).toBeCloseTo(-64 * Math.sin(0.5) * 1000, -1);
@@ -121,7 +120,12 @@ describe('combinedMargin', () => {
     };
     const badS = catchError(() => combinedMargin({ s: 0 }));
     expect(isBigFaceError(badS, 'INVALID_ARGUMENT') && /s must be positive/.test((badS as Error).message)).toBe(true);
-    expect(isBigFaceError(catchError(() => combinedMargin({ m2: Number.NaN })), 'INVALID_ARGUMENT')).toBe(true);
+    expect(
+      isBigFaceError(
+        catchError(() => combinedMargin({ m2: Number.NaN })),
+        'INVALID_ARGUMENT',
+      ),
+    ).toBe(true);
     const margin = combinedMargin();
     const x = tf.tensor2d(cosine);
     const cases: Array<[tf.Tensor, string, RegExp]> = [
@@ -141,7 +145,11 @@ describe('combinedMargin', () => {
   });
 
   it('is a TargetMargin: targetLogit of the target cosines and scale give the matrix form, values and gradients', () => {
-    for (const [s, m1, m2, m3] of [[64, 1, 0, 0.4], [64, 1, 0.5, 0], [32, 1.2, 0.3, 0.2]] as const) {
+    for (const [s, m1, m2, m3] of [
+      [64, 1, 0, 0.4],
+      [64, 1, 0.5, 0],
+      [32, 1.2, 0.3, 0.2],
+    ] as const) {
       const margin = combinedMargin({ s, m1, m2, m3 });
       expect(isTargetMargin(margin)).toBe(true);
       expect(margin.scale).toBe(s);
@@ -152,7 +160,12 @@ describe('combinedMargin', () => {
       expect(Math.abs(logits[0]![0]! - formula[0]![0]!) / Math.abs(formula[0]![0]!)).toBeLessThan(1e-6);
       expect(Math.abs(logits[1]![0]! - formula[1]![3]!) / Math.abs(formula[1]![3]!)).toBeLessThan(1e-6);
       // d targetLogit / dt against a central finite difference in double precision.
-      const slope = tf.tidy(() => tf.grad((t: tf.Tensor) => tf.sum(margin.targetLogit(t as tf.Tensor2D)))(tf.tensor2d([0.3], [1, 1])).dataSync()[0]!);
+      const slope = tf.tidy(
+        () =>
+          tf
+            .grad((t: tf.Tensor) => tf.sum(margin.targetLogit(t as tf.Tensor2D)))(tf.tensor2d([0.3], [1, 1]))
+            .dataSync()[0]!,
+      );
       const f = (t: number) => s * (Math.cos(m1 * Math.acos(t) + m2) - m3);
       expect(Math.abs(slope - (f(0.3 + 1e-6) - f(0.3 - 1e-6)) / 2e-6) / Math.abs(slope)).toBeLessThan(1e-3);
     }

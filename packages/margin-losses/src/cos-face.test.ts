@@ -10,7 +10,13 @@ describe('cosFace', () => {
   it('defaults to s = 64, m = 0.4: target 64·(cos θ − 0.4), others 64·cos θ', () => {
     const before = tf.memory().numTensors;
     const logits = tf.tidy(() =>
-      cosFace()(tf.tensor2d([[0.5, 0.25], [0.75, -0.5]]), tf.tensor1d([1, -1], 'int32')).arraySync(),
+      cosFace()(
+        tf.tensor2d([
+          [0.5, 0.25],
+          [0.75, -0.5],
+        ]),
+        tf.tensor1d([1, -1], 'int32'),
+      ).arraySync(),
     );
     // Row 0: 64·0.5 = 32, 64·(0.25 − 0.4) = −9.6. Row 1 is unlabeled: 48, −32.
     expect(logits[0]![0]).toBe(32);

@@ -24,7 +24,9 @@ describe('normalizeRows / normalizeRowsBackward', () => {
       // Independent formulation: autodiff through the plain expression.
       const reference = tf.grad((input: tf.Tensor) => tf.sum(tf.mul(tf.div(input, tf.sqrt(tf.maximum(tf.sum(tf.square(input), 1, true), 1e-24))), g)))(x);
       const ours = normalizeRowsBackward(rows, g).dataSync();
-      reference.dataSync().forEach((value, i) => { expect(ours[i]).toBeCloseTo(value, 5); });
+      reference.dataSync().forEach((value, i) => {
+        expect(ours[i]).toBeCloseTo(value, 5);
+      });
     });
     expect(tf.memory().numTensors).toBe(before);
   });

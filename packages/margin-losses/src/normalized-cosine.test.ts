@@ -27,11 +27,21 @@ describe('normalizedCosine', () => {
 
   it('stays in [−1, 1] for parallel vectors and is finite (0) for a zero vector', () => {
     const before = tf.memory().numTensors;
-    const e = tf.tensor2d([[3, 4, 0], [0, 0, 0]]);
-    const c = tf.tensor2d([[0.3, 0.4, 0], [-6, -8, 0]]);
+    const e = tf.tensor2d([
+      [3, 4, 0],
+      [0, 0, 0],
+    ]);
+    const c = tf.tensor2d([
+      [0.3, 0.4, 0],
+      [-6, -8, 0],
+    ]);
     const value = tf.tidy(() => Array.from(normalizedCosine(e, c).dataSync()));
     expect(value).toEqual([1, -1, 0, 0]);
-    const gradient = tf.tidy(() => tf.grad((v: tf.Tensor) => tf.sum(normalizedCosine(v as tf.Tensor2D, c)))(e).dataSync());
+    const gradient = tf.tidy(() =>
+      tf
+        .grad((v: tf.Tensor) => tf.sum(normalizedCosine(v as tf.Tensor2D, c)))(e)
+        .dataSync(),
+    );
     expect(Array.from(gradient).every(Number.isFinite)).toBe(true);
     tf.dispose([e, c]);
     expect(tf.memory().numTensors).toBe(before);
@@ -44,16 +54,8 @@ describe('normalizedCosine', () => {
     const weights = tf.tensor2d(rng.fillNormal(new Float32Array(15)), [3, 5]);
     const f = (a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(normalizedCosine(a as tf.Tensor2D, b as tf.Tensor2D), weights));
     const [gradientE, gradientC] = tf.grads(f)([e, c]);
-    const numericE = finiteDifference(
-      (v) => tf.tidy(() => f(tf.tensor2d(v, [3, 6]), c).dataSync()[0]!),
-      Float32Array.from(embeddings.flat()),
-      1e-2,
-    );
-    const numericC = finiteDifference(
-      (v) => tf.tidy(() => f(e, tf.tensor2d(v, [5, 6])).dataSync()[0]!),
-      Float32Array.from(centres.flat()),
-      1e-2,
-    );
+    const numericE = finiteDifference((v) => tf.tidy(() => f(tf.tensor2d(v, [3, 6]), c).dataSync()[0]!), Float32Array.from(embeddings.flat()), 1e-2);
+    const numericC = finiteDifference((v) => tf.tidy(() => f(e, tf.tensor2d(v, [5, 6])).dataSync()[0]!), Float32Array.from(centres.flat()), 1e-2);
     expect(relativeError(gradientE!.dataSync(), numericE)).toBeLessThan(2e-3);
     expect(relativeError(gradientC!.dataSync(), numericC)).toBeLessThan(2e-3);
     tf.dispose([e, c, weights, gradientE!, gradientC!]);

@@ -17,7 +17,11 @@ import { normalizeRows, normalizeRowsBackward, type NormalizedRows } from './nor
  * const cosine = normalizedCosine(embeddings, centres);       // [4, 1000] in [−1, 1]
  */
 export function normalizedCosine(embeddings: tf.Tensor2D, centres: tf.Tensor2D): tf.Tensor2D {
-  assertArgument(embeddings.rank === 2, 'INVALID_SHAPE', () => `normalizedCosine: embeddings must be rank 2 [batch, dimension], got shape [${embeddings.shape}]`);
+  assertArgument(
+    embeddings.rank === 2,
+    'INVALID_SHAPE',
+    () => `normalizedCosine: embeddings must be rank 2 [batch, dimension], got shape [${embeddings.shape}]`,
+  );
   assertArgument(centres.rank === 2, 'INVALID_SHAPE', () => `normalizedCosine: centres must be rank 2 [classes, dimension], got shape [${centres.shape}]`);
   assertArgument(
     embeddings.shape[1] === centres.shape[1],

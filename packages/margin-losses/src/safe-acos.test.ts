@@ -26,8 +26,7 @@ describe('safeAcos', () => {
     const gradient = tf.grad((v: tf.Tensor) => tf.sum(tf.mul(safeAcos(v), weights)))(x);
     const analytic = inside.map((v, i) => -(1 + i / 4) / Math.sqrt(1 - v * v));
     expect(relativeError(gradient.dataSync(), analytic)).toBeLessThan(1e-5);
-    const f = (values: Float32Array) =>
-      tf.tidy(() => tf.sum(tf.mul(safeAcos(tf.tensor1d(values)), weights)).dataSync()[0]!);
+    const f = (values: Float32Array) => tf.tidy(() => tf.sum(tf.mul(safeAcos(tf.tensor1d(values)), weights)).dataSync()[0]!);
     // h = 1e-4 keeps the step clear of ±1 from 0.999 (there the 3rd derivative is large).
     const numeric = finiteDifference(f, Float32Array.from(inside), 1e-4);
     expect(relativeError(gradient.dataSync(), numeric)).toBeLessThan(5e-3);
@@ -38,7 +37,11 @@ describe('safeAcos', () => {
   it('keeps the gradient finite at exactly ±1 and zero outside [−1, 1]', () => {
     const before = tf.memory().numTensors;
     const x = tf.tensor1d([-1, 1, -1.5, 1.25]);
-    const gradient = tf.tidy(() => tf.grad((v: tf.Tensor) => tf.sum(safeAcos(v)))(x).dataSync());
+    const gradient = tf.tidy(() =>
+      tf
+        .grad((v: tf.Tensor) => tf.sum(safeAcos(v)))(x)
+        .dataSync(),
+    );
     const cap = -1 / Math.sqrt(SAFE_ACOS_EPSILON); // −1000
     expect(gradient[0]).toBeCloseTo(cap, 2);
     expect(gradient[1]).toBeCloseTo(cap, 2);

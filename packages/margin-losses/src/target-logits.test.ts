@@ -23,7 +23,10 @@ describe('targetLogits', () => {
         Array.from(
           targetLogits(
             tf.tensor2d(logits.map((row) => row.slice(start, start + 2))),
-            tf.tensor1d(labels.map((l) => (l >= start && l < start + 2 ? l - start : -1)), 'int32'),
+            tf.tensor1d(
+              labels.map((l) => (l >= start && l < start + 2 ? l - start : -1)),
+              'int32',
+            ),
           ).dataSync(),
         ),
       );

@@ -15,8 +15,7 @@ describe('topOneAccuracy', () => {
       [0.2, 0.1, 0.6], // unlabeled
       [0.1, 0.2, 0.5], // argmax 2, label 2: right
     ];
-    const accuracy = (labels: number[]) =>
-      tf.tidy(() => topOneAccuracy(tf.tensor2d(logits), tf.tensor1d(labels, 'int32')).dataSync()[0]);
+    const accuracy = (labels: number[]) => tf.tidy(() => topOneAccuracy(tf.tensor2d(logits), tf.tensor1d(labels, 'int32')).dataSync()[0]);
     expect(accuracy([0, 2, -1, 2])).toBeCloseTo(2 / 3, 6);
     expect(accuracy([-1, -1, -1, -1])).toBe(0);
     expect(tf.memory().numTensors).toBe(before);

@@ -29,30 +29,54 @@ const paths = { raw: 'raw-112-in-out', jpeg: 'jpeg-112-in-out', 'jpeg-sharp': 'j
 async function run(synthesizer, mode, workers, inFlight) {
   // Workers load, decode their inputs and report ready; the clocks start when all are, so that
   // start-up is not counted.
-  const pool = Array.from({ length: workers }, (_, workerIndex) => new Worker(new URL('./worker.mjs', import.meta.url), { workerData: { jpegs, synthesizer, mode, seconds, inFlight, workerIndex } }));
-  await Promise.all(pool.map((worker) => new Promise((resolve, reject) => {
-    worker.once('message', resolve);
-    worker.once('error', reject);
-  })));
+  const pool = Array.from(
+    { length: workers },
+    (_, workerIndex) => new Worker(new URL('./worker.mjs', import.meta.url), { workerData: { jpegs, synthesizer, mode, seconds, inFlight, workerIndex } }),
+  );
+  await Promise.all(
+    pool.map(
+      (worker) =>
+        new Promise((resolve, reject) => {
+          worker.once('message', resolve);
+          worker.once('error', reject);
+        }),
+    ),
+  );
   const start = performance.now();
   const cpuStart = process.cpuUsage();
-  const counts = await Promise.all(pool.map((worker) => new Promise((resolve, reject) => {
-    worker.once('message', resolve);
-    worker.once('error', reject);
-    worker.postMessage('go');
-  })));
+  const counts = await Promise.all(
+    pool.map(
+      (worker) =>
+        new Promise((resolve, reject) => {
+          worker.once('message', resolve);
+          worker.once('error', reject);
+          worker.postMessage('go');
+        }),
+    ),
+  );
   const elapsed = (performance.now() - start) / 1000;
   const cpu = process.cpuUsage(cpuStart);
   // CPU time of the whole process (all threads) per image: on a machine shared with other jobs this
   // moves much less than wall-clock throughput; 1000 / it is what one free core would do.
   const images = counts.reduce((a, b) => a + b, 0);
   const cpuMillisecondsPerImage = (cpu.user + cpu.system) / 1000 / images;
-  console.log(JSON.stringify({
-    bench: 'mask-synth', synthesizer, path: paths[mode], threads: workers,
-    inFlightPerThread: mode === 'raw' ? 1 : inFlight, images, seconds: Number(elapsed.toFixed(2)),
-    imagesPerSecond: Math.round(images / elapsed), cpuMillisecondsPerImage: Number(cpuMillisecondsPerImage.toFixed(3)),
-    imagesPerSecondPerFreeCore: Math.round(1000 / cpuMillisecondsPerImage), cpus: os.availableParallelism(), loadAverage1m: Number(os.loadavg()[0].toFixed(2)), inputs: jpegs.length,
-  }));
+  console.log(
+    JSON.stringify({
+      bench: 'mask-synth',
+      synthesizer,
+      path: paths[mode],
+      threads: workers,
+      inFlightPerThread: mode === 'raw' ? 1 : inFlight,
+      images,
+      seconds: Number(elapsed.toFixed(2)),
+      imagesPerSecond: Math.round(images / elapsed),
+      cpuMillisecondsPerImage: Number(cpuMillisecondsPerImage.toFixed(3)),
+      imagesPerSecondPerFreeCore: Math.round(1000 / cpuMillisecondsPerImage),
+      cpus: os.availableParallelism(),
+      loadAverage1m: Number(os.loadavg()[0].toFixed(2)),
+      inputs: jpegs.length,
+    }),
+  );
 }
 
 for (const synthesizer of ['textured', 'natural']) {

@@ -24,7 +24,10 @@ await tf.ready();
 function load(net, name) {
   const manifest = JSON.parse(fs.readFileSync(path.join(faceApiRoot, `model/${name}-weights_manifest.json`), 'utf8'));
   const bin = fs.readFileSync(path.join(faceApiRoot, 'model', manifest[0].paths[0]));
-  const weights = tf.io.decodeWeights(bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength), manifest.flatMap((group) => group.weights));
+  const weights = tf.io.decodeWeights(
+    bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength),
+    manifest.flatMap((group) => group.weights),
+  );
   net.loadFromWeightMap(weights);
 }
 load(faceapi.nets.ssdMobilenetv1, 'ssd_mobilenetv1_model');

@@ -8,7 +8,14 @@ import { alignFace, decodeImage, makeContactSheet } from '@bigface/mask-synth';
 const root = new URL('..', import.meta.url);
 const fixture = JSON.parse(await readFile(new URL('test/fixtures/face-api-demo-landmarks.json', root), 'utf8'));
 const photo = (file) => new URL(`node_modules/@vladmandic/face-api/${file}`, root).pathname;
-const picks = [['demo/sample1.jpg', 0], ['demo/sample2.jpg', 0], ['demo/sample5.jpg', 1], ['demo/sample1.jpg', 2], ['demo/sample3.jpg', 0], ['demo/sample6.jpg', 1]];
+const picks = [
+  ['demo/sample1.jpg', 0],
+  ['demo/sample2.jpg', 0],
+  ['demo/sample5.jpg', 1],
+  ['demo/sample1.jpg', 2],
+  ['demo/sample3.jpg', 0],
+  ['demo/sample6.jpg', 1],
+];
 const faces = [];
 for (const [index, [file, face]] of picks.entries()) {
   const raw = await decodeImage(photo(file));

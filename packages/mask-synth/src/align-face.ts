@@ -29,7 +29,12 @@ export function alignFace(image: RawImage, landmarks: Landmarks, inputName = 'im
       const ty = fy - y0;
       for (let c = 0; c < channels; c++) {
         let value = 0;
-        for (const [dx, dy, w] of [[0, 0, (1 - tx) * (1 - ty)], [1, 0, tx * (1 - ty)], [0, 1, (1 - tx) * ty], [1, 1, tx * ty]] as const) {
+        for (const [dx, dy, w] of [
+          [0, 0, (1 - tx) * (1 - ty)],
+          [1, 0, tx * (1 - ty)],
+          [0, 1, (1 - tx) * ty],
+          [1, 1, tx * ty],
+        ] as const) {
           const px = x0 + dx;
           const py = y0 + dy;
           if (px >= 0 && py >= 0 && px < width && py < height) value += w * data[(py * width + px) * channels + c]!;

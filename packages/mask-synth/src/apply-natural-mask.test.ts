@@ -135,10 +135,12 @@ describe('applyNaturalMask on an aligned 112x112 crop', () => {
     const meanOver = (fromX: number, toX: number) => {
       let sum = 0;
       let count = 0;
-      for (let y = 70; y < 100; y++) for (let x = fromX; x < toX; x++) if (alpha[y * 112 + x] === 255) {
-        sum += image.data[(y * 112 + x) * 3]!;
-        count++;
-      }
+      for (let y = 70; y < 100; y++)
+        for (let x = fromX; x < toX; x++)
+          if (alpha[y * 112 + x] === 255) {
+            sum += image.data[(y * 112 + x) * 3]!;
+            count++;
+          }
       return sum / count;
     };
     const left = meanOver(30, 46);

@@ -60,10 +60,18 @@ export function applyNaturalMask(image: RawImage, options: NaturalMaskOptions): 
   assertArgument(Number.isInteger(options.seed), 'INVALID_SEED', () => `applyNaturalMask(${inputName}): seed must be an integer, got ${options.seed}`);
   const names = NATURAL_MASK_COLOURS.map((colour) => colour.name);
   if (options.colour !== undefined) {
-    assertArgument(names.includes(options.colour), 'UNKNOWN_COLOUR', () => `unknown natural mask colour '${options.colour}': choose one of ${names.join(', ')}`);
+    assertArgument(
+      names.includes(options.colour),
+      'UNKNOWN_COLOUR',
+      () => `unknown natural mask colour '${options.colour}': choose one of ${names.join(', ')}`,
+    );
   }
   if (options.topEdge !== undefined) {
-    assertArgument(options.topEdge >= 0.2 && options.topEdge <= 0.5, 'INVALID_ARGUMENT', () => `applyNaturalMask(${inputName}): topEdge must be in [0.2, 0.5], got ${options.topEdge}`);
+    assertArgument(
+      options.topEdge >= 0.2 && options.topEdge <= 0.5,
+      'INVALID_ARGUMENT',
+      () => `applyNaturalMask(${inputName}): topEdge must be in [0.2, 0.5], got ${options.topEdge}`,
+    );
   }
   const { width, height, channels, data } = image;
   const face = resolveFaceGeometry(options.landmarks, width, height, inputName);
@@ -114,7 +122,12 @@ export function applyNaturalMask(image: RawImage, options: NaturalMaskOptions): 
       const length = Math.hypot(dx, dy) || 1;
       const nx = (-dy / length) * thickness;
       const ny = (dx / length) * thickness;
-      loops.push([[start[0] + nx, start[1] + ny], [ear[0] + nx, ear[1] + ny], [ear[0] - nx, ear[1] - ny], [start[0] - nx, start[1] - ny]]);
+      loops.push([
+        [start[0] + nx, start[1] + ny],
+        [ear[0] + nx, ear[1] + ny],
+        [ear[0] - nx, ear[1] - ny],
+        [start[0] - nx, start[1] - ny],
+      ]);
     }
   }
 
@@ -162,9 +175,11 @@ export function applyNaturalMask(image: RawImage, options: NaturalMaskOptions): 
         // Pleats bow down towards the middle of the face: three folds at 0.3, 0.5 and 0.7 of the way
         // down, each a dark line with a lit band just above it.
         const q = (cy - topY) / pleatSpan - 0.06 * (1 - Math.min(1, across * across));
-        const shade = 1 - 0.15 * Math.min(1, across * across)
-          - 0.16 * (line(q - 0.3, 0.035) + line(q - 0.5, 0.035) + line(q - 0.7, 0.035))
-          + 0.06 * (line(q - 0.24, 0.05) + line(q - 0.44, 0.05) + line(q - 0.64, 0.05));
+        const shade =
+          1 -
+          0.15 * Math.min(1, across * across) -
+          0.16 * (line(q - 0.3, 0.035) + line(q - 0.5, 0.035) + line(q - 0.7, 0.035)) +
+          0.06 * (line(q - 0.24, 0.05) + line(q - 0.44, 0.05) + line(q - 0.64, 0.05));
         const local = luma[(y - wy0) * windowWidth + (x - wx0)]! / faceLuma;
         const light = exposure * shade * Math.max(0.2, 1 + 0.8 * (local - 1));
         const p = index * channels;

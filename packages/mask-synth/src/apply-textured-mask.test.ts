@@ -52,7 +52,11 @@ describe('applyTexturedMask on an aligned 112x112 crop', () => {
     // and yellow mask, whose threshold is 0.35 x 196 = 69).
     const luma = (r: number, g: number, b: number) => 0.299 * r + 0.587 * g + 0.114 * b;
     const face = uniformImage(112, 112, 140);
-    const colourSets = [['white', 'yellow', 'pink'], ['light-blue', 'khaki', 'white'], ['black', 'navy', 'brown']];
+    const colourSets = [
+      ['white', 'yellow', 'pink'],
+      ['light-blue', 'khaki', 'white'],
+      ['black', 'navy', 'brown'],
+    ];
     for (const type of MASK_TYPES) {
       for (const texture of MASK_TEXTURES) {
         for (const [k, colours] of colourSets.entries()) {

@@ -83,10 +83,18 @@ export function applyTexturedMask(image: RawImage, options: TexturedMaskOptions)
     assertArgument(MASK_TYPES.includes(options.type), 'UNKNOWN_MASK_TYPE', () => `unknown mask type '${options.type}': choose one of ${MASK_TYPES.join(', ')}`);
   }
   if (options.texture !== undefined) {
-    assertArgument(MASK_TEXTURES.includes(options.texture), 'UNKNOWN_TEXTURE', () => `unknown texture '${options.texture}': choose one of ${MASK_TEXTURES.join(', ')}`);
+    assertArgument(
+      MASK_TEXTURES.includes(options.texture),
+      'UNKNOWN_TEXTURE',
+      () => `unknown texture '${options.texture}': choose one of ${MASK_TEXTURES.join(', ')}`,
+    );
   }
   for (const colour of options.colours ?? []) {
-    assertArgument(colour in TEXTURED_MASK_COLOURS, 'UNKNOWN_COLOUR', () => `unknown colour '${colour}': choose from ${Object.keys(TEXTURED_MASK_COLOURS).join(', ')}`);
+    assertArgument(
+      colour in TEXTURED_MASK_COLOURS,
+      'UNKNOWN_COLOUR',
+      () => `unknown colour '${colour}': choose from ${Object.keys(TEXTURED_MASK_COLOURS).join(', ')}`,
+    );
   }
   const { width, height, channels, data } = image;
   const face = resolveFaceGeometry(options.landmarks, width, height, inputName);
@@ -146,7 +154,12 @@ export function applyTexturedMask(image: RawImage, options: TexturedMaskOptions)
   const projectiveOk = (h: Homography | null) => {
     if (h === null) return false;
     // The template's whole extent must stay in front of the projective horizon.
-    for (const [u, v] of [[-0.2, -0.3], [1.2, -0.3], [-0.2, 1.3], [1.2, 1.3]] as const) {
+    for (const [u, v] of [
+      [-0.2, -0.3],
+      [1.2, -0.3],
+      [-0.2, 1.3],
+      [1.2, 1.3],
+    ] as const) {
       if (h[6]! * u + h[7]! * v + h[8]! <= 0.05) return false;
     }
     return true;
@@ -174,9 +187,26 @@ export function applyTexturedMask(image: RawImage, options: TexturedMaskOptions)
   const { luma, wx0, wy0, windowWidth, faceLuma } = measureFaceLuma(data, width, height, channels, coverage, box, radius);
   const brightness = Math.min(1.15, Math.max(0.4, faceLuma / 140));
   paintMask({
-    data, out, alpha, coverage, width, channels, box, luma, wx0, wy0, windowWidth, faceLuma, brightness,
-    inverseLeft: invertHomography(left!), inverseRight: invertHomography(right!),
-    decoration: template.decoration, variant, textureAt, colours, partRgb,
+    data,
+    out,
+    alpha,
+    coverage,
+    width,
+    channels,
+    box,
+    luma,
+    wx0,
+    wy0,
+    windowWidth,
+    faceLuma,
+    brightness,
+    inverseLeft: invertHomography(left!),
+    inverseRight: invertHomography(right!),
+    decoration: template.decoration,
+    variant,
+    textureAt,
+    colours,
+    partRgb,
   });
   return { image: { data: out, width, height, channels }, alpha, metadata: metadataOf() };
 }

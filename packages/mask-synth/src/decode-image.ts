@@ -70,11 +70,7 @@ export async function decodeImage(input: ImageInput, options: string | DecodeIma
   }
   try {
     // failOn 'truncated' rejects cut-off files instead of decoding them as half-grey images.
-    const { data, info } = await sharp(input, { failOn: 'truncated' })
-      .rotate()
-      .removeAlpha()
-      .raw()
-      .toBuffer({ resolveWithObject: true });
+    const { data, info } = await sharp(input, { failOn: 'truncated' }).rotate().removeAlpha().raw().toBuffer({ resolveWithObject: true });
     return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height, channels: 3 };
   } catch (cause) {
     const message = cause instanceof Error ? cause.message : String(cause);

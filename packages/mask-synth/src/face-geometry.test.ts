@@ -48,7 +48,13 @@ describe('resolveFaceGeometry', () => {
   });
 
   it('rejects collinear eyes and mouth as degenerate', () => {
-    const collinear = [[30, 50], [80, 50], [55, 50], [40, 51], [70, 51]] as [number, number][];
+    const collinear = [
+      [30, 50],
+      [80, 50],
+      [55, 50],
+      [40, 51],
+      [70, 51],
+    ] as [number, number][];
     const error = errorOf(() => resolveFaceGeometry(collinear, 112, 112, 'flat.jpg'));
     expect(error.code).toBe('LANDMARKS_DEGENERATE');
     expect(error.message).toContain('flat.jpg');

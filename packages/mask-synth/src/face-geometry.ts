@@ -60,10 +60,7 @@ function toPoints(landmarks: Landmarks, inputName: string): Point[] {
     });
   }
   if (points.length !== 5 && points.length !== 68) {
-    throw new BigFaceError(
-      'LANDMARKS_WRONG_COUNT',
-      `${inputName}: expected 5 landmarks (ArcFace order) or 68 (iBUG/dlib order), got ${points.length}`,
-    );
+    throw new BigFaceError('LANDMARKS_WRONG_COUNT', `${inputName}: expected 5 landmarks (ArcFace order) or 68 (iBUG/dlib order), got ${points.length}`);
   }
   points.forEach(([x, y], index) => {
     if (!Number.isFinite(x) || !Number.isFinite(y)) {

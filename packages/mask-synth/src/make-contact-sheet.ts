@@ -64,7 +64,12 @@ export async function makeContactSheet(faces: readonly ContactSheetFace[], optio
     const natural = applyNaturalMask(raw, { seed, landmarks: face.landmarks, inputName });
     // The crop: the canonical 112x112 frame mapped into the image, squared and clipped.
     const geometry = resolveFaceGeometry(face.landmarks, raw.width, raw.height, inputName);
-    const corners = [[0, 0], [112, 0], [0, 112], [112, 112]].map((point) => applySimilarity(geometry.toImage, point as [number, number]));
+    const corners = [
+      [0, 0],
+      [112, 0],
+      [0, 112],
+      [112, 112],
+    ].map((point) => applySimilarity(geometry.toImage, point as [number, number]));
     const xs = corners.map((point) => point[0]);
     const ys = corners.map((point) => point[1]);
     const centreX = (Math.min(...xs) + Math.max(...xs)) / 2;
@@ -83,5 +88,7 @@ export async function makeContactSheet(faces: readonly ContactSheetFace[], optio
       }
     });
   }
-  return sharp(sheet, { raw: { width: sheetWidth, height: sheetHeight, channels: 3 } }).png({ compressionLevel: 9 }).toBuffer();
+  return sharp(sheet, { raw: { width: sheetWidth, height: sheetHeight, channels: 3 } })
+    .png({ compressionLevel: 9 })
+    .toBuffer();
 }

@@ -40,7 +40,11 @@ describe('maskAugment', () => {
     const augment = maskAugment();
     const seeds = Array.from({ length: 60 }, (_, i) => hashSeed(7, i));
     const forward = seeds.map((seed) => augment(face, { seed }));
-    const backward = seeds.slice().reverse().map((seed) => maskAugment()(face, { seed })).reverse();
+    const backward = seeds
+      .slice()
+      .reverse()
+      .map((seed) => maskAugment()(face, { seed }))
+      .reverse();
     forward.forEach((result, i) => {
       expect(result.metadata).toEqual(backward[i]!.metadata);
       expect(Buffer.from(result.image.data).equals(Buffer.from(backward[i]!.image.data))).toBe(true);

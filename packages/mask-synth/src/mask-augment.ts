@@ -45,7 +45,11 @@ export function maskAugment(options: MaskAugmentOptions = {}): MaskAugmenter {
   assertArgument(Number.isFinite(ratio) && ratio >= 0 && ratio <= 1, 'INVALID_ARGUMENT', () => `maskAugment: ratio must be in [0, 1], got ${ratio}`);
   const mix = options.mix ?? {};
   for (const key of Object.keys(mix)) {
-    assertArgument(key === 'textured' || key === 'natural', 'INVALID_ARGUMENT', () => `maskAugment: unknown synthesizer '${key}' in mix: choose textured, natural`);
+    assertArgument(
+      key === 'textured' || key === 'natural',
+      'INVALID_ARGUMENT',
+      () => `maskAugment: unknown synthesizer '${key}' in mix: choose textured, natural`,
+    );
   }
   const weights = [mix.textured ?? (mix.natural === undefined ? 1 : 0), mix.natural ?? (mix.textured === undefined ? 1 : 0)];
   assertArgument(

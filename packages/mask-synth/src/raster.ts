@@ -6,13 +6,7 @@ const SUBSCANLINES = 4;
  * Adds the anti-aliased coverage of a closed polygon (even-odd rule) to `coverage` (width x height).
  * Four sub-scanlines per pixel row, with exact horizontal coverage of each span's end pixels.
  */
-export function accumulatePolygonCoverage(
-  xs: ArrayLike<number>,
-  ys: ArrayLike<number>,
-  width: number,
-  height: number,
-  coverage: Float32Array,
-): void {
+export function accumulatePolygonCoverage(xs: ArrayLike<number>, ys: ArrayLike<number>, width: number, height: number, coverage: Float32Array): void {
   const n = xs.length;
   let minY = Infinity;
   let maxY = -Infinity;
@@ -108,16 +102,12 @@ export function boxBlur(values: Float32Array, width: number, height: number, rad
  * the window's edges. Equal to blurring the whole image inside the window wherever the window reaches
  * `radius` beyond the pixels read (or the image's own edge): the synthesizers blur only around a mask.
  */
-export function boxBlurWindow(
-  values: Float32Array,
-  width: number,
-  window: { x0: number; y0: number; x1: number; y1: number },
-  radius: number,
-): void {
+export function boxBlurWindow(values: Float32Array, width: number, window: { x0: number; y0: number; x1: number; y1: number }, radius: number): void {
   const windowWidth = window.x1 - window.x0 + 1;
   const windowHeight = window.y1 - window.y0 + 1;
   const part = new Float32Array(windowWidth * windowHeight);
-  for (let y = 0; y < windowHeight; y++) part.set(values.subarray((window.y0 + y) * width + window.x0, (window.y0 + y) * width + window.x1 + 1), y * windowWidth);
+  for (let y = 0; y < windowHeight; y++)
+    part.set(values.subarray((window.y0 + y) * width + window.x0, (window.y0 + y) * width + window.x1 + 1), y * windowWidth);
   boxBlur(part, windowWidth, windowHeight, radius);
   for (let y = 0; y < windowHeight; y++) values.set(part.subarray(y * windowWidth, (y + 1) * windowWidth), (window.y0 + y) * width + window.x0);
 }

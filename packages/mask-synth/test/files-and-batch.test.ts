@@ -73,11 +73,28 @@ describe('maskBatch', () => {
         { input: path.join(directory, 'truncated.jpg') },
         { input: alignedJpeg, output: path.join(out, 'from-buffer.png') },
         { input: path.join(directory, 'notes.jpg') },
-        { input: alignedJpeg, landmarks: [[1, 2], [3, 4]], output: path.join(out, 'bad-landmarks.png') },
+        {
+          input: alignedJpeg,
+          landmarks: [
+            [1, 2],
+            [3, 4],
+          ],
+          output: path.join(out, 'bad-landmarks.png'),
+        },
         { input: path.join(directory, 'empty.jpg') },
         // ArcFace key points moved 80 px right (eyes off the 112x112 crop), and eyes and mouth on one line.
         { input: alignedJpeg, landmarks: ARCFACE_TEMPLATE_112.map(([x, y]) => [x + 80, y] as [number, number]), output: path.join(out, 'outside.png') },
-        { input: alignedJpeg, landmarks: [[30, 50], [80, 50], [55, 50], [40, 51], [70, 51]], output: path.join(out, 'flat.png') },
+        {
+          input: alignedJpeg,
+          landmarks: [
+            [30, 50],
+            [80, 50],
+            [55, 50],
+            [40, 51],
+            [70, 51],
+          ],
+          output: path.join(out, 'flat.png'),
+        },
       ],
       { seed: 1, synthesizer: 'textured', outputDirectory: out, format: 'png', concurrency: 2 },
     );
@@ -91,7 +108,8 @@ describe('maskBatch', () => {
       [7, 'LANDMARKS_DEGENERATE'],
     ]);
     // Every failure names its input.
-    for (const failure of report.failures) expect(failure.error.message).toContain(failure.input.startsWith('buffer') ? 'buffer' : path.basename(failure.input));
+    for (const failure of report.failures)
+      expect(failure.error.message).toContain(failure.input.startsWith('buffer') ? 'buffer' : path.basename(failure.input));
     expect((await readdir(out)).sort()).toEqual(['aligned.png', 'from-buffer.png']);
     const written = await sharp(await readFile(path.join(out, 'aligned.png'))).metadata();
     expect([written.format, written.width]).toEqual(['png', 112]);

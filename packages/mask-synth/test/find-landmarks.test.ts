@@ -42,7 +42,9 @@ describe('maskImage with findLandmarks (raw photos)', () => {
     };
     const crop = await encodeImage(syntheticFace(), 'png');
     await expect(maskImage(crop, { seed: 1, synthesizer: 'natural', findLandmarks: never })).resolves.toMatchObject({ width: 112 });
-    await expect(maskImage(photoPath('demo/sample1.jpg'), { seed: 1, synthesizer: 'natural', landmarks: faces[1]!.points, findLandmarks: never })).resolves.toMatchObject({ width: 1920 });
+    await expect(
+      maskImage(photoPath('demo/sample1.jpg'), { seed: 1, synthesizer: 'natural', landmarks: faces[1]!.points, findLandmarks: never }),
+    ).resolves.toMatchObject({ width: 1920 });
     // Without a finder a photo still needs landmarks, and the message says where a finder comes from.
     await expect(maskImage(photoPath('demo/sample1.jpg'), { seed: 1, synthesizer: 'natural' })).rejects.toThrow(/createLandmarkFinder from @bigface\/data/);
   });

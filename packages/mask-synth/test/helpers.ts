@@ -56,7 +56,10 @@ export function lowerFacePoints(points: readonly (readonly [number, number])[], 
 export function eyePoints(points: readonly (readonly [number, number])[]): [number, number][] {
   const out: [number, number][] = [];
   for (let i = 36; i <= 47; i++) out.push(points[i] as [number, number]);
-  for (const [from, to] of [[36, 41], [42, 47]] as const) {
+  for (const [from, to] of [
+    [36, 41],
+    [42, 47],
+  ] as const) {
     let x = 0;
     let y = 0;
     for (let i = from; i <= to; i++) {

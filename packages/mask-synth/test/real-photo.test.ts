@@ -41,7 +41,8 @@ describe('masks on a real photo with detected 68-point landmarks', () => {
     let changedOutside = 0;
     let changedInside = 0;
     for (let i = 0; i < alpha.length; i++) {
-      const changed = image.data[i * 3] !== photo.data[i * 3] || image.data[i * 3 + 1] !== photo.data[i * 3 + 1] || image.data[i * 3 + 2] !== photo.data[i * 3 + 2];
+      const changed =
+        image.data[i * 3] !== photo.data[i * 3] || image.data[i * 3 + 1] !== photo.data[i * 3 + 1] || image.data[i * 3 + 2] !== photo.data[i * 3 + 2];
       if (alpha[i] === 0 && changed) changedOutside++;
       if (alpha[i] === 255 && changed) changedInside++;
     }

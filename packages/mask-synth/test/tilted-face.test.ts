@@ -58,11 +58,18 @@ const synthesizers: [string, (image: ReturnType<typeof uniformImage>, landmarks:
 ];
 
 describe.each(synthesizers)('%s synthesizer on a rotated and scaled face', (_, synthesize) => {
-  for (const [kind, points] of [['5-point', ARCFACE_TEMPLATE_112], ['68-point', MEAN_FACE_68]] as const) {
+  for (const [kind, points] of [
+    ['5-point', ARCFACE_TEMPLATE_112],
+    ['68-point', MEAN_FACE_68],
+  ] as const) {
     it(`moves the mask with ${kind} landmarks (centroid within 2 px, IoU > 0.9)`, () => {
       for (const seed of [1, 2, 3, 4]) {
         const reference = synthesize(uniformImage(160, 160, 150), points.map(shift), seed);
-        const tilted = synthesize(uniformImage(260, 260, 150), points.map((p) => T(shift(p))), seed);
+        const tilted = synthesize(
+          uniformImage(260, 260, 150),
+          points.map((p) => T(shift(p))),
+          seed,
+        );
         const [cx, cy] = T(centroid(reference.alpha, 160));
         const [tx, ty] = centroid(tilted.alpha, 260);
         expect(Math.hypot(cx - tx, cy - ty), `seed ${seed}`).toBeLessThan(2);

@@ -54,7 +54,16 @@ describe('readJpegHeader', () => {
   it('reads frame type, size, components, EXIF orientation, ICC presence and the end marker', async () => {
     const crop = crops[0]!;
     const baseline = readJpegHeader(await sharpRaw(crop).jpeg({ quality: 90 }).toBuffer())!;
-    expect(baseline).toEqual({ frameMarker: 0xc0, precision: 8, width: 112, height: 112, components: 3, orientation: undefined, hasIccProfile: false, endsWithEndOfImage: true });
+    expect(baseline).toEqual({
+      frameMarker: 0xc0,
+      precision: 8,
+      width: 112,
+      height: 112,
+      components: 3,
+      orientation: undefined,
+      hasIccProfile: false,
+      endsWithEndOfImage: true,
+    });
     const progressive = readJpegHeader(await sharpRaw(crop).jpeg({ progressive: true }).toBuffer())!;
     expect(progressive.frameMarker).toBe(0xc2);
     const odd = readJpegHeader(await sharpRaw(crop).resize(97, 61, { fit: 'fill' }).jpeg().toBuffer())!;
@@ -85,14 +94,19 @@ describe('readJpegHeader', () => {
 });
 
 describe('WebAssembly JPEG decoding', () => {
-  it('takes aligned crops and small plain JPEGs and gives exactly sharp\'s pixels', async () => {
+  it("takes aligned crops and small plain JPEGs and gives exactly sharp's pixels", async () => {
     const cases: { name: string; jpeg: Buffer }[] = [];
     for (const [i, crop] of crops.entries()) {
       for (const quality of [50, 90, 100]) cases.push({ name: `crop ${i} q${quality}`, jpeg: await sharpRaw(crop).jpeg({ quality }).toBuffer() });
       cases.push({ name: `crop ${i} 4:4:4`, jpeg: await sharpRaw(crop).jpeg({ quality: 95, chromaSubsampling: '4:4:4' }).toBuffer() });
       cases.push({ name: `crop ${i} progressive`, jpeg: await sharpRaw(crop).jpeg({ progressive: true }).toBuffer() });
     }
-    for (const [width, height] of [[1, 1], [97, 61], [255, 257], [256, 256]] as const) {
+    for (const [width, height] of [
+      [1, 1],
+      [97, 61],
+      [255, 257],
+      [256, 256],
+    ] as const) {
       cases.push({ name: `photo ${width}x${height}`, jpeg: await sharpRaw(photo).resize(width, height, { fit: 'fill' }).jpeg({ quality: 85 }).toBuffer() });
     }
     cases.push({ name: 'EXIF orientation 1', jpeg: withExifOrientation(await sharpRaw(crops[0]!).jpeg().toBuffer(), 1, false) });
@@ -149,12 +163,15 @@ describe('WebAssembly JPEG decoding', () => {
   });
 
   it('rejects an unknown decoder option by name', async () => {
-    await expect(decodeImage(Buffer.from([1]), { decoder: 'fast' as never })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining("decoder must be 'auto' or 'sharp'") });
+    await expect(decodeImage(Buffer.from([1]), { decoder: 'fast' as never })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: expect.stringContaining("decoder must be 'auto' or 'sharp'"),
+    });
   });
 });
 
 describe('WebAssembly JPEG encoding', () => {
-  it('writes baseline 4:2:0 JPEGs as faithful as sharp\'s at the same quality', async () => {
+  it("writes baseline 4:2:0 JPEGs as faithful as sharp's at the same quality", async () => {
     for (const quality of [60, 92]) {
       for (const [i, crop] of crops.entries()) {
         const fast = await encodeSmallJpeg(crop, quality);
@@ -187,8 +204,17 @@ describe('WebAssembly JPEG encoding', () => {
 
   it('rejects bad format, quality and encoder options by name', async () => {
     const crop = crops[0]!;
-    await expect(encodeImage(crop, 'gif' as never)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining("format must be 'jpeg', 'png' or 'webp'") });
-    await expect(encodeImage(crop, 'jpeg', 0)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('quality must be an integer in 1..100, got 0') });
-    await expect(encodeImage(crop, { encoder: 'x' as never })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining("encoder must be 'auto' or 'sharp'") });
+    await expect(encodeImage(crop, 'gif' as never)).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: expect.stringContaining("format must be 'jpeg', 'png' or 'webp'"),
+    });
+    await expect(encodeImage(crop, 'jpeg', 0)).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: expect.stringContaining('quality must be an integer in 1..100, got 0'),
+    });
+    await expect(encodeImage(crop, { encoder: 'x' as never })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: expect.stringContaining("encoder must be 'auto' or 'sharp'"),
+    });
   });
 });

@@ -26,8 +26,14 @@ describe('maskAugment in worker threads', () => {
     const face = syntheticFace();
     const seeds = Array.from({ length: 24 }, (_, i) => 1000 + 37 * i);
     const [even, odd] = await Promise.all([
-      inWorker(seeds.filter((_, i) => i % 2 === 0), face.data),
-      inWorker(seeds.filter((_, i) => i % 2 === 1), face.data),
+      inWorker(
+        seeds.filter((_, i) => i % 2 === 0),
+        face.data,
+      ),
+      inWorker(
+        seeds.filter((_, i) => i % 2 === 1),
+        face.data,
+      ),
     ]);
     const fromWorkers = { ...even, ...odd };
     const augment = maskAugment({ ratio: 0.5 });
@@ -49,8 +55,16 @@ describe('maskImage on JPEG bytes in worker threads', () => {
     const jpeg = await encodeImage(syntheticFace(), 'jpeg', 95);
     const seeds = Array.from({ length: 12 }, (_, i) => 500 + i);
     const [even, odd] = await Promise.all([
-      inWorker(seeds.filter((_, i) => i % 2 === 0), jpeg, 'mask-image-worker.mjs'),
-      inWorker(seeds.filter((_, i) => i % 2 === 1), jpeg, 'mask-image-worker.mjs'),
+      inWorker(
+        seeds.filter((_, i) => i % 2 === 0),
+        jpeg,
+        'mask-image-worker.mjs',
+      ),
+      inWorker(
+        seeds.filter((_, i) => i % 2 === 1),
+        jpeg,
+        'mask-image-worker.mjs',
+      ),
     ]);
     const fromWorkers = { ...even, ...odd };
     for (const seed of seeds.slice().reverse()) {

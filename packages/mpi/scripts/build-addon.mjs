@@ -13,8 +13,7 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const source = join(root, 'native', 'mpi-addon.cc');
 const output = join(root, 'build', 'Release', 'bigface_mpi.node');
-const hint =
-  'install OpenMPI and a C++ compiler (Debian/Ubuntu: apt-get install g++ openmpi-bin libopenmpi-dev), then rebuild with `npm rebuild @bigface/mpi`';
+const hint = 'install OpenMPI and a C++ compiler (Debian/Ubuntu: apt-get install g++ openmpi-bin libopenmpi-dev), then rebuild with `npm rebuild @bigface/mpi`';
 
 function warn(reason) {
   console.warn(`@bigface/mpi: MPI addon not built (${reason}); everything else works without it — ${hint}`);
@@ -45,11 +44,7 @@ function buildWithMpicxx() {
   if (!headers) return { ok: false, log: 'Node headers (node_api.h) not found' };
   mkdirSync(dirname(output), { recursive: true });
   const compiler = process.env.MPICXX || 'mpicxx';
-  return run(compiler, [
-    '-O3', '-std=c++17', '-fPIC', '-shared', '-Wall',
-    '-DNODE_GYP_MODULE_NAME=bigface_mpi', `-I${headers}`,
-    source, '-o', output, '-ldl',
-  ]);
+  return run(compiler, ['-O3', '-std=c++17', '-fPIC', '-shared', '-Wall', '-DNODE_GYP_MODULE_NAME=bigface_mpi', `-I${headers}`, source, '-o', output, '-ldl']);
 }
 
 function findNodeGyp() {

@@ -129,15 +129,7 @@ export class MpiCommunicator implements Communicator {
     return instance;
   }
 
-  private constructor(
-    addon: MpiAddon,
-    rank: number,
-    worldSize: number,
-    version: string,
-    timeoutMs: number,
-    chunkElements: number,
-    maxDisplacement: number,
-  ) {
+  private constructor(addon: MpiAddon, rank: number, worldSize: number, version: string, timeoutMs: number, chunkElements: number, maxDisplacement: number) {
     this.addon = addon;
     this.rank = rank;
     this.worldSize = worldSize;
@@ -289,7 +281,10 @@ export class MpiCommunicator implements Communicator {
       } else {
         // Offsets past an int: gather the chunk into a scratch buffer, then copy each rank's piece.
         const displacements = prefixSums(pieces);
-        const scratch = this.scratch(data, pieces.reduce((a, b) => a + b, 0));
+        const scratch = this.scratch(
+          data,
+          pieces.reduce((a, b) => a + b, 0),
+        );
         this.call(name, () => this.addon.allgatherv(send, scratch, Int32Array.from(pieces), Int32Array.from(displacements), this.timeoutMs));
         for (let r = 0; r < W; r++) {
           const piece = pieces[r] as number;
@@ -300,7 +295,12 @@ export class MpiCommunicator implements Communicator {
     return { data: output, counts };
   }
 
-  private readonly scratchBuffers: [Float32Array, Int32Array, Float64Array, Uint16Array] = [new Float32Array(0), new Int32Array(0), new Float64Array(0), new Uint16Array(0)];
+  private readonly scratchBuffers: [Float32Array, Int32Array, Float64Array, Uint16Array] = [
+    new Float32Array(0),
+    new Int32Array(0),
+    new Float64Array(0),
+    new Uint16Array(0),
+  ];
 
   /** A reusable scratch array of `data`'s type with at least `length` elements (a view of exactly `length`). */
   private scratch<T extends NumericArray>(data: T, length: number): T {
@@ -384,9 +384,17 @@ export class MpiCommunicator implements Communicator {
           'every rank must make the same collective calls in the same order',
       );
     }
-    if (differs(F_TYPE)) throw mismatch('data types', column(F_TYPE, (t) => TYPE_NAMES[t] ?? '?'));
+    if (differs(F_TYPE))
+      throw mismatch(
+        'data types',
+        column(F_TYPE, (t) => TYPE_NAMES[t] ?? '?'),
+      );
     if (sameLength && differs(F_LENGTH)) throw mismatch('lengths', column(F_LENGTH));
-    if ((kind === ALL_REDUCE || kind === REDUCE_SCATTER) && differs(F_OP)) throw mismatch('reduce ops', column(F_OP, (o) => reduceOpName(o)));
+    if ((kind === ALL_REDUCE || kind === REDUCE_SCATTER) && differs(F_OP))
+      throw mismatch(
+        'reduce ops',
+        column(F_OP, (o) => reduceOpName(o)),
+      );
     if (sameRoot && differs(F_ROOT)) throw mismatch('roots', column(F_ROOT));
     return all;
   }

@@ -30,7 +30,10 @@ function fullClassifier(embeddings: Float32Array, labels: Int32Array, weight: Fl
     const wn = tf.div(w, tf.norm(w, 'euclidean', 1, true));
     const logits = tf.mul(S, tf.sub(tf.matMul(en, wn, false, true), tf.mul(M, onehot)));
     const perRow = tf.sub(tf.logSumExp(logits, 1), tf.sum(tf.mul(logits, onehot), 1));
-    return tf.div(tf.sum(tf.mul(perRow, mask)), labelled.reduce((a, b) => a + b, 0)) as tf.Scalar;
+    return tf.div(
+      tf.sum(tf.mul(perRow, mask)),
+      labelled.reduce((a, b) => a + b, 0),
+    ) as tf.Scalar;
   };
   const e = tf.tensor2d(embeddings, [BATCH, EMBEDDING]);
   const w = tf.tensor2d(weight, [CLASSES, EMBEDDING]);
@@ -64,8 +67,12 @@ describe.runIf(mpiTestMode() === 'run')('PartialFC sharded across MPI ranks', ()
       const gradientEmbeddings = reports.flatMap((r) => r.gradientEmbeddings);
       const gradientWeight = reports.flatMap((r) => r.gradientWeight);
       let worst = 0;
-      gradientEmbeddings.forEach((g, i) => { (worst = Math.max(worst, Math.abs(g - full.gradientEmbeddings[i]!))); });
-      gradientWeight.forEach((g, i) => { (worst = Math.max(worst, Math.abs(g - full.gradientWeight[i]!))); });
+      gradientEmbeddings.forEach((g, i) => {
+        worst = Math.max(worst, Math.abs(g - full.gradientEmbeddings[i]!));
+      });
+      gradientWeight.forEach((g, i) => {
+        worst = Math.max(worst, Math.abs(g - full.gradientWeight[i]!));
+      });
       expect(gradientEmbeddings.length).toBe(BATCH * EMBEDDING);
       expect(gradientWeight.length).toBe(CLASSES * EMBEDDING);
       // float32 through normalisation and s = 16: seen 3.9e-5 against gradients up to ~0.6.

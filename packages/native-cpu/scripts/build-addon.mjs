@@ -57,13 +57,24 @@ function buildWithCompiler() {
   mkdirSync(dirname(output), { recursive: true });
   const compiler = process.env.CXX || 'g++';
   return run(compiler, [
-    '-O3', '-std=c++17', '-fPIC', '-shared', '-fopenmp',
+    '-O3',
+    '-std=c++17',
+    '-fPIC',
+    '-shared',
+    '-fopenmp',
     '-DNODE_GYP_MODULE_NAME=bigface_native_cpu',
-    `-I${headers}`, '-I/usr/include/x86_64-linux-gnu/openblas-pthread', '-I/usr/include/openblas',
+    `-I${headers}`,
+    '-I/usr/include/x86_64-linux-gnu/openblas-pthread',
+    '-I/usr/include/openblas',
     // -z nodelete: Node unloads an addon once the last worker thread that loaded it exits; with
     // OpenMP pool threads still alive that crashed the process at exit (pthread_exit unwinding into
     // unmapped code). Never unloading the addon keeps libgomp/oneDNN mapped.
-    join('native', 'addon.cc'), '-o', output, '-Wl,-z,nodelete', '-ldnnl', '-lopenblas',
+    join('native', 'addon.cc'),
+    '-o',
+    output,
+    '-Wl,-z,nodelete',
+    '-ldnnl',
+    '-lopenblas',
   ]);
 }
 

@@ -22,21 +22,23 @@ export interface NativeAddon {
   conv2dBackwardWeights(x: Float32Array, dy: Float32Array, dw: Float32Array, geometry: number[]): string;
   conv2dForwardIm2col(x: Float32Array, filter: Float32Array, y: Float32Array, geometry: number[]): void;
   matmul(a: Float32Array, b: Float32Array, c: Float32Array, params: number[]): void;
-  biasActivation(
-    y: Float32Array,
-    channels: number,
-    bias: Float32Array | null,
-    activation: number,
-    alpha: Float32Array | null,
-    leakyAlpha: number,
-  ): void;
+  biasActivation(y: Float32Array, channels: number, bias: Float32Array | null, activation: number, alpha: Float32Array | null, leakyAlpha: number): void;
   binary(op: number, a: Float32Array, aMode: number, b: Float32Array, bMode: number, out: Float32Array, channels: number): void;
   reduce(x: Float32Array, rows: number, cols: number, out: Float32Array, overRows: boolean, mean: boolean): void;
   unary(op: number, x: Float32Array, out: Float32Array, channels: number, alpha: Float32Array | null, alphaMode: number): void;
   greater(a: Float32Array, aMode: number, b: Float32Array, bMode: number, out: Uint8Array, channels: number): void;
   select(condition: Uint8Array, t: Float32Array, e: Float32Array, out: Float32Array): void;
   scaleShift(x: Float32Array, scale: Float32Array, shift: Float32Array, out: Float32Array, channels: number): void;
-  batchNormTrainingForward(x: Float32Array, gamma: Float32Array, beta: Float32Array, y: Float32Array, mean: Float32Array, variance: Float32Array, channels: number, epsilon: number): void;
+  batchNormTrainingForward(
+    x: Float32Array,
+    gamma: Float32Array,
+    beta: Float32Array,
+    y: Float32Array,
+    mean: Float32Array,
+    variance: Float32Array,
+    channels: number,
+    epsilon: number,
+  ): void;
   batchNormTrainingBackward(
     dy: Float32Array,
     x: Float32Array,

@@ -14,7 +14,8 @@ let current: 'fp32' | 'bf16' = 'fp32';
  */
 export function setNativePrecision(precision: 'fp32' | 'bf16'): void {
   const loaded = loadAddon();
-  if (!loaded.addon) throw Object.assign(new Error(`setNativePrecision: the native addon is not available (${loaded.reason})`), { code: 'NATIVE_CPU_UNAVAILABLE' });
+  if (!loaded.addon)
+    throw Object.assign(new Error(`setNativePrecision: the native addon is not available (${loaded.reason})`), { code: 'NATIVE_CPU_UNAVAILABLE' });
   loaded.addon.setPrecision(precision);
   current = precision;
 }

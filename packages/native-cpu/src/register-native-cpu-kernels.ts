@@ -35,9 +35,7 @@ export function registerNativeCpuKernels(options: RegisterNativeCpuKernelsOption
   const { addon } = loaded;
   if (options.threads !== undefined) {
     if (!Number.isInteger(options.threads) || options.threads < 1) {
-      throw new TypeError(
-        `registerNativeCpuKernels({threads}): threads must be a positive integer, got ${options.threads}`,
-      );
+      throw new TypeError(`registerNativeCpuKernels({threads}): threads must be a positive integer, got ${options.threads}`);
     }
     addon.setThreads(options.threads);
   }

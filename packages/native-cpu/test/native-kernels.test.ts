@@ -14,9 +14,30 @@ if (!status.available && process.env.CI) {
 }
 
 const ALL_KERNELS = [
-  'Conv2D', 'FusedConv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'DepthwiseConv2dNative', 'BatchMatMul', '_FusedMatMul',
-  'Add', 'Sub', 'Multiply', 'RealDiv', 'Sum', 'Mean', 'Square', 'Prelu', 'Greater', 'Select', 'FusedBatchNorm',
-  'BigFaceBatchNormTraining', 'BigFaceBatchNormTrainingGrad', 'BigFacePreluGrad', 'BigFaceConv2DResidual', 'BigFaceSquaredNorms', 'BigFaceLarsApply',
+  'Conv2D',
+  'FusedConv2D',
+  'Conv2DBackpropInput',
+  'Conv2DBackpropFilter',
+  'DepthwiseConv2dNative',
+  'BatchMatMul',
+  '_FusedMatMul',
+  'Add',
+  'Sub',
+  'Multiply',
+  'RealDiv',
+  'Sum',
+  'Mean',
+  'Square',
+  'Prelu',
+  'Greater',
+  'Select',
+  'FusedBatchNorm',
+  'BigFaceBatchNormTraining',
+  'BigFaceBatchNormTrainingGrad',
+  'BigFacePreluGrad',
+  'BigFaceConv2DResidual',
+  'BigFaceSquaredNorms',
+  'BigFaceLarsApply',
 ];
 
 /** mulberry32: a seeded generator for test shapes and values. */
@@ -78,7 +99,12 @@ function randomConv(g: ReturnType<typeof generator>, allowDilation: boolean) {
     'same',
     'valid',
     g.int(0, 2),
-    [[0, 0], [g.int(0, 2), g.int(0, 2)], [g.int(0, 2), g.int(0, 2)], [0, 0]],
+    [
+      [0, 0],
+      [g.int(0, 2), g.int(0, 2)],
+      [g.int(0, 2), g.int(0, 2)],
+      [0, 0],
+    ],
   ]);
   const extentH = (kh - 1) * dilations[0] + 1;
   const extentW = (kw - 1) * dilations[1] + 1;
@@ -151,8 +177,15 @@ describe.skipIf(!status.available)(`native cpu kernels vs tfjs's JS kernels${ski
       const alpha = activation === 'prelu' ? g.tensor(trial % 2 === 0 ? [outChannels] : [1]) : undefined;
       const [error] = compare(() => [
         tf.fused.conv2d({
-          x, filter, strides: c.strides, pad: c.pad, dilations: c.dilations, bias, activation,
-          preluActivationWeights: alpha, leakyreluAlpha: 0.1,
+          x,
+          filter,
+          strides: c.strides,
+          pad: c.pad,
+          dilations: c.dilations,
+          bias,
+          activation,
+          preluActivationWeights: alpha,
+          leakyreluAlpha: 0.1,
         }),
       ]);
       expect(error, `${activation} ${JSON.stringify(c)}`).toBeLessThan(1e-5);
@@ -178,9 +211,7 @@ describe.skipIf(!status.available)(`native cpu kernels vs tfjs's JS kernels${ski
       const fusedOk = batch.length === 0 || !broadcastA;
       const errors = compare(() => [
         tf.matMul(a, b, transposeA, transposeB),
-        ...(fusedOk
-          ? [tf.fused.matMul({ a, b, transposeA, transposeB, bias, activation, preluActivationWeights: alpha })]
-          : []),
+        ...(fusedOk ? [tf.fused.matMul({ a, b, transposeA, transposeB, bias, activation, preluActivationWeights: alpha })] : []),
       ]);
       expect(Math.max(...errors), `${aShape} x ${bShape} ${transposeA} ${transposeB}`).toBeLessThan(1e-5);
       tf.dispose([a, b, bias, alpha]);
@@ -220,23 +251,49 @@ describe.skipIf(!status.available)(`native cpu kernels vs tfjs's JS kernels${ski
       const centres = g.tensor([300 + trial, 40]);
       const centreNorms = tf.add(tf.abs(g.tensor([300 + trial, 1])), 0.5);
       const errors = compare(() => [
-        tf.mul(x, perRow), tf.sub(perRow, x), tf.div(rows2d, norms2d), tf.add(norms2d, rows2d), tf.div(centres, centreNorms), tf.mul(centreNorms, centres),
-        tf.add(x, full), tf.sub(perChannel, x), tf.mul(x, perChannel), tf.div(x, positive), tf.add(scalar, x), tf.mul(x, scalar),
-        tf.sum(x, [0, 1, 2], keepDims), tf.mean(x, [0, 1, 2], keepDims), tf.sum(x, -1, keepDims), tf.mean(x, [2, 3], keepDims),
-        tf.sum(x), tf.mean(x, [0, 2]), tf.square(x), tf.prelu(x, perChannel), tf.prelu(x, scalar),
-        tf.cast(tf.greater(x, scalar), 'float32'), tf.cast(tf.greater(perChannel, x), 'float32'),
+        tf.mul(x, perRow),
+        tf.sub(perRow, x),
+        tf.div(rows2d, norms2d),
+        tf.add(norms2d, rows2d),
+        tf.div(centres, centreNorms),
+        tf.mul(centreNorms, centres),
+        tf.add(x, full),
+        tf.sub(perChannel, x),
+        tf.mul(x, perChannel),
+        tf.div(x, positive),
+        tf.add(scalar, x),
+        tf.mul(x, scalar),
+        tf.sum(x, [0, 1, 2], keepDims),
+        tf.mean(x, [0, 1, 2], keepDims),
+        tf.sum(x, -1, keepDims),
+        tf.mean(x, [2, 3], keepDims),
+        tf.sum(x),
+        tf.mean(x, [0, 2]),
+        tf.square(x),
+        tf.prelu(x, perChannel),
+        tf.prelu(x, scalar),
+        tf.cast(tf.greater(x, scalar), 'float32'),
+        tf.cast(tf.greater(perChannel, x), 'float32'),
         tf.where(tf.greater(x, full), x, full),
         tf.batchNorm(x, tf.reshape(perChannel, [channels]), positive, tf.reshape(perChannel, [channels]), positive, 1e-3),
         tf.batchNorm(x, scalar, tf.abs(scalar), undefined, undefined, 1e-5),
       ]);
-      errors.forEach((error, i) => { expect(error, `output ${i} of ${JSON.stringify(shape)}`).toBeLessThan(2e-6); });
+      errors.forEach((error, i) => {
+        expect(error, `output ${i} of ${JSON.stringify(shape)}`).toBeLessThan(2e-6);
+      });
       tf.dispose([x, full, perChannel, scalar, positive, perRow, rows2d, norms2d, centres, centreNorms]);
     }
   });
 
   it('fused training kernels: BatchNorm forward/backward and PReLU backward equal autodiff through tfjs ops (JS kernels), odd sizes and batch 1', () => {
     const g = generator(9);
-    const shapes = [[1, 5, 7, 3], [2, 9, 9, 16], [3, 4, 6, 33], [64, 17], [1, 2, 2, 5]];
+    const shapes = [
+      [1, 5, 7, 3],
+      [2, 9, 9, 16],
+      [3, 4, 6, 33],
+      [64, 17],
+      [1, 2, 2, 5],
+    ];
     for (const shape of shapes) {
       const channels = shape[shape.length - 1]!;
       const axes = shape.slice(0, -1).map((_, i) => i);
@@ -264,7 +321,8 @@ describe.skipIf(!status.available)(`native cpu kernels vs tfjs's JS kernels${ski
       });
       registerNativeCpuKernels();
       const fused = tf.tidy(() => {
-        const run = (name: string, inputs: tf.NamedTensorMap, attrs = {}) => tf.engine().runKernel(name, inputs, attrs) as unknown as [tf.Tensor, tf.Tensor, tf.Tensor];
+        const run = (name: string, inputs: tf.NamedTensorMap, attrs = {}) =>
+          tf.engine().runKernel(name, inputs, attrs) as unknown as [tf.Tensor, tf.Tensor, tf.Tensor];
         const [y, mean, variance] = run('BigFaceBatchNormTraining', { x, scale: gamma, offset: beta }, { epsilon });
         const [dx, dGamma, dBeta] = run('BigFaceBatchNormTrainingGrad', { dy: weights, x, mean, variance, scale: gamma }, { epsilon });
         const [pdx, pda] = run('BigFacePreluGrad', { dy: weights, x, alpha });
@@ -310,44 +368,48 @@ describe.skipIf(!status.available)(`native cpu kernels vs tfjs's JS kernels${ski
     }
   });
 
-  it.skipIf(!status.available || !status.bf16)('bf16 precision: convolutions (forward, both gradients) and matmuls within bf16 rounding of fp32; fp32 again after', () => {
-    const g = generator(12);
-    expect(nativePrecision()).toBe('fp32');
-    for (let trial = 0; trial < 4; trial++) {
-      const { xShape, filterShape, strides, pad } = randomConv(g, false);
-      const x = g.tensor(xShape);
-      const filter = g.tensor(filterShape);
-      const a = g.tensor([3, 37, 29]);
-      const b = g.tensor([3, 29, 41]);
-      const dy = tf.conv2d(x, filter, strides, pad);
-      const run = () => tf.tidy(() => [
-        tf.conv2d(x, filter, strides, pad),
-        tf.conv2dTranspose(dy, filter, xShape as [number, number, number, number], strides, pad),
-        tf.grad((w: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(x, w as tf.Tensor4D, strides, pad), dy)))(filter),
-        tf.matMul(a, b),
-        tf.matMul(b, a, true, true),
-      ]);
-      const full = run();
-      setNativePrecision('bf16');
-      const half = run();
-      setNativePrecision('fp32');
-      half.forEach((tensor, i) => {
-        const p = full[i]!.dataSync();
-        const q = tensor.dataSync();
-        let scale = 1e-6;
-        let worst = 0;
-        for (let j = 0; j < p.length; j++) {
-          scale = Math.max(scale, Math.abs(p[j]!));
-          worst = Math.max(worst, Math.abs(p[j]! - q[j]!));
-        }
-        // bf16 keeps 8 significant bits (relative rounding 2^-9 per operand); sums in fp32: seen ≤ 4e-3.
-        expect(worst / scale, `output ${i}, ${JSON.stringify({ xShape, filterShape })}`).toBeLessThan(2e-2);
-        expect(worst, `output ${i} must differ: bf16 really ran`).toBeGreaterThan(0);
-      });
-      tf.dispose([...full, ...half, x, filter, a, b, dy]);
-    }
-    expect(nativePrecision()).toBe('fp32');
-  });
+  it.skipIf(!status.available || !status.bf16)(
+    'bf16 precision: convolutions (forward, both gradients) and matmuls within bf16 rounding of fp32; fp32 again after',
+    () => {
+      const g = generator(12);
+      expect(nativePrecision()).toBe('fp32');
+      for (let trial = 0; trial < 4; trial++) {
+        const { xShape, filterShape, strides, pad } = randomConv(g, false);
+        const x = g.tensor(xShape);
+        const filter = g.tensor(filterShape);
+        const a = g.tensor([3, 37, 29]);
+        const b = g.tensor([3, 29, 41]);
+        const dy = tf.conv2d(x, filter, strides, pad);
+        const run = () =>
+          tf.tidy(() => [
+            tf.conv2d(x, filter, strides, pad),
+            tf.conv2dTranspose(dy, filter, xShape as [number, number, number, number], strides, pad),
+            tf.grad((w: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(x, w as tf.Tensor4D, strides, pad), dy)))(filter),
+            tf.matMul(a, b),
+            tf.matMul(b, a, true, true),
+          ]);
+        const full = run();
+        setNativePrecision('bf16');
+        const half = run();
+        setNativePrecision('fp32');
+        half.forEach((tensor, i) => {
+          const p = full[i]!.dataSync();
+          const q = tensor.dataSync();
+          let scale = 1e-6;
+          let worst = 0;
+          for (let j = 0; j < p.length; j++) {
+            scale = Math.max(scale, Math.abs(p[j]!));
+            worst = Math.max(worst, Math.abs(p[j]! - q[j]!));
+          }
+          // bf16 keeps 8 significant bits (relative rounding 2^-9 per operand); sums in fp32: seen ≤ 4e-3.
+          expect(worst / scale, `output ${i}, ${JSON.stringify({ xShape, filterShape })}`).toBeLessThan(2e-2);
+          expect(worst, `output ${i} must differ: bf16 really ran`).toBeGreaterThan(0);
+        });
+        tf.dispose([...full, ...half, x, filter, a, b, dy]);
+      }
+      expect(nativePrecision()).toBe('fp32');
+    },
+  );
 
   it('DepthwiseConv2dNative: random shapes, channel multipliers, strides, paddings, dilations, batches', () => {
     const g = generator(13);

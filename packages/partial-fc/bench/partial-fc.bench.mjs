@@ -31,7 +31,12 @@ async function runCase(numClasses, worldSize, step) {
   const factor = WASM_PEAK_OVER_SHARD[step];
   if (backend === 'wasm' && shardBytes * factor > WASM_HEAP) {
     const minimum = Math.ceil((numClasses * embeddingSize * 4 * factor) / WASM_HEAP);
-    console.log(JSON.stringify({ ...base, skipped: `a ${(shardBytes / 2 ** 30).toFixed(2)} GiB shard needs ~${factor}× in the 4 GiB wasm heap of one rank; use W >= ${minimum} or BIGFACE_BACKEND=cpu` }));
+    console.log(
+      JSON.stringify({
+        ...base,
+        skipped: `a ${(shardBytes / 2 ** 30).toFixed(2)} GiB shard needs ~${factor}× in the 4 GiB wasm heap of one rank; use W >= ${minimum} or BIGFACE_BACKEND=cpu`,
+      }),
+    );
     return;
   }
   const results = await launchRanks({
@@ -41,18 +46,20 @@ async function runCase(numClasses, worldSize, step) {
     timeoutMs: 30 * 60_000,
   });
   const rank0 = results[0];
-  console.log(JSON.stringify({
-    ...base,
-    shardRows: rank0.shardRows,
-    shardBytes,
-    peakBytesRank0: rank0.peakBytes,
-    peakOverShard: Number((rank0.peakBytes / shardBytes).toFixed(2)),
-    processPeakRssBytes: process.resourceUsage().maxRSS * 1024,
-    fullClassifierBytes: numClasses * embeddingSize * 4,
-    largestKernelOutput: rank0.largestKernelOutput,
-    fullClassifierElements: numClasses * embeddingSize,
-    msPerStep: Math.round(Math.max(...results.map((r) => r.msPerStep))),
-  }));
+  console.log(
+    JSON.stringify({
+      ...base,
+      shardRows: rank0.shardRows,
+      shardBytes,
+      peakBytesRank0: rank0.peakBytes,
+      peakOverShard: Number((rank0.peakBytes / shardBytes).toFixed(2)),
+      processPeakRssBytes: process.resourceUsage().maxRSS * 1024,
+      fullClassifierBytes: numClasses * embeddingSize * 4,
+      largestKernelOutput: rank0.largestKernelOutput,
+      fullClassifierElements: numClasses * embeddingSize,
+      msPerStep: Math.round(Math.max(...results.map((r) => r.msPerStep))),
+    }),
+  );
 }
 
 if (process.env.BENCH_CASE) {
@@ -72,7 +79,9 @@ if (process.env.BENCH_CASE) {
         });
         if (child.status !== 0) {
           failed = true;
-          console.log(JSON.stringify({ bench: 'partial-fc-step', step, backend, numClasses, embeddingSize, worldSize, failed: child.signal ?? `exit ${child.status}` }));
+          console.log(
+            JSON.stringify({ bench: 'partial-fc-step', step, backend, numClasses, embeddingSize, worldSize, failed: child.signal ?? `exit ${child.status}` }),
+          );
         }
       }
     }

@@ -11,9 +11,15 @@ export default async function rankStep(communicator, { numClasses, embeddingSize
   const head = new PartialFC({ numClasses, embeddingSize, communicator, seed: 1 });
   const embeddings = tf.randomNormal([batch, embeddingSize], 0, 1, 'float32', communicator.rank);
   const labels = Int32Array.from({ length: batch }, (_, i) => (i * 7919 + communicator.rank * 104729) % numClasses);
-  const optimizer = stepKind === 'train'
-    ? new LARSOptimizer({ learningRate: 0.01, momentum: 0.9, weightDecay: 5e-4, reduceSquaredNorms: (_variable, squared) => communicator.allReduce(squared, 'sum') })
-    : undefined;
+  const optimizer =
+    stepKind === 'train'
+      ? new LARSOptimizer({
+          learningRate: 0.01,
+          momentum: 0.9,
+          weightDecay: 5e-4,
+          reduceSquaredNorms: (_variable, squared) => communicator.allReduce(squared, 'sum'),
+        })
+      : undefined;
   const step = () => {
     const { value, grads } = tf.variableGrads(() => head.forward(embeddings, labels).loss, [head.weight]);
     value.dataSync();
@@ -22,7 +28,18 @@ export default async function rankStep(communicator, { numClasses, embeddingSize
   };
   step();
   const profile = await tf.profile(step);
-  const largestKernelOutput = Math.max(...profile.kernels.map((k) => k.outputShapes.reduce((m, s) => Math.max(m, (s ?? []).reduce((a, b) => a * b, 1)), 0)));
+  const largestKernelOutput = Math.max(
+    ...profile.kernels.map((k) =>
+      k.outputShapes.reduce(
+        (m, s) =>
+          Math.max(
+            m,
+            (s ?? []).reduce((a, b) => a * b, 1),
+          ),
+        0,
+      ),
+    ),
+  );
   communicator.barrier();
   const start = performance.now();
   for (let i = 0; i < repeats; i++) step();

@@ -26,12 +26,7 @@ export interface CrossEntropyResult extends CrossEntropyStatistics {
  * rows add nothing to the loss or its gradient (insightface counts them as −log 1e-30, its #1437).
  * The gradient w.r.t. this rank's logits is (softmax − onehot) / labelledRows on labelled rows.
  */
-export function distributedCrossEntropy(
-  communicator: Communicator,
-  logits: tf.Tensor2D,
-  localLabels: Int32Array,
-  labelled: Uint8Array,
-): CrossEntropyResult {
+export function distributedCrossEntropy(communicator: Communicator, logits: tf.Tensor2D, localLabels: Int32Array, labelled: Uint8Array): CrossEntropyResult {
   let statistics: CrossEntropyStatistics = { labelledRows: 0, accuracy: 0 };
   const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const z = args[0] as tf.Tensor2D;
@@ -66,22 +61,14 @@ export interface DistributedSoftmax {
  * The collective part of {@link distributedCrossEntropy} on this rank's logits `z` [B, C_r]:
  * all-reduces of the row max, the row sum of exp and the target logit.
  */
-export function distributedSoftmax(
-  communicator: Communicator,
-  z: tf.Tensor2D,
-  localLabels: Int32Array,
-  labelled: Uint8Array,
-): DistributedSoftmax {
+export function distributedSoftmax(communicator: Communicator, z: tf.Tensor2D, localLabels: Int32Array, labelled: Uint8Array): DistributedSoftmax {
   const [rows, columns] = z.shape;
   // Called inside a customGrad's forward function: the engine tidies its temporaries.
   let labelledRows = 0;
   for (let i = 0; i < rows; i++) labelledRows += labelled[i] ? 1 : 0;
   const rowMax = communicator.allReduce(tf.max(z, 1).dataSync() as Float32Array, 'max') as Float32Array;
   const maxTensor = tf.tensor2d(rowMax, [rows, 1]);
-  const sumExp = communicator.allReduce(
-    tf.tidy(() => tf.sum(tf.exp(tf.sub(z, maxTensor)), 1)).dataSync() as Float32Array,
-    'sum',
-  ) as Float32Array;
+  const sumExp = communicator.allReduce(tf.tidy(() => tf.sum(tf.exp(tf.sub(z, maxTensor)), 1)).dataSync() as Float32Array, 'sum') as Float32Array;
   // Target logits of the rows whose target lives here, by flat index; others contribute 0.
   const flatIndices = new Int32Array(rows);
   for (let i = 0; i < rows; i++) flatIndices[i] = i * columns + Math.max(0, localLabels[i] as number);

@@ -58,7 +58,10 @@ describe('distributedMarginCrossEntropy', () => {
   it('keeps fewer [B, C] tensors alive than autodiff through the margin (tf.profile peak)', async () => {
     const communicator = new SingleCommunicator();
     const margin = cosFace();
-    const cosine = tf.tensor2d(Array.from({ length: 64 * 4096 }, () => 0.5 * Math.tanh(rng.normal())), [64, 4096]);
+    const cosine = tf.tensor2d(
+      Array.from({ length: 64 * 4096 }, () => 0.5 * Math.tanh(rng.normal())),
+      [64, 4096],
+    );
     const wide = Int32Array.from({ length: 64 }, (_, i) => (i % 5 === 4 ? -1 : (i * 577) % 4096));
     const wideLabelled = Uint8Array.from(wide, (label) => (label >= 0 ? 1 : 0));
     const matrixBytes = 64 * 4096 * 4;

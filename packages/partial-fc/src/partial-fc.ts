@@ -73,8 +73,16 @@ export class PartialFC {
 
   constructor(options: PartialFCOptions) {
     const { numClasses, embeddingSize } = options;
-    assertArgument(Number.isInteger(numClasses) && numClasses > 0, 'INVALID_ARGUMENT', () => `PartialFC: numClasses must be a positive integer, got ${numClasses}`);
-    assertArgument(Number.isInteger(embeddingSize) && embeddingSize > 0, 'INVALID_ARGUMENT', () => `PartialFC: embeddingSize must be a positive integer, got ${embeddingSize}`);
+    assertArgument(
+      Number.isInteger(numClasses) && numClasses > 0,
+      'INVALID_ARGUMENT',
+      () => `PartialFC: numClasses must be a positive integer, got ${numClasses}`,
+    );
+    assertArgument(
+      Number.isInteger(embeddingSize) && embeddingSize > 0,
+      'INVALID_ARGUMENT',
+      () => `PartialFC: embeddingSize must be a positive integer, got ${embeddingSize}`,
+    );
     const sampleRate = options.sampleRate ?? 1;
     assertArgument(sampleRate > 0 && sampleRate <= 1, 'INVALID_ARGUMENT', () => `PartialFC: sampleRate must be in (0, 1], got ${sampleRate}`);
     this.numClasses = numClasses;
@@ -180,7 +188,9 @@ export class PartialFC {
     }
     chosen.sort((a, b) => a - b);
     const position = new Int32Array(count).fill(-1);
-    chosen.forEach((c, i) => { (position[c] = i); });
+    chosen.forEach((c, i) => {
+      position[c] = i;
+    });
     for (let i = 0; i < globalLabels.length; i++) {
       const local = toLocal(globalLabels[i] as number);
       shardLabels[i] = local >= 0 ? (position[local] as number) : -1;

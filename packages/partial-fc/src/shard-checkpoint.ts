@@ -70,7 +70,10 @@ export function loadPartialFCShard(head: PartialFC, directory: string): Record<s
   if (files.length !== savedWorldSize) {
     const have = new Set(files.map((f) => f.rank));
     const missing = Array.from({ length: savedWorldSize }, (_, r) => r).filter((r) => !have.has(r));
-    throw new BigFaceError('CHECKPOINT_INCOMPLETE', `loadPartialFCShard: '${directory}' lacks the shards of ranks ${missing.join(', ')} (of ${savedWorldSize})`);
+    throw new BigFaceError(
+      'CHECKPOINT_INCOMPLETE',
+      `loadPartialFCShard: '${directory}' lacks the shards of ranks ${missing.join(', ')} (of ${savedWorldSize})`,
+    );
   }
   const { start, count } = head.shard;
   const D = head.embeddingSize;
@@ -106,7 +109,10 @@ export function loadPartialFCShard(head: PartialFC, directory: string): Record<s
   // A tensor some shards lack would leave this rank's rows from them at zero: refuse it.
   const partial = [...assembled].filter(([, value]) => value.rows !== count).map(([name]) => name);
   if (partial.length > 0) {
-    throw new BigFaceError('CHECKPOINT_INCOMPLETE', `loadPartialFCShard: '${partial.join("', '")}' is missing from some shards in '${directory}' (rows ${start}..${start + count - 1} are not all covered)`);
+    throw new BigFaceError(
+      'CHECKPOINT_INCOMPLETE',
+      `loadPartialFCShard: '${partial.join("', '")}' is missing from some shards in '${directory}' (rows ${start}..${start + count - 1} are not all covered)`,
+    );
   }
   const weight = assembled.get('weight');
   if (!weight) throw new BigFaceError('CHECKPOINT_INCOMPLETE', `loadPartialFCShard: no 'weight' tensor in the shards of '${directory}'`);

@@ -112,8 +112,17 @@ describe('shardCosine', () => {
   it('clamps zero rows and clipped cosines like F.normalize + clamp (as normalizedCosine)', () => {
     const before = tf.memory().numTensors;
     // Rows 0/1: cos = ±1 exactly (parallel); row 1 of e and row 2 of w are zero vectors.
-    const e = tf.tensor2d([[3, 4, 0], [0, 0, 0], [1, -2, 2]]);
-    const w = tf.tensor2d([[0.3, 0.4, 0], [-6, -8, 0], [0, 0, 0], [2, 1, -1]]);
+    const e = tf.tensor2d([
+      [3, 4, 0],
+      [0, 0, 0],
+      [1, -2, 2],
+    ]);
+    const w = tf.tensor2d([
+      [0.3, 0.4, 0],
+      [-6, -8, 0],
+      [0, 0, 0],
+      [2, 1, -1],
+    ]);
     const r = tf.tensor2d(weights.slice(0, 12), [3, 4]);
     const run = (cosine: (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D) =>
       tf.tidy(() => {

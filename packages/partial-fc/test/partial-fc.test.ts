@@ -54,7 +54,10 @@ function unevenRows(batch: number, worldSize: number): number[] {
   return rows;
 }
 
-async function runSharded(worldSize: number, args: Record<string, unknown> & { embeddings: number[]; labels: number[]; D: number; s: number; m2: number; m3: number }) {
+async function runSharded(
+  worldSize: number,
+  args: Record<string, unknown> & { embeddings: number[]; labels: number[]; D: number; s: number; m2: number; m3: number },
+) {
   const batch = args.labels.length;
   const rowsPerRank = unevenRows(batch, worldSize);
   const results = (await launchRanks({
@@ -84,7 +87,13 @@ function fullClassifier(embeddings: number[], weights: number[], labels: number[
       const xn = tf.div(x, tf.norm(x, 'euclidean', 1, true));
       const yn = tf.div(y, tf.norm(y, 'euclidean', 1, true));
       const cosine = tf.clipByValue(tf.matMul(xn, yn, false, true), -1, 1);
-      const oneHot = tf.oneHot(tf.tensor1d(labels.map((l) => Math.max(l, 0)), 'int32'), C);
+      const oneHot = tf.oneHot(
+        tf.tensor1d(
+          labels.map((l) => Math.max(l, 0)),
+          'int32',
+        ),
+        C,
+      );
       const rowMask = tf.tensor2d(mask, [B, 1]);
       const logits = tf.mul(tf.sub(cosine, tf.mul(tf.mul(oneHot, rowMask), m)), s);
       const logProbabilities = tf.logSoftmax(logits);
@@ -133,7 +142,9 @@ describe('PartialFC', () => {
   for (const worldSize of [2, 3, 4]) {
     it(`W = ${worldSize} ranks equal the unsharded reference (uneven C % W and uneven batch)`, async () => {
       for (const referenceCase of reference.cases) {
-        expect(referenceCase.B, `${referenceCase.name}: W = ${worldSize} needs a batch of at least ${worldSize} rows (one per rank)`).toBeGreaterThanOrEqual(worldSize);
+        expect(referenceCase.B, `${referenceCase.name}: W = ${worldSize} needs a batch of at least ${worldSize} rows (one per rank)`).toBeGreaterThanOrEqual(
+          worldSize,
+        );
         const { results, gradEmbeddings, gradWeight } = await runSharded(worldSize, {
           ...referenceCase,
           margin: referenceCase.name,
@@ -204,7 +215,10 @@ describe('PartialFC', () => {
   it('refuses a margin that is not a TargetMargin (a row-dependent margin would be silently wrong)', () => {
     const rowDependent = (cosine: tf.Tensor2D) => tf.mul(cosine, tf.reshape(tf.range(1, cosine.shape[0] + 1), [-1, 1])) as tf.Tensor2D;
     expect(() => new PartialFC({ numClasses: 5, embeddingSize: 4, margin: rowDependent as never })).toThrow(
-      expect.objectContaining({ code: 'INVALID_MARGIN', message: expect.stringContaining('a margin whose other logits depend on the row (AdaFace-like) is not supported') }),
+      expect.objectContaining({
+        code: 'INVALID_MARGIN',
+        message: expect.stringContaining('a margin whose other logits depend on the row (AdaFace-like) is not supported'),
+      }),
     );
   });
 

@@ -20,7 +20,10 @@ describe('PartialFC sampling (sampleRate < 1)', () => {
   it('uses every positive centre plus seeded negatives up to sampleRate·C, deterministically', () => {
     const rng = new Rng(5);
     const numClasses = 40;
-    const embeddings = tf.tensor2d(Array.from({ length: 6 * 8 }, () => rng.normal()), [6, 8]);
+    const embeddings = tf.tensor2d(
+      Array.from({ length: 6 * 8 }, () => rng.normal()),
+      [6, 8],
+    );
     const labels = [3, 17, 17, 29, -1, 0];
     const make = (name: string) => new PartialFC({ numClasses, embeddingSize: 8, sampleRate: 0.25, seed: 9, name });
     const a = make('a');
@@ -45,7 +48,10 @@ describe('PartialFC sampling (sampleRate < 1)', () => {
   it('with sampling, the loss equals the full loss restricted to the sampled classes', () => {
     // Independent formulation: the softmax over the sampled classes only, computed densely.
     const rng = new Rng(8);
-    const embeddings = tf.tensor2d(Array.from({ length: 4 * 5 }, () => rng.normal()), [4, 5]);
+    const embeddings = tf.tensor2d(
+      Array.from({ length: 4 * 5 }, () => rng.normal()),
+      [4, 5],
+    );
     const labels = [1, 7, 7, 12];
     const head = new PartialFC({ numClasses: 16, embeddingSize: 5, sampleRate: 0.5, seed: 2, name: 'restricted' });
     const sampled = touchedCentres(head, embeddings, labels);
@@ -77,7 +83,10 @@ describe('PartialFC sampling (sampleRate < 1)', () => {
     const numClasses = 30;
     const head = new PartialFC({ numClasses, embeddingSize: 6, sampleRate: 0.2, seed: 3, name: 'sparse' });
     const optimizer = new LARSOptimizer({ learningRate: 1, eta: 0.05, updateRows: (v) => (v === head.weight ? head.sampledRows : undefined) });
-    const embeddings = tf.tensor2d(Array.from({ length: 4 * 6 }, () => rng.normal()), [4, 6]);
+    const embeddings = tf.tensor2d(
+      Array.from({ length: 4 * 6 }, () => rng.normal()),
+      [4, 6],
+    );
     const labels = [2, 9, 9, 20];
     const rowsOf = () => head.weight.arraySync() as number[][];
     const initial = rowsOf();

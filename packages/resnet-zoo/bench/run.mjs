@@ -59,7 +59,14 @@ for (const backend of backends) {
         const training = kind.startsWith('train');
         const nativeTraining = (info.nativeKernels ?? []).includes('Conv2DBackpropFilter');
         if (training && info.name === 'cpu' && !nativeTraining && !allowSlow) {
-          console.log(JSON.stringify({ ...base, case: kind, skipped: 'the pure-JS cpu filter gradient runs at ~0.008 GFLOP/s (hours per step) and @bigface/native-cpu is not loaded; pass --allow-slow to try' }));
+          console.log(
+            JSON.stringify({
+              ...base,
+              case: kind,
+              skipped:
+                'the pure-JS cpu filter gradient runs at ~0.008 GFLOP/s (hours per step) and @bigface/native-cpu is not loaded; pass --allow-slow to try',
+            }),
+          );
           continue;
         }
         const run = {
@@ -69,16 +76,21 @@ for (const backend of backends) {
             tf.dispose(optimizer.minimize(() => tf.mean(tf.square(model.forward(images, { training: true }))), true, model.trainableVariables())),
           'train-step-checkpointed': () =>
             tf.dispose(
-              optimizer.minimize(
-                () => tf.mean(tf.square(model.forward(images, { training: true, checkpointing: 'stage' }))),
-                true,
-                model.trainableVariables(),
-              ),
+              optimizer.minimize(() => tf.mean(tf.square(model.forward(images, { training: true, checkpointing: 'stage' }))), true, model.trainableVariables()),
             ),
         }[kind];
         try {
           const { seconds, peakBytes } = await measure(run);
-          console.log(JSON.stringify({ ...base, case: kind, imagesPerSecond: Number((batch / seconds).toFixed(2)), secondsPerBatch: Number(seconds.toFixed(3)), peakBytes, peakMiB: Number((peakBytes / 2 ** 20).toFixed(1)) }));
+          console.log(
+            JSON.stringify({
+              ...base,
+              case: kind,
+              imagesPerSecond: Number((batch / seconds).toFixed(2)),
+              secondsPerBatch: Number(seconds.toFixed(3)),
+              peakBytes,
+              peakMiB: Number((peakBytes / 2 ** 20).toFixed(1)),
+            }),
+          );
         } catch (error) {
           console.log(JSON.stringify({ ...base, case: kind, error: String(error.message ?? error).slice(0, 200) }));
         }

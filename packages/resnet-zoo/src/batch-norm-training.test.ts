@@ -28,11 +28,12 @@ describe('batchNormTraining', () => {
     }
     // Finite difference on one input element: d loss / d x[5].
     const xData = x.dataSync();
-    const at = (delta: number): number => tf.tidy(() => {
-      const shifted = xData.slice();
-      shifted[5] = shifted[5]! + delta;
-      return ours(tf.tensor(shifted, x.shape), gamma, beta).dataSync()[0]!;
-    });
+    const at = (delta: number): number =>
+      tf.tidy(() => {
+        const shifted = xData.slice();
+        shifted[5] = shifted[5]! + delta;
+        return ours(tf.tensor(shifted, x.shape), gamma, beta).dataSync()[0]!;
+      });
     const h = 1e-2;
     expect(actual[0]!.dataSync()[5]).toBeCloseTo((at(h) - at(-h)) / (2 * h), 2);
     tf.dispose([...expected, ...actual]);

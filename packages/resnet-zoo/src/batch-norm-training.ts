@@ -42,10 +42,7 @@ export function batchNormTraining(
         const [xHat, invStd, g] = saved as [tf.Tensor, tf.Tensor, tf.Tensor];
         const dBeta = tf.sum(grad, axes);
         const dGamma = tf.sum(tf.mul(grad, xHat), axes);
-        const dx = tf.mul(
-          tf.mul(g, tf.div(invStd, count)),
-          tf.sub(tf.sub(tf.mul(grad, count), dBeta), tf.mul(xHat, dGamma)),
-        );
+        const dx = tf.mul(tf.mul(g, tf.div(invStd, count)), tf.sub(tf.sub(tf.mul(grad, count), dBeta), tf.mul(xHat, dGamma)));
         return [dx, dGamma, dBeta];
       },
     };
@@ -65,18 +62,26 @@ function fusedBatchNormTraining(
   const run = tf.customGrad((...args: unknown[]) => {
     const [input, scale, offset] = args as [tf.Tensor, tf.Tensor, tf.Tensor];
     const save = args[3] as tf.GradSaveFunc;
-    const [y, mean, variance] = tf.engine().runKernel(FUSED_KERNELS.batchNormTraining, { x: input, scale: tf.reshape(scale, [-1]), offset: tf.reshape(offset, [-1]) }, { epsilon }) as unknown as tf.Tensor[];
+    const [y, mean, variance] = tf
+      .engine()
+      .runKernel(
+        FUSED_KERNELS.batchNormTraining,
+        { x: input, scale: tf.reshape(scale, [-1]), offset: tf.reshape(offset, [-1]) },
+        { epsilon },
+      ) as unknown as tf.Tensor[];
     onStatistics?.(mean!, variance!, count);
     save([input, mean!, variance!, scale]);
     return {
       value: y!,
       gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
         const [savedX, savedMean, savedVariance, savedScale] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
-        const [dx, dScale, dOffset] = tf.engine().runKernel(
-          FUSED_KERNELS.batchNormTrainingGrad,
-          { dy: dy as tf.Tensor, x: savedX, mean: savedMean, variance: savedVariance, scale: tf.reshape(savedScale, [-1]) },
-          { epsilon },
-        ) as unknown as tf.Tensor[];
+        const [dx, dScale, dOffset] = tf
+          .engine()
+          .runKernel(
+            FUSED_KERNELS.batchNormTrainingGrad,
+            { dy: dy as tf.Tensor, x: savedX, mean: savedMean, variance: savedVariance, scale: tf.reshape(savedScale, [-1]) },
+            { epsilon },
+          ) as unknown as tf.Tensor[];
         return [dx!, tf.reshape(dScale!, savedScale.shape), tf.reshape(dOffset!, savedScale.shape)];
       },
     };

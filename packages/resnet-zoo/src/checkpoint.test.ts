@@ -11,10 +11,13 @@ describe('checkpoint', () => {
     const w = tf.variable(tf.tensor1d([0.5, -1, 2]), true, 'checkpoint-test/w');
     const f = (x: tf.Tensor): tf.Tensor => tf.tanh(tf.mul(tf.sin(x), w));
     const calls: boolean[] = [];
-    const wrapped = checkpoint((x, recomputing) => {
-      calls.push(recomputing);
-      return f(x);
-    }, [w]);
+    const wrapped = checkpoint(
+      (x, recomputing) => {
+        calls.push(recomputing);
+        return f(x);
+      },
+      [w],
+    );
     const x = tf.tensor1d([0.1, 0.2, 0.3]);
     const before = tf.memory().numTensors;
     const loss = (g: (t: tf.Tensor) => tf.Tensor) => () => tf.sum(tf.square(g(tf.mul(x, 2)))) as tf.Scalar;

@@ -14,10 +14,7 @@ import { tf } from '@bigface/backend';
  * const f = checkpoint((x) => tf.tanh(tf.mul(x, w)), [w]);
  * const { grads } = tf.variableGrads(() => tf.sum(f(tf.ones([3]))));
  */
-export function checkpoint(
-  fn: (input: tf.Tensor, recomputing: boolean) => tf.Tensor,
-  variables: readonly tf.Variable[],
-): (input: tf.Tensor) => tf.Tensor {
+export function checkpoint(fn: (input: tf.Tensor, recomputing: boolean) => tf.Tensor, variables: readonly tf.Variable[]): (input: tf.Tensor) => tf.Tensor {
   return (input) => {
     const wrapped = tf.customGrad((...args: unknown[]) => {
       const save = args[args.length - 1] as tf.GradSaveFunc;
@@ -34,12 +31,7 @@ export function checkpoint(
           const engine = tf.engine() as unknown as { state: { activeTape: unknown } };
           const outerTape = engine.state.activeTape;
           try {
-            const { value: recomputed, grads } = tf.engine().gradients(
-              () => fn(savedInput, true),
-              sources,
-              dy as tf.Tensor,
-              true,
-            );
+            const { value: recomputed, grads } = tf.engine().gradients(() => fn(savedInput, true), sources, dy as tf.Tensor, true);
             recomputed.dispose();
             return sources.map((source, i) => grads[i] ?? tf.zerosLike(source));
           } finally {

@@ -14,7 +14,7 @@ describe('countFlops', () => {
     const count = countFlops({ layers: [1, 1, 1, 1], widthMultiplier: 0.125, inputSize: 16, embeddingSize: 16 });
     expect(count.multiplyAccumulates).toBe(582_656);
     expect(count.gmacs).toBeCloseTo(582_656 / 1e9, 15);
-    expect(count.gflops).toBeCloseTo(2 * 582_656 / 1e9, 15);
+    expect(count.gflops).toBeCloseTo((2 * 582_656) / 1e9, 15);
   });
 
   it('agrees with an outside count for r100', () => {

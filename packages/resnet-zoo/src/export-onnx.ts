@@ -63,7 +63,14 @@ function buildOnnx(folded: FoldedIResNet, options: ExportOnnxOptions): Uint8Arra
   const conv = (x: string, weightName: string, biasName: string, stride: number): string => {
     const tensor = folded.tensors.get(weightName)!;
     const [kh, kw, inputs, outputs] = tensor.shape as [number, number, number, number];
-    const entry: StateDictEntry = { name: weightName, shape: [outputs, inputs, kh, kw], kind: 'parameter', trainable: true, layout: 'conv', initializer: 'conv-normal' };
+    const entry: StateDictEntry = {
+      name: weightName,
+      shape: [outputs, inputs, kh, kw],
+      kind: 'parameter',
+      trainable: true,
+      layout: 'conv',
+      initializer: 'conv-normal',
+    };
     constant(weightName, tfjsToTorch(entry, Float32Array.from(read(weightName)), config), [outputs, inputs, kh, kw]);
     constant(biasName, Float32Array.from(read(biasName)), [outputs]);
     const pad = (kh - 1) / 2;
@@ -96,7 +103,14 @@ function buildOnnx(folded: FoldedIResNet, options: ExportOnnxOptions): Uint8Arra
   x = node('Flatten', 'flatten', [x], { axis: { type: 'int', value: 1 } });
   // Our FC is [in, out] over NHWC-flattened features; ONNX flattens NCHW, so reorder as PyTorch's fc.weight.
   const features = folded.tensors.get('fc.weight')!.shape[0];
-  const fcEntry: StateDictEntry = { name: 'fc.weight', shape: [config.embeddingSize, features], kind: 'parameter', trainable: true, layout: 'linear', initializer: 'linear-weight' };
+  const fcEntry: StateDictEntry = {
+    name: 'fc.weight',
+    shape: [config.embeddingSize, features],
+    kind: 'parameter',
+    trainable: true,
+    layout: 'linear',
+    initializer: 'linear-weight',
+  };
   constant('fc.weight', tfjsToTorch(fcEntry, Float32Array.from(read('fc.weight')), config), [config.embeddingSize, features]);
   constant('fc.bias', Float32Array.from(read('fc.bias')), [config.embeddingSize]);
   nodes.push({
@@ -126,4 +140,3 @@ function buildOnnx(folded: FoldedIResNet, options: ExportOnnxOptions): Uint8Arra
     },
   });
 }
-

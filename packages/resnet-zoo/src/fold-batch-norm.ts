@@ -88,6 +88,10 @@ export function foldBatchNorm(model: IResNet): FoldedIResNet {
     }
   }
   tensors.set('fc.weight', tf.tensor(foldedWeight, [rows, outputs]));
-  put('fc.bias', accumulated.map((b, o) => b * features.scale[o]! + features.shift[o]!), [outputs]);
+  put(
+    'fc.bias',
+    accumulated.map((b, o) => b * features.scale[o]! + features.shift[o]!),
+    [outputs],
+  );
   return new FoldedIResNet(config, tensors);
 }

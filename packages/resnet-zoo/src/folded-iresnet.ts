@@ -58,7 +58,14 @@ export class FoldedIResNet {
           const prefix = `layer${stage + 1}.${block}`;
           const stride = block === 0 ? 2 : 1;
           // x * scale + shift through the single-pass batchNorm kernel (mean 0, variance 1, epsilon 0).
-          let out = tf.batchNorm(x, this.unit(x.shape[3]).zeros, this.unit(x.shape[3]).ones, t(`${prefix}.bn1.shift`) as tf.Tensor1D, t(`${prefix}.bn1.scale`) as tf.Tensor1D, 0) as tf.Tensor4D;
+          let out = tf.batchNorm(
+            x,
+            this.unit(x.shape[3]).zeros,
+            this.unit(x.shape[3]).ones,
+            t(`${prefix}.bn1.shift`) as tf.Tensor1D,
+            t(`${prefix}.bn1.scale`) as tf.Tensor1D,
+            0,
+          ) as tf.Tensor4D;
           out = tf.fused.conv2d({
             x: out,
             filter: t(`${prefix}.conv1.weight`) as tf.Tensor4D,
@@ -69,12 +76,27 @@ export class FoldedIResNet {
             preluActivationWeights: t(`${prefix}.prelu.weight`),
           });
           const identity = this.tensors.has(`${prefix}.downsample.0.weight`)
-            ? tf.fused.conv2d({ x, filter: t(`${prefix}.downsample.0.weight`) as tf.Tensor4D, strides: stride, pad: 'valid', bias: t(`${prefix}.downsample.0.bias`) })
+            ? tf.fused.conv2d({
+                x,
+                filter: t(`${prefix}.downsample.0.weight`) as tf.Tensor4D,
+                strides: stride,
+                pad: 'valid',
+                bias: t(`${prefix}.downsample.0.bias`),
+              })
             : x;
           // conv2 + bias + the residual: one kernel where the backend fuses them, else two ops.
           x = hasFusedKernel(FUSED_KERNELS.conv2dResidual)
-            ? (tf.engine().runKernel(FUSED_KERNELS.conv2dResidual, { x: out, filter: t(`${prefix}.conv2.weight`), bias: t(`${prefix}.conv2.bias`), residual: identity }, { strides: stride, pad: 1, dataFormat: 'NHWC', dilations: 1 }) as unknown as tf.Tensor4D)
-            : tf.add(tf.fused.conv2d({ x: out, filter: t(`${prefix}.conv2.weight`) as tf.Tensor4D, strides: stride, pad: 1, bias: t(`${prefix}.conv2.bias`) }), identity);
+            ? (tf
+                .engine()
+                .runKernel(
+                  FUSED_KERNELS.conv2dResidual,
+                  { x: out, filter: t(`${prefix}.conv2.weight`), bias: t(`${prefix}.conv2.bias`), residual: identity },
+                  { strides: stride, pad: 1, dataFormat: 'NHWC', dilations: 1 },
+                ) as unknown as tf.Tensor4D)
+            : tf.add(
+                tf.fused.conv2d({ x: out, filter: t(`${prefix}.conv2.weight`) as tf.Tensor4D, strides: stride, pad: 1, bias: t(`${prefix}.conv2.bias`) }),
+                identity,
+              );
         }
       });
       const flat = tf.reshape(x, [input.shape[0], -1]) as tf.Tensor2D;

@@ -118,7 +118,11 @@ describe('IResNet forward', () => {
   it('dropout is seeded and only active in training', () => {
     const model = IResNet.create({ ...TINY, dropout: 0.5 }, { seed: 3 });
     const images = randomImages(4, 16, 9);
-    const [a, b, c] = [model.forward(images, { training: true, seed: 1 }), model.forward(images, { training: true, seed: 1 }), model.forward(images, { training: true, seed: 2 })];
+    const [a, b, c] = [
+      model.forward(images, { training: true, seed: 1 }),
+      model.forward(images, { training: true, seed: 1 }),
+      model.forward(images, { training: true, seed: 2 }),
+    ];
     expect(Array.from(a.dataSync())).toEqual(Array.from(b.dataSync()));
     expect(Array.from(a.dataSync())).not.toEqual(Array.from(c.dataSync()));
     tf.dispose([a, b, c, images]);
@@ -131,7 +135,10 @@ describe('IResNet forward', () => {
     const loss = (): tf.Scalar => projectionLoss(model.forward(images, { training: true }));
     // fc.bias gets a zero gradient in training mode: the features BN1d subtracts the batch mean.
     const targets = ['layer1.0.bn2.weight', 'layer3.0.conv2.weight', 'prelu.weight', 'fc.bias'];
-    const { grads, value } = tf.variableGrads(loss, targets.map((t) => model.variables.get(t)!));
+    const { grads, value } = tf.variableGrads(
+      loss,
+      targets.map((t) => model.variables.get(t)!),
+    );
     value.dispose();
     for (const name of targets) {
       const variable = model.variables.get(name)!;
@@ -158,8 +165,7 @@ describe('IResNet forward', () => {
     const run = (checkpointing: 'none' | 'stage' | 'block') => {
       const model = tinyModel(4);
       const before = tf.memory().numTensors;
-      const { value, grads } = tf.variableGrads(() =>
-        projectionLoss(model.forward(images, { training: true, checkpointing })), model.trainableVariables());
+      const { value, grads } = tf.variableGrads(() => projectionLoss(model.forward(images, { training: true, checkpointing })), model.trainableVariables());
       const result = {
         loss: value.dataSync()[0]!,
         grads: model.trainableVariables().map((v) => Array.from(grads[v.name]!.dataSync())),

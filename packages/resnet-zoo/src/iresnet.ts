@@ -137,8 +137,11 @@ export class IResNet {
     );
     const training = options.training ?? false;
     const mode = options.checkpointing ?? 'none';
-    assertArgument(['none', 'stage', 'block'].includes(mode), 'INVALID_ARGUMENT', () =>
-      `IResNet.forward: checkpointing must be 'none', 'stage' or 'block', got '${mode}'`);
+    assertArgument(
+      ['none', 'stage', 'block'].includes(mode),
+      'INVALID_ARGUMENT',
+      () => `IResNet.forward: checkpointing must be 'none', 'stage' or 'block', got '${mode}'`,
+    );
     return tf.tidy(() => {
       let x: tf.Tensor = this.stem(input as tf.Tensor4D, training, true);
       config.layers.forEach((blocks, stage) => {
@@ -151,9 +154,10 @@ export class IResNet {
           x = run(x);
         } else {
           for (const name of this.blockNames(stage, blocks)) {
-            x = mode === 'block'
-              ? checkpoint((t, recomputing) => this.block(t as tf.Tensor4D, name, training, !recomputing), this.trainableIn([name]))(x)
-              : this.block(x as tf.Tensor4D, name, training, true);
+            x =
+              mode === 'block'
+                ? checkpoint((t, recomputing) => this.block(t as tf.Tensor4D, name, training, !recomputing), this.trainableIn([name]))(x)
+                : this.block(x as tf.Tensor4D, name, training, true);
           }
         }
       });
@@ -179,25 +183,32 @@ export class IResNet {
    * safetensors). Every entry of the architecture must be present with its exact shape;
    * `num_batches_tracked` is ignored; any other unexpected name is an error unless `strict: false`.
    */
-  loadStateDict(
-    record: ReadonlyMap<string, { shape: readonly number[]; data: ArrayLike<number> | BigInt64Array }>,
-    options: { strict?: boolean } = {},
-  ): void {
+  loadStateDict(record: ReadonlyMap<string, { shape: readonly number[]; data: ArrayLike<number> | BigInt64Array }>, options: { strict?: boolean } = {}): void {
     const strict = options.strict ?? true;
     const missing = this.spec.filter((e) => !record.has(e.name)).map((e) => e.name);
-    assertArgument(missing.length === 0, 'STATE_DICT_MISMATCH', () =>
-      `IResNet.loadStateDict: missing ${missing.length} tensor(s): ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', ...' : ''} ` +
-      `(is the checkpoint for layers [${this.config.layers.join(', ')}], widths [${this.config.widths.join(', ')}], embedding ${this.config.embeddingSize}?)`);
+    assertArgument(
+      missing.length === 0,
+      'STATE_DICT_MISMATCH',
+      () =>
+        `IResNet.loadStateDict: missing ${missing.length} tensor(s): ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', ...' : ''} ` +
+        `(is the checkpoint for layers [${this.config.layers.join(', ')}], widths [${this.config.widths.join(', ')}], embedding ${this.config.embeddingSize}?)`,
+    );
     if (strict) {
       const known = new Set(this.spec.map((e) => e.name));
       const unexpected = [...record.keys()].filter((k) => !known.has(k) && !k.endsWith('num_batches_tracked'));
-      assertArgument(unexpected.length === 0, 'STATE_DICT_MISMATCH', () =>
-        `IResNet.loadStateDict: unexpected tensor(s) ${unexpected.slice(0, 5).join(', ')}; pass {strict: false} to ignore them`);
+      assertArgument(
+        unexpected.length === 0,
+        'STATE_DICT_MISMATCH',
+        () => `IResNet.loadStateDict: unexpected tensor(s) ${unexpected.slice(0, 5).join(', ')}; pass {strict: false} to ignore them`,
+      );
     }
     for (const entry of this.spec) {
       const tensor = record.get(entry.name)!;
-      assertArgument(!(tensor.data instanceof BigInt64Array), 'STATE_DICT_MISMATCH', () =>
-        `IResNet.loadStateDict: '${entry.name}' holds 64-bit integers; a floating-point tensor is expected`);
+      assertArgument(
+        !(tensor.data instanceof BigInt64Array),
+        'STATE_DICT_MISMATCH',
+        () => `IResNet.loadStateDict: '${entry.name}' holds 64-bit integers; a floating-point tensor is expected`,
+      );
       assertArgument(
         tensor.shape.length === entry.shape.length && tensor.shape.every((d, i) => d === entry.shape[i]),
         'STATE_DICT_MISMATCH',
@@ -251,9 +262,7 @@ export class IResNet {
   }
 
   private trainableIn(prefixes: string[]): tf.Variable[] {
-    return this.spec
-      .filter((e) => e.trainable && prefixes.some((p) => e.name.startsWith(`${p}.`)))
-      .map((e) => this.v(e.name));
+    return this.spec.filter((e) => e.trainable && prefixes.some((p) => e.name.startsWith(`${p}.`))).map((e) => this.v(e.name));
   }
 
   private batchNorm(x: tf.Tensor, prefix: string, training: boolean, update: boolean): tf.Tensor {
@@ -266,16 +275,25 @@ export class IResNet {
       return tf.batchNorm(x, runningMean as tf.Tensor1D, runningVariance as tf.Tensor1D, beta as tf.Tensor1D, gamma as tf.Tensor1D, epsilon);
     }
     const count = x.shape.slice(0, -1).reduce((n, d) => n * d, 1);
-    assertArgument(count > 1, 'INVALID_INPUT', () =>
-      `IResNet.forward: training-mode BatchNorm '${prefix}' needs more than one value per channel (batch of 1 at the head); use batch >= 2`);
+    assertArgument(
+      count > 1,
+      'INVALID_INPUT',
+      () => `IResNet.forward: training-mode BatchNorm '${prefix}' needs more than one value per channel (batch of 1 at the head); use batch >= 2`,
+    );
     const momentum = this.config.batchNormMomentum;
-    return batchNormTraining(x, gamma, beta, epsilon, update
-      ? (mean, variance) => {
-          runningMean.assign(tf.add(tf.mul(runningMean, 1 - momentum), tf.mul(mean, momentum)));
-          // PyTorch normalises with the biased variance but tracks the unbiased one.
-          runningVariance.assign(tf.add(tf.mul(runningVariance, 1 - momentum), tf.mul(variance, (momentum * count) / (count - 1))));
-        }
-      : undefined);
+    return batchNormTraining(
+      x,
+      gamma,
+      beta,
+      epsilon,
+      update
+        ? (mean, variance) => {
+            runningMean.assign(tf.add(tf.mul(runningMean, 1 - momentum), tf.mul(mean, momentum)));
+            // PyTorch normalises with the biased variance but tracks the unbiased one.
+            runningVariance.assign(tf.add(tf.mul(runningVariance, 1 - momentum), tf.mul(variance, (momentum * count) / (count - 1))));
+          }
+        : undefined,
+    );
   }
 
   private prelu(x: tf.Tensor, alpha: tf.Tensor, training: boolean): tf.Tensor {

@@ -18,8 +18,7 @@ export function torchToTfjs(entry: StateDictEntry, data: Float32Array, config: I
   const out = new Float32Array(data.length);
   for (let oo = 0; oo < o; oo++)
     for (let cc = 0; cc < c; cc++)
-      for (let hh = 0; hh < h; hh++)
-        for (let ww = 0; ww < w; ww++) out[((hh * w + ww) * c + cc) * o + oo] = data[((oo * c + cc) * h + hh) * w + ww]!;
+      for (let hh = 0; hh < h; hh++) for (let ww = 0; ww < w; ww++) out[((hh * w + ww) * c + cc) * o + oo] = data[((oo * c + cc) * h + hh) * w + ww]!;
   return out;
 }
 
@@ -30,8 +29,7 @@ export function tfjsToTorch(entry: StateDictEntry, data: Float32Array, config: I
   const out = new Float32Array(data.length);
   for (let oo = 0; oo < o; oo++)
     for (let cc = 0; cc < c; cc++)
-      for (let hh = 0; hh < h; hh++)
-        for (let ww = 0; ww < w; ww++) out[((oo * c + cc) * h + hh) * w + ww] = data[((hh * w + ww) * c + cc) * o + oo]!;
+      for (let hh = 0; hh < h; hh++) for (let ww = 0; ww < w; ww++) out[((oo * c + cc) * h + hh) * w + ww] = data[((hh * w + ww) * c + cc) * o + oo]!;
   return out;
 }
 

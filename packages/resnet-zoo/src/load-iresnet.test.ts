@@ -21,7 +21,14 @@ describe('loadIResNet / saveIResNet', () => {
     const model = loadIResNet(referenceFile(QUARTER_WEIGHTS));
     // insightface's stem has the width of the first stage.
     const [, , inputHeight, inputWidth] = reference.input_shape;
-    expect(model.config).toMatchObject({ layers: reference.layers, stemWidth: reference.widths[0], widths: reference.widths, embeddingSize: reference.embedding_size, inputHeight, inputWidth });
+    expect(model.config).toMatchObject({
+      layers: reference.layers,
+      stemWidth: reference.widths[0],
+      widths: reference.widths,
+      embeddingSize: reference.embedding_size,
+      inputHeight,
+      inputWidth,
+    });
     const input = quarterInputNhwc(reference);
     const output = model.forward(input);
     expect(relativeError(output.dataSync(), reference.output)).toBeLessThan(1e-4);

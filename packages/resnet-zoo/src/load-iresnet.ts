@@ -38,15 +38,17 @@ export function loadIResNet(path: string, options: LoadIResNetOptions = {}): IRe
   return model;
 }
 
-function architectureOf(
-  tensors: Map<string, SafetensorsTensor>,
-  metadata: Record<string, string>,
-  path: string,
-  options: LoadIResNetOptions,
-): IResNetConfig {
+function architectureOf(tensors: Map<string, SafetensorsTensor>, metadata: Record<string, string>, path: string, options: LoadIResNetOptions): IResNetConfig {
   const fromMetadata = metadata['bigface.architecture'];
   if (fromMetadata) {
-    const saved = JSON.parse(fromMetadata) as { layers: number[]; stemWidth: number; widths: number[]; embeddingSize: number; dropout: number; inputSize: [number, number] };
+    const saved = JSON.parse(fromMetadata) as {
+      layers: number[];
+      stemWidth: number;
+      widths: number[];
+      embeddingSize: number;
+      dropout: number;
+      inputSize: [number, number];
+    };
     const config = resolveIResNetConfig({
       layers: saved.layers,
       widthMultiplier: saved.stemWidth / 64,
@@ -73,8 +75,11 @@ function architectureOf(
   const [embeddingSize, fcInputs] = shape('fc.weight') as [number, number];
   const spatial = fcInputs / widths[3]!;
   const inputSize = options.inputSize ?? (spatial === 49 ? 112 : undefined);
-  assertArgument(inputSize !== undefined, 'STATE_DICT_MISMATCH', () =>
-    `loadIResNet: '${path}' has an FC over ${spatial} positions (not 7x7 = 112x112 input): pass {inputSize: [height, width]}`);
+  assertArgument(
+    inputSize !== undefined,
+    'STATE_DICT_MISMATCH',
+    () => `loadIResNet: '${path}' has an FC over ${spatial} positions (not 7x7 = 112x112 input): pass {inputSize: [height, width]}`,
+  );
   const config = resolveIResNetConfig({ layers, widthMultiplier: stemWidth / 64, embeddingSize, dropout: options.dropout ?? 0, inputSize });
   assertArgument(
     config.stemWidth === stemWidth && config.widths.every((w, i) => w === widths[i]),

@@ -9,8 +9,21 @@ interface Value {
 
 /** The operators {@link OnnxGraphModel} runs. */
 export const SUPPORTED_ONNX_OPERATORS = [
-  'Add', 'BatchNormalization', 'Conv', 'Div', 'Dropout', 'Flatten', 'Gemm', 'GlobalAveragePool',
-  'Identity', 'MatMul', 'Mul', 'PRelu', 'Relu', 'Reshape', 'Sub',
+  'Add',
+  'BatchNormalization',
+  'Conv',
+  'Div',
+  'Dropout',
+  'Flatten',
+  'Gemm',
+  'GlobalAveragePool',
+  'Identity',
+  'MatMul',
+  'Mul',
+  'PRelu',
+  'Relu',
+  'Reshape',
+  'Sub',
 ] as const;
 
 /**
@@ -46,8 +59,11 @@ export class OnnxGraphModel {
         this.constants.set(node.outputs[0]!, { ...value.value, name: node.outputs[0]! });
         continue;
       }
-      assertArgument(node.domain === '' || node.domain === 'ai.onnx', 'ONNX_UNSUPPORTED', () =>
-        `importOnnx: node '${node.name}' uses operator domain '${node.domain}'; only the default ONNX domain is supported`);
+      assertArgument(
+        node.domain === '' || node.domain === 'ai.onnx',
+        'ONNX_UNSUPPORTED',
+        () => `importOnnx: node '${node.name}' uses operator domain '${node.domain}'; only the default ONNX domain is supported`,
+      );
       if (!(SUPPORTED_ONNX_OPERATORS as readonly string[]).includes(node.opType)) {
         throw new BigFaceError(
           'ONNX_UNSUPPORTED',
@@ -55,8 +71,11 @@ export class OnnxGraphModel {
         );
       }
     }
-    assertArgument(this.inputs.length === 1, 'ONNX_UNSUPPORTED', () =>
-      `importOnnx: the graph must have exactly one non-constant input, found ${this.inputs.length}`);
+    assertArgument(
+      this.inputs.length === 1,
+      'ONNX_UNSUPPORTED',
+      () => `importOnnx: the graph must have exactly one non-constant input, found ${this.inputs.length}`,
+    );
     // Convert the weights now (in the layout each will meet) so that forward only computes.
     const channelsLast = new Map<string, boolean>([[this.inputs[0]!.name, this.inputs[0]!.shape.length === 4]]);
     tf.tidy(() => {
@@ -83,7 +102,8 @@ export class OnnxGraphModel {
       assertArgument(
         input.rank === 4 && expected.every((d, i) => typeof d !== 'number' || d === input.shape[i + 1]),
         'INVALID_INPUT',
-        () => `OnnxGraphModel.forward: input must be NHWC [batch, ${expected.join(', ')}] for graph input '${declared.name}' NCHW [${declared.shape.join(', ')}], got [${input.shape.join(', ')}]`,
+        () =>
+          `OnnxGraphModel.forward: input must be NHWC [batch, ${expected.join(', ')}] for graph input '${declared.name}' NCHW [${declared.shape.join(', ')}], got [${input.shape.join(', ')}]`,
       );
     }
     return tf.tidy(() => {
@@ -149,7 +169,8 @@ export class OnnxGraphModel {
         break;
       case 'Gemm': {
         const transB = int(node, 'transB', 0);
-        if (second && this.constant(second)) this.cached(second, transB ? 'transposed' : 'plain', (t) => (transB ? tf.transpose(this.plain(t)) : this.plain(t)));
+        if (second && this.constant(second))
+          this.cached(second, transB ? 'transposed' : 'plain', (t) => (transB ? tf.transpose(this.plain(t)) : this.plain(t)));
         if (third && this.constant(third)) this.cached(third, 'plain', (t) => this.plain(t));
         break;
       }
@@ -206,20 +227,39 @@ export class OnnxGraphModel {
         assertArgument(x.channelsLast, 'ONNX_UNSUPPORTED', () => `importOnnx: Conv '${node.name}' needs a rank-4 image input`);
         assertArgument(int(node, 'group', 1) === 1, 'ONNX_UNSUPPORTED', () => `importOnnx: grouped Conv '${node.name}' is not supported`);
         const autoPad = node.attributes.get('auto_pad');
-        assertArgument(!autoPad || autoPad.value === 'NOTSET', 'ONNX_UNSUPPORTED', () => `importOnnx: Conv '${node.name}' uses auto_pad; only explicit pads are supported`);
+        assertArgument(
+          !autoPad || autoPad.value === 'NOTSET',
+          'ONNX_UNSUPPORTED',
+          () => `importOnnx: Conv '${node.name}' uses auto_pad; only explicit pads are supported`,
+        );
         const [top, left, bottom, right] = ints(node, 'pads', [0, 0, 0, 0]);
         const strides = ints(node, 'strides', [1, 1]) as [number, number];
         const dilations = ints(node, 'dilations', [1, 1]) as [number, number];
         const pad: 'valid' | number | [[number, number], [number, number], [number, number], [number, number]] =
-          top === left && top === bottom && top === right ? (top === 0 ? 'valid' : top!) : [[0, 0], [top!, bottom!], [left!, right!], [0, 0]];
+          top === left && top === bottom && top === right
+            ? top === 0
+              ? 'valid'
+              : top!
+            : [
+                [0, 0],
+                [top!, bottom!],
+                [left!, right!],
+                [0, 0],
+              ];
         const filter = this.cached(b!, 'hwio', (t) => tf.transpose(this.plain(t), [2, 3, 1, 0])) as tf.Tensor4D;
         const bias = c ? this.cached(c, 'plain', (t) => this.plain(t)) : undefined;
         return { tensor: tf.fused.conv2d({ x: x.tensor as tf.Tensor4D, filter, strides, pad, dilations, bias }), channelsLast: true };
       }
       case 'BatchNormalization': {
         const x = get(a!);
-        const [scale, offset, mean, variance] = node.inputs.slice(1).map((name) => this.cached(name, 'vector', (t) => tf.reshape(this.plain(t), [-1])) as tf.Tensor1D);
-        assertArgument(x.channelsLast || x.tensor.rank === 2, 'ONNX_UNSUPPORTED', () => `importOnnx: BatchNormalization '${node.name}' supports rank 2 or rank 4 inputs`);
+        const [scale, offset, mean, variance] = node.inputs
+          .slice(1)
+          .map((name) => this.cached(name, 'vector', (t) => tf.reshape(this.plain(t), [-1])) as tf.Tensor1D);
+        assertArgument(
+          x.channelsLast || x.tensor.rank === 2,
+          'ONNX_UNSUPPORTED',
+          () => `importOnnx: BatchNormalization '${node.name}' supports rank 2 or rank 4 inputs`,
+        );
         const epsilon = float(node, 'epsilon', 1e-5);
         return { tensor: tf.batchNorm(x.tensor, mean!, variance!, offset, scale, epsilon), channelsLast: x.channelsLast };
       }
@@ -253,7 +293,8 @@ export class OnnxGraphModel {
         let x = get(a!).tensor as tf.Tensor2D;
         if (transA) x = tf.transpose(x);
         let weight: tf.Tensor2D;
-        if (this.constant(b!)) weight = this.cached(b!, transB ? 'transposed' : 'plain', (t) => (transB ? tf.transpose(this.plain(t)) : this.plain(t))) as tf.Tensor2D;
+        if (this.constant(b!))
+          weight = this.cached(b!, transB ? 'transposed' : 'plain', (t) => (transB ? tf.transpose(this.plain(t)) : this.plain(t))) as tf.Tensor2D;
         else weight = (transB ? tf.transpose(get(b!).tensor) : get(b!).tensor) as tf.Tensor2D;
         let y: tf.Tensor = tf.matMul(x, weight);
         if (alpha !== 1) y = tf.mul(y, alpha);

@@ -13,7 +13,15 @@ describe('resolveIResNetConfig', () => {
 
   it('resolves widths, the FC input size and overrides', () => {
     const r50 = resolveIResNetConfig('r50');
-    expect(r50).toMatchObject({ name: 'r50', layers: [3, 4, 14, 3], stemWidth: 64, widths: [64, 128, 256, 512], embeddingSize: 512, finalHeight: 7, finalWidth: 7 });
+    expect(r50).toMatchObject({
+      name: 'r50',
+      layers: [3, 4, 14, 3],
+      stemWidth: 64,
+      widths: [64, 128, 256, 512],
+      embeddingSize: 512,
+      finalHeight: 7,
+      finalWidth: 7,
+    });
     const tiny = resolveIResNetConfig({ layers: [1, 2, 1, 1], widthMultiplier: 0.25, inputSize: [40, 24], embeddingSize: 8, dropout: 0.2 });
     expect(tiny).toMatchObject({ name: 'custom', stemWidth: 16, widths: [16, 32, 64, 128], finalHeight: 3, finalWidth: 2, dropout: 0.2 });
   });

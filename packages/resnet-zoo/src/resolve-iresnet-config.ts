@@ -75,14 +75,19 @@ export function resolveIResNetConfig(nameOrOptions: string | IResNetOptions = {}
     () => `IResNet: layers must be four positive integers (blocks per stage), got [${layers.join(', ')}]`,
   );
   const embeddingSize = options.embeddingSize ?? 512;
-  assertArgument(Number.isInteger(embeddingSize) && embeddingSize >= 1, 'INVALID_ARCHITECTURE', () =>
-    `IResNet: embeddingSize must be a positive integer, got ${embeddingSize}`);
+  assertArgument(
+    Number.isInteger(embeddingSize) && embeddingSize >= 1,
+    'INVALID_ARCHITECTURE',
+    () => `IResNet: embeddingSize must be a positive integer, got ${embeddingSize}`,
+  );
   const dropout = options.dropout ?? 0;
-  assertArgument(dropout >= 0 && dropout < 1, 'INVALID_ARCHITECTURE', () =>
-    `IResNet: dropout must be in [0, 1), got ${dropout}`);
+  assertArgument(dropout >= 0 && dropout < 1, 'INVALID_ARCHITECTURE', () => `IResNet: dropout must be in [0, 1), got ${dropout}`);
   const multiplier = options.widthMultiplier ?? 1;
-  assertArgument(multiplier > 0 && Math.round(64 * multiplier) >= 1, 'INVALID_ARCHITECTURE', () =>
-    `IResNet: widthMultiplier must be positive and leave at least one channel, got ${multiplier}`);
+  assertArgument(
+    multiplier > 0 && Math.round(64 * multiplier) >= 1,
+    'INVALID_ARCHITECTURE',
+    () => `IResNet: widthMultiplier must be positive and leave at least one channel, got ${multiplier}`,
+  );
   const size = options.inputSize ?? 112;
   const [inputHeight, inputWidth] = typeof size === 'number' ? [size, size] : size;
   assertArgument(

@@ -44,7 +44,9 @@ describe('on the wasm backend', () => {
     };
     const plain = gradients('none');
     const checkpointed = gradients('block');
-    plain.forEach((g, i) => { expect(relativeError(checkpointed[i]!, g)).toBeLessThan(1e-6); });
+    plain.forEach((g, i) => {
+      expect(relativeError(checkpointed[i]!, g)).toBeLessThan(1e-6);
+    });
     images.dispose();
     model.dispose();
   });

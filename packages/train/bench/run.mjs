@@ -40,7 +40,9 @@ try {
     for (const spec of cases) {
       if (spec.precision === 'bf16' && backend !== 'cpu') continue; // bf16 runs on the native kernels only
       if (spec.needs === 'mpirun' && !mpirun) {
-        console.log(JSON.stringify({ package: '@bigface/train', case: spec.case, backend, skipped: 'mpirun not found (apt-get install openmpi-bin libopenmpi-dev)' }));
+        console.log(
+          JSON.stringify({ package: '@bigface/train', case: spec.case, backend, skipped: 'mpirun not found (apt-get install openmpi-bin libopenmpi-dev)' }),
+        );
         continue;
       }
       const timed = [];

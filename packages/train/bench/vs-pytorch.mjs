@@ -17,7 +17,18 @@ import { createTrainingOptimizer } from '@bigface/train';
 
 const STEPS = Number(process.env.BENCH_STEPS ?? 3);
 const THREADS = Number(process.env.BENCH_THREADS ?? cpus().length);
-const ALL = ['train:8', 'train:32', 'train-bf16:8', 'train-bf16:32', 'infer:r18:8', 'infer:r18:32', 'infer:r240:1', 'partialfc:100000', 'partialfc:1000000', 'profile'];
+const ALL = [
+  'train:8',
+  'train:32',
+  'train-bf16:8',
+  'train-bf16:32',
+  'infer:r18:8',
+  'infer:r18:32',
+  'infer:r240:1',
+  'partialfc:100000',
+  'partialfc:1000000',
+  'profile',
+];
 const CASES = process.env.BENCH_CASES ? process.env.BENCH_CASES.split(',') : ALL;
 const load = () => Number(loadavg()[0].toFixed(2));
 
@@ -127,7 +138,9 @@ for (const kase of measured) {
       ...line,
       oursSeconds: Number(mine.seconds.toFixed(4)),
       torchSeconds: theirSeconds === undefined ? null : Number(theirSeconds.toFixed(4)),
-      ...(mine.imagesPerSecond ? { oursImagesPerSecond: Number(mine.imagesPerSecond.toFixed(2)), torchImagesPerSecond: theirs ? Number(theirs.imagesPerSecond.toFixed(2)) : null } : {}),
+      ...(mine.imagesPerSecond
+        ? { oursImagesPerSecond: Number(mine.imagesPerSecond.toFixed(2)), torchImagesPerSecond: theirs ? Number(theirs.imagesPerSecond.toFixed(2)) : null }
+        : {}),
       // ours / PyTorch in throughput (> 1: we are faster).
       ratio: theirSeconds === undefined ? null : Number((theirSeconds / mine.seconds).toFixed(3)),
       ...(torch.missing ? { torch: torch.missing } : { torchVersion: theirs?.torch }),
@@ -158,7 +171,19 @@ if (CASES.includes('profile')) {
     byKernel.set(kernel.name, entry);
   }
   for (const [kernel, entry] of [...byKernel.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 16)) {
-    console.log(JSON.stringify({ bench: 'vs-pytorch', case: 'profile:train:8', kernel, ms: Number(entry.ms.toFixed(1)), share: Number((entry.ms / wallMs).toFixed(3)), calls: entry.calls, native: info.nativeKernels.includes(kernel), wallMs: Number(wallMs.toFixed(1)), load: load() }));
+    console.log(
+      JSON.stringify({
+        bench: 'vs-pytorch',
+        case: 'profile:train:8',
+        kernel,
+        ms: Number(entry.ms.toFixed(1)),
+        share: Number((entry.ms / wallMs).toFixed(3)),
+        calls: entry.calls,
+        native: info.nativeKernels.includes(kernel),
+        wallMs: Number(wallMs.toFixed(1)),
+        load: load(),
+      }),
+    );
   }
   tf.dispose(x);
   model.dispose();

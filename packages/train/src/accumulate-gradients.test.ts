@@ -101,7 +101,15 @@ describe('accumulateGradients', () => {
     const optimizer = new LARSOptimizer({ learningRate: 0.01 });
     const step = () => {
       const microBatches = split(2);
-      const result = accumulateGradients({ model, head, variables, microBatches, classificationScales: [4 / 7, 3 / 7], distillationScales: [0.5, 0.5], training: true });
+      const result = accumulateGradients({
+        model,
+        head,
+        variables,
+        microBatches,
+        classificationScales: [4 / 7, 3 / 7],
+        distillationScales: [0.5, 0.5],
+        training: true,
+      });
       tf.dispose(microBatches.map((m) => m.images));
       optimizer.applyGradients(variables.map((variable, i) => ({ name: variable.name, tensor: result.gradients[i]! })));
       tf.dispose(result.gradients);

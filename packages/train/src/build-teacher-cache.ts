@@ -38,7 +38,15 @@ export async function buildTeacherCache(options: BuildTeacherCacheOptions): Prom
   const size = config.data.imageSize;
   const batchSize = options.batchSize ?? 64;
   const sampler = new SubsetSampler(prepared.trainIndices, { batchSize, seed: 0, shuffle: false, keepPartialBatch: true });
-  const pipeline = new DataPipeline({ source: prepared.source, sampler, seed: 0, workers: config.data.workers, flip: false, mask: false, imageSize: [size, size] });
+  const pipeline = new DataPipeline({
+    source: prepared.source,
+    sampler,
+    seed: 0,
+    workers: config.data.workers,
+    flip: false,
+    mask: false,
+    imageSize: [size, size],
+  });
   const model = loadTrainedBackbone(options.teacher);
   const input = model.config.inputHeight;
   async function* batches(): AsyncGenerator<TeacherCacheBatch> {

@@ -63,7 +63,8 @@ export function latestCheckpoint(outputDir: string): string | null {
  */
 export function readCheckpointState(directory: string): CheckpointState {
   const file = path.join(directory, 'state.json');
-  if (!existsSync(file)) throw new BigFaceError('CHECKPOINT_NOT_FOUND', `checkpoint '${directory}' has no state.json; it is not a complete @bigface/train checkpoint`);
+  if (!existsSync(file))
+    throw new BigFaceError('CHECKPOINT_NOT_FOUND', `checkpoint '${directory}' has no state.json; it is not a complete @bigface/train checkpoint`);
   return JSON.parse(readFileSync(file, 'utf8')) as CheckpointState;
 }
 
@@ -89,7 +90,12 @@ function stateDictNames(model: IResNet): Map<string, string> {
  * all but the newest `keepLast`. Every file is written atomically (temporary file, fsync, rename),
  * so a run killed at any moment leaves the previous checkpoint intact and reachable.
  */
-export async function saveCheckpoint(outputDir: string, parts: CheckpointParts, state: Omit<CheckpointState, 'format' | 'savedAt'>, keepLast: number): Promise<string> {
+export async function saveCheckpoint(
+  outputDir: string,
+  parts: CheckpointParts,
+  state: Omit<CheckpointState, 'format' | 'savedAt'>,
+  keepLast: number,
+): Promise<string> {
   const { optimizer, communicator } = parts;
   const directory = checkpointDirectory(outputDir, state.step);
   if (communicator.rank === 0) mkdirSync(directory, { recursive: true });
@@ -102,7 +108,10 @@ export async function saveCheckpoint(outputDir: string, parts: CheckpointParts, 
   }
   communicator.barrier();
   if (communicator.rank === 0) {
-    writeFileAtomic(path.join(outputDir, CHECKPOINTS, LATEST), new TextEncoder().encode(`${JSON.stringify({ step: state.step, directory: path.basename(directory) })}\n`));
+    writeFileAtomic(
+      path.join(outputDir, CHECKPOINTS, LATEST),
+      new TextEncoder().encode(`${JSON.stringify({ step: state.step, directory: path.basename(directory) })}\n`),
+    );
     const all = readdirSync(path.join(outputDir, CHECKPOINTS))
       .filter((name) => /^step-\d+$/.test(name))
       .sort();
@@ -112,7 +121,12 @@ export async function saveCheckpoint(outputDir: string, parts: CheckpointParts, 
 }
 
 /** This rank's PartialFC shard (+ momentum); on rank 0 also the backbone, its momentum and, last, state.json. */
-function writeShardAndBackbone(directory: string, parts: CheckpointParts, weights: { name: string; tensor: tf.Tensor }[], state: Omit<CheckpointState, 'format' | 'savedAt'>): void {
+function writeShardAndBackbone(
+  directory: string,
+  parts: CheckpointParts,
+  weights: { name: string; tensor: tf.Tensor }[],
+  state: Omit<CheckpointState, 'format' | 'savedAt'>,
+): void {
   const { backbone: model, head, communicator } = parts;
   const byName = new Map(weights.slice(1).map((entry) => [entry.name, entry.tensor]));
   const headMomentum = byName.get(`${head.weight.name}/momentum`);

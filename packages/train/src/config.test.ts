@@ -7,7 +7,10 @@ function problems(input: unknown): string[] {
     resolveTrainConfig(input);
   } catch (error) {
     expect((error as { code: string }).code).toBe('CONFIG_INVALID');
-    return (error as Error).message.split('\n').slice(1).map((line) => line.trim());
+    return (error as Error).message
+      .split('\n')
+      .slice(1)
+      .map((line) => line.trim());
   }
   throw new Error('expected CONFIG_INVALID');
 }
@@ -16,7 +19,11 @@ describe('resolveTrainConfig', () => {
   it("accepts every name of resnet-zoo's registry as model.name and lists them for another", () => {
     for (const name of Object.keys(BACKBONES)) expect(resolveTrainConfig({ data: { source: 'synth' }, model: { name } }).model.name).toBe(name);
     expect(BACKBONE_NAMES).toEqual(Object.keys(BACKBONES));
-    expect(problems({ data: { source: 'synth' }, model: { name: 'r55' } })).toEqual([`model.name: got 'r55'; expected one of ${Object.keys(BACKBONES).map((name) => `'${name}'`).join(', ')}`]);
+    expect(problems({ data: { source: 'synth' }, model: { name: 'r55' } })).toEqual([
+      `model.name: got 'r55'; expected one of ${Object.keys(BACKBONES)
+        .map((name) => `'${name}'`)
+        .join(', ')}`,
+    ]);
   });
 
   it('fills the BigFace defaults', () => {
@@ -40,7 +47,9 @@ describe('resolveTrainConfig', () => {
     });
     expect(lines).toContain('data.imageSize: got 8; expected a number >= 16');
     expect(lines.find((l) => l.startsWith('data.identites'))).toMatch(/unknown key \(did you mean 'identities'\?\)/);
-    expect(lines.find((l) => l.startsWith('model.name'))).toBe("model.name: got 'r55'; expected one of 'r18', 'r34', 'r50', 'r100', 'r120', 'r140', 'r200', 'r240', 'r600', 'r1.2k', 'r2060'");
+    expect(lines.find((l) => l.startsWith('model.name'))).toBe(
+      "model.name: got 'r55'; expected one of 'r18', 'r34', 'r50', 'r100', 'r120', 'r140', 'r200', 'r240', 'r600', 'r1.2k', 'r2060'",
+    );
     expect(lines).toContain("loss.margin: got 'cos'; expected one of 'cosface', 'arcface', 'combined'");
     expect(lines).toContain('loss.s: got -1; expected a number > 0');
     expect(lines.find((l) => l.startsWith('optimzer'))).toMatch(/did you mean 'optimizer'/);

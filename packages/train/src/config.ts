@@ -188,7 +188,10 @@ const evaluationSchema = z
     heldOutIdentities: nonNegativeInteger().default(16),
     /** Verification pairs (half genuine, half impostor). */
     pairs: z.number().int().min(2).default(200),
-    protocols: z.array(z.enum(['standard', 'masked'])).min(1).default(['standard', 'masked']),
+    protocols: z
+      .array(z.enum(['standard', 'masked']))
+      .min(1)
+      .default(['standard', 'masked']),
     /** Images per evaluation forward pass. */
     batchSize: positiveInteger().default(64),
   })
@@ -229,7 +232,12 @@ export const trainConfigSchema = z
     /** The run directory: checkpoints, metrics.jsonl, config.json. */
     outputDir: z.string().min(1).default('runs/bigface-run'),
     /** The one seed of every random choice (init, sampler, augmentation, held-out pairs). */
-    seed: z.number().int().min(0).max(2 ** 32 - 1).default(0),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 32 - 1)
+      .default(0),
     /** Tensor backend of every rank. */
     backend: z.enum(['auto', 'cpu', 'wasm', 'tensorflow']).default('auto'),
     /**
@@ -350,7 +358,9 @@ function describeIssue(issue: z.core.$ZodIssue, input: unknown): string[] {
         return `${formatPath([...path, key])}: got an unknown key${hint}; expected one of ${keys.join(', ')}`;
       });
     case 'invalid_type':
-      return [`${formatPath(path)}: got ${got}; expected ${issue.expected === 'tuple' || issue.expected === 'array' ? 'an array' : issue.expected === 'object' ? 'an object' : `a ${issue.expected}`}`];
+      return [
+        `${formatPath(path)}: got ${got}; expected ${issue.expected === 'tuple' || issue.expected === 'array' ? 'an array' : issue.expected === 'object' ? 'an object' : `a ${issue.expected}`}`,
+      ];
     case 'invalid_value':
       return [`${formatPath(path)}: got ${got}; expected one of ${issue.values.map(show).join(', ')}`];
     case 'invalid_union':
@@ -363,7 +373,14 @@ function describeIssue(issue: z.core.$ZodIssue, input: unknown): string[] {
     case 'too_big': {
       const limit = issue.code === 'too_small' ? issue.minimum : issue.maximum;
       const bound = issue.code === 'too_small' ? (issue.inclusive === false ? '>' : '>=') : issue.inclusive === false ? '<' : '<=';
-      const what = issue.origin === 'array' ? 'an array with length ' : issue.origin === 'string' ? 'a string with length ' : issue.origin === 'number' && issue.code === 'too_small' && Number(limit) === 1 ? 'an integer ' : 'a number ';
+      const what =
+        issue.origin === 'array'
+          ? 'an array with length '
+          : issue.origin === 'string'
+            ? 'a string with length '
+            : issue.origin === 'number' && issue.code === 'too_small' && Number(limit) === 1
+              ? 'an integer '
+              : 'a number ';
       const range = issue.exact ? `exactly ${String(limit)}` : `${bound} ${String(limit)}`;
       return [`${formatPath(path)}: got ${got}; expected ${what}${range}`];
     }

@@ -39,7 +39,8 @@ export function heldOutEvaluator(options: {
   return {
     evaluations,
     onStep(result, trainer) {
-      if (options.everySteps > 0 && result.step % options.everySteps === 0 && result.step < options.totalSteps) evaluate(result.step, (images) => trainer.backbone.forward(images));
+      if (options.everySteps > 0 && result.step % options.everySteps === 0 && result.step < options.totalSteps)
+        evaluate(result.step, (images) => trainer.backbone.forward(images));
     },
     onEnd(summary, trainer) {
       if (!summary.stopped) evaluate(summary.steps, (images) => trainer.backbone.forward(images));

@@ -1,11 +1,6 @@
 import { hashSeed, Rng, tf } from '@bigface/backend';
 import { DataPipeline } from '@bigface/data';
-import {
-  applyVerificationProtocol,
-  evaluateVerificationPairs,
-  rawImagesToTensor,
-  type VerificationPairsReport,
-} from '@bigface/eval';
+import { applyVerificationProtocol, evaluateVerificationPairs, rawImagesToTensor, type VerificationPairsReport } from '@bigface/eval';
 import type { PreparedDataset } from './prepare-dataset';
 import { SubsetSampler } from './subset-sampler';
 import type { EvaluationResult, EvaluationSummary } from './train-events';

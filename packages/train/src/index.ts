@@ -1,7 +1,15 @@
 export { trainConfigSchema, resolveTrainConfig, type TrainConfig, type TrainConfigInput } from './config';
 export { train } from './train';
 export type { TrainEvent, TrainResult, TrainOptions, EvaluationResult, EvaluationSummary, MemoryUsage } from './train-events';
-export { createTrainer, type Trainer, type TrainerOptions, type TrainerStepInput, type TrainerStepResult, type TrainerCallback, type StateTensor } from './trainer';
+export {
+  createTrainer,
+  type Trainer,
+  type TrainerOptions,
+  type TrainerStepInput,
+  type TrainerStepResult,
+  type TrainerCallback,
+  type StateTensor,
+} from './trainer';
 export { createTrainingOptimizer, ZeroTrainingOptimizer, type TrainingOptimizer, type TrainingOptimizerOptions } from './training-optimizer';
 export { metricsLogger } from './metrics-logger';
 export { checkpointer, type Checkpointer } from './checkpointer';
@@ -12,7 +20,15 @@ export { loadTrainedBackbone, resolveBackbonePath } from './load-trained-backbon
 export { prepareDataset, type PreparedDataset } from './prepare-dataset';
 export { SubsetSampler } from './subset-sampler';
 export { accumulateGradients, type AccumulateGradientsOptions, type AccumulatedGradients, type MicroBatch } from './accumulate-gradients';
-export { latestCheckpoint, readCheckpointState, checkpointDirectory, saveCheckpoint, loadCheckpoint, type CheckpointState, type CheckpointParts } from './checkpoint-files';
+export {
+  latestCheckpoint,
+  readCheckpointState,
+  checkpointDirectory,
+  saveCheckpoint,
+  loadCheckpoint,
+  type CheckpointState,
+  type CheckpointParts,
+} from './checkpoint-files';
 export { resumeIncompatibilities } from './resume-changes';
 export { buildHeldOutPairs, evaluateHeldOut, type HeldOutPairs } from './held-out-pairs';
 export { buildTeacherCache, type BuildTeacherCacheOptions } from './build-teacher-cache';

@@ -47,9 +47,17 @@ export function resolveLauncher(config: TrainConfig): 'threads' | 'processes' {
  * @example
  * gpuForLocalRank('auto', 1, '2,3'); // '3' (with tfjs-node-gpu installed)
  */
-export function gpuForLocalRank(backend: TrainConfig['backend'], localRank: number, visible: string | undefined, installed = installedTensorflowPackage()): string | undefined {
+export function gpuForLocalRank(
+  backend: TrainConfig['backend'],
+  localRank: number,
+  visible: string | undefined,
+  installed = installedTensorflowPackage(),
+): string | undefined {
   if (installed !== '@tensorflow/tfjs-node-gpu' || (backend !== 'auto' && backend !== 'tensorflow')) return undefined;
-  const devices = (visible ?? '').split(',').map((device) => device.trim()).filter((device) => device !== '');
+  const devices = (visible ?? '')
+    .split(',')
+    .map((device) => device.trim())
+    .filter((device) => device !== '');
   return devices.length > 0 ? devices[localRank % devices.length] : String(localRank);
 }
 
@@ -58,7 +66,10 @@ function rankProcessEntry(): string {
     const file = fileURLToPath(new URL(candidate, import.meta.url));
     if (existsSync(file)) return file;
   }
-  throw new BigFaceError('TRAIN_NOT_BUILT', `train: the rank process entry rank-process.js is neither next to ${import.meta.url} nor in ../dist; build @bigface/train (pnpm build)`);
+  throw new BigFaceError(
+    'TRAIN_NOT_BUILT',
+    `train: the rank process entry rank-process.js is neither next to ${import.meta.url} nor in ../dist; build @bigface/train (pnpm build)`,
+  );
 }
 
 /** mpirun (or `BIGFACE_MPIRUN`), checked; a clear error with the install line when it is missing. */
@@ -190,29 +201,32 @@ export async function launchProcessRanks(
   const allClosed = new Promise<void>((resolve) => (socketsClosed = resolve));
   const server = createServer((socket) => {
     openSockets++;
-    socket.on('data', frameReader<ProcessRankMessage>((message) => {
-      const known = ranks.get(socket);
-      switch (message.type) {
-        case 'hello':
-          ranks.set(socket, { rank: message.rank, pid: message.pid, socket, reported: false });
-          if (options.signal?.aborted) writeFrame(socket, { type: 'stop' });
-          break;
-        case 'event':
-          options.onEvent(message.event);
-          break;
-        case 'done':
-          break;
-        case 'result':
-          if (message.rank === 0) result = message.result;
-          if (known) known.reported = true;
-          break;
-        case 'error':
-          if (known) known.reported = true;
-          failure ??= { rank: message.rank, error: reviveError(message.error) };
-          bringDown();
-          break;
-      }
-    }));
+    socket.on(
+      'data',
+      frameReader<ProcessRankMessage>((message) => {
+        const known = ranks.get(socket);
+        switch (message.type) {
+          case 'hello':
+            ranks.set(socket, { rank: message.rank, pid: message.pid, socket, reported: false });
+            if (options.signal?.aborted) writeFrame(socket, { type: 'stop' });
+            break;
+          case 'event':
+            options.onEvent(message.event);
+            break;
+          case 'done':
+            break;
+          case 'result':
+            if (message.rank === 0) result = message.result;
+            if (known) known.reported = true;
+            break;
+          case 'error':
+            if (known) known.reported = true;
+            failure ??= { rank: message.rank, error: reviveError(message.error) };
+            bringDown();
+            break;
+        }
+      }),
+    );
     socket.on('error', () => {});
     socket.on('close', () => {
       const known = ranks.get(socket);
@@ -234,8 +248,10 @@ export async function launchProcessRanks(
         ...(process.getuid?.() === 0 ? ['--allow-run-as-root'] : []),
         // W may exceed the cores (slots); every rank's threads are set from the local rank count.
         '--oversubscribe',
-        '--bind-to', 'none',
-        '-np', String(worldSize),
+        '--bind-to',
+        'none',
+        '-np',
+        String(worldSize),
       ];
       child = spawn(mpirun, [...flags, process.execPath, entry], {
         detached: true,
@@ -260,15 +276,24 @@ export async function launchProcessRanks(
     // Every rank process has ended; wait for what their sockets still carried.
     await Promise.race([allClosed, new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
     if (failure) {
-      throw Object.assign(new BigFaceError('RANK_FAILED', `rank ${failure.rank} of ${worldSize} (a process under mpirun) failed: ${failure.error.message}`, { cause: failure.error }), { rank: failure.rank });
+      throw Object.assign(
+        new BigFaceError('RANK_FAILED', `rank ${failure.rank} of ${worldSize} (a process under mpirun) failed: ${failure.error.message}`, {
+          cause: failure.error,
+        }),
+        { rank: failure.rank },
+      );
     }
     if (exit.code === 0 && result !== undefined) return result;
-    const dead = exitNote(directory) ?? deadRankFromOutput(output) ?? (vanished.length > 0 ? { rank: vanished[0]!, how: 'exited without reporting an error' } : undefined);
+    const dead =
+      exitNote(directory) ?? deadRankFromOutput(output) ?? (vanished.length > 0 ? { rank: vanished[0]!, how: 'exited without reporting an error' } : undefined);
     const tail = output.trim().split('\n').slice(-12).join('\n');
-    throw Object.assign(new BigFaceError(
-      'RANK_FAILED',
-      `${dead ? `rank ${dead.rank} of ${worldSize} (a process under mpirun) ${dead.how}` : `mpirun exited with ${exit.code ?? exit.signal} before rank 0 returned`}; the job was taken down. mpirun's last output:\n${tail}`,
-    ), { rank: dead?.rank });
+    throw Object.assign(
+      new BigFaceError(
+        'RANK_FAILED',
+        `${dead ? `rank ${dead.rank} of ${worldSize} (a process under mpirun) ${dead.how}` : `mpirun exited with ${exit.code ?? exit.signal} before rank 0 returned`}; the job was taken down. mpirun's last output:\n${tail}`,
+      ),
+      { rank: dead?.rank },
+    );
   } finally {
     options.signal?.removeEventListener('abort', stop);
     process.removeListener('exit', onProcessExit);

@@ -11,7 +11,10 @@ function rankModule(): URL {
     const url = new URL(candidate, import.meta.url);
     if (existsSync(fileURLToPath(url))) return url;
   }
-  throw new BigFaceError('TRAIN_NOT_BUILT', `train: the rank entry rank-entry.js is neither next to ${import.meta.url} nor in ../dist; build @bigface/train (pnpm build)`);
+  throw new BigFaceError(
+    'TRAIN_NOT_BUILT',
+    `train: the rank entry rank-entry.js is neither next to ${import.meta.url} nor in ../dist; build @bigface/train (pnpm build)`,
+  );
 }
 
 /**
@@ -29,7 +32,11 @@ export async function launchThreadRanks(
   options.signal?.addEventListener('abort', onAbort);
   if (options.signal?.aborted) onAbort();
   try {
-    const results = await launchRanks<TrainResult, RankArguments>({ worldSize: options.worldSize, module: rankModule(), args: { ...args, link: controller.args } });
+    const results = await launchRanks<TrainResult, RankArguments>({
+      worldSize: options.worldSize,
+      module: rankModule(),
+      args: { ...args, link: controller.args },
+    });
     // Rank 0 posted 'done' before it returned: wait until every event before it has arrived.
     await controller.allDelivered();
     return results[0]!;

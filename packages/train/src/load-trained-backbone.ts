@@ -13,13 +13,20 @@ import { latestCheckpoint } from './checkpoint-files';
  */
 export function resolveBackbonePath(location: string): string {
   const resolved = path.resolve(location);
-  if (!existsSync(resolved)) throw new BigFaceError('CHECKPOINT_NOT_FOUND', `'${location}' does not exist; give a run directory, a checkpoint directory or a backbone .safetensors file`);
+  if (!existsSync(resolved))
+    throw new BigFaceError(
+      'CHECKPOINT_NOT_FOUND',
+      `'${location}' does not exist; give a run directory, a checkpoint directory or a backbone .safetensors file`,
+    );
   if (!statSync(resolved).isDirectory()) return resolved;
   const direct = path.join(resolved, 'backbone.safetensors');
   if (existsSync(direct)) return direct;
   const latest = latestCheckpoint(resolved);
   if (latest !== null) return path.join(latest, 'backbone.safetensors');
-  throw new BigFaceError('CHECKPOINT_NOT_FOUND', `'${location}' holds neither backbone.safetensors nor checkpoints/latest.json; is it a @bigface/train run directory?`);
+  throw new BigFaceError(
+    'CHECKPOINT_NOT_FOUND',
+    `'${location}' holds neither backbone.safetensors nor checkpoints/latest.json; is it a @bigface/train run directory?`,
+  );
 }
 
 /**

@@ -30,11 +30,25 @@ describe('planMemory', () => {
   });
 
   it('scales activations and logits by 1/k and shards momentum with ZeRO-1', () => {
-    const shape = { parameters: 1000, classesPerRank: 10, gpus: 4, batch: 8, embeddingSize: 2, activationElementsPerImage: { none: 100, stage: 60, block: 50 } };
+    const shape = {
+      parameters: 1000,
+      classesPerRank: 10,
+      gpus: 4,
+      batch: 8,
+      embeddingSize: 2,
+      activationElementsPerImage: { none: 100, stage: 60, block: 50 },
+    };
     // k = 2: micro-batch 4, gathered 16. activations 4·50·4 = 800; logits 2·4·16·10 = 1280; embeddings 2·4·16·2 = 256
     // momentum with ZeRO-1: 4·ceil(1000/4) = 1000; weights = grads = 4000; shard 3·4·10·2 = 240
     expect(memoryBreakdown(shape, { checkpointing: 'block', microBatches: 2, zero1: true })).toEqual({
-      weights: 4000, gradients: 4000, optimizerState: 1000, activations: 800, partialFcShard: 240, logits: 1280, embeddings: 256, total: 11576,
+      weights: 4000,
+      gradients: 4000,
+      optimizerState: 1000,
+      activations: 800,
+      partialFcShard: 240,
+      logits: 1280,
+      embeddings: 256,
+      total: 11576,
     });
   });
 
@@ -52,7 +66,9 @@ describe('planMemory', () => {
   });
 
   it('names the argument that is wrong', () => {
-    expect(() => planMemory({ model: 'r18', classes: 0, gpus: 4, batch: 8, gpuMemoryBytes: 1e9 })).toThrow(/planMemory: classes must be a positive integer, got 0/);
+    expect(() => planMemory({ model: 'r18', classes: 0, gpus: 4, batch: 8, gpuMemoryBytes: 1e9 })).toThrow(
+      /planMemory: classes must be a positive integer, got 0/,
+    );
     expect(() => planMemory({ model: 'r18', classes: 10, gpus: 1.5, batch: 8, gpuMemoryBytes: 1e9 })).toThrow(/gpus must be a positive integer/);
     expect(() => planMemory({ model: 'r18', classes: 10, gpus: 1, batch: 8, gpuMemoryBytes: -1 })).toThrow(/gpuMemoryBytes must be positive/);
     expect(() => planMemory({ model: 'r19', classes: 10, gpus: 1, batch: 8, gpuMemoryBytes: 1e9 })).toThrow(/r18/);

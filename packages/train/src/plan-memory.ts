@@ -73,7 +73,15 @@ export interface MemoryPlan {
  * memoryBreakdown(plan, { checkpointing: 'block', microBatches: 2, zero1: true });
  */
 export function memoryBreakdown(
-  shape: { parameters: number; classesPerRank: number; gpus: number; batch: number; embeddingSize: number; activationElementsPerImage: ActivationPlan | MemoryPlan['activationElementsPerImage']; bytesPerValue?: number },
+  shape: {
+    parameters: number;
+    classesPerRank: number;
+    gpus: number;
+    batch: number;
+    embeddingSize: number;
+    activationElementsPerImage: ActivationPlan | MemoryPlan['activationElementsPerImage'];
+    bytesPerValue?: number;
+  },
   switches: MemorySwitches,
 ): MemoryBreakdown {
   const b = shape.bytesPerValue ?? 4;
@@ -162,7 +170,21 @@ export function planMemory(options: PlanMemoryOptions): MemoryPlan {
   };
 }
 
-const UNITS: Record<string, number> = { b: 1, kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12, kib: 2 ** 10, mib: 2 ** 20, gib: 2 ** 30, tib: 2 ** 40, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40 };
+const UNITS: Record<string, number> = {
+  b: 1,
+  kb: 1e3,
+  mb: 1e6,
+  gb: 1e9,
+  tb: 1e12,
+  kib: 2 ** 10,
+  mib: 2 ** 20,
+  gib: 2 ** 30,
+  tib: 2 ** 40,
+  k: 2 ** 10,
+  m: 2 ** 20,
+  g: 2 ** 30,
+  t: 2 ** 40,
+};
 
 /**
  * Parses a memory size: `32GiB`, `32G` (binary), `80GB` (decimal), `1.5TiB`, `4096` (bytes).

@@ -19,6 +19,8 @@ describe('prepareDataset', () => {
     expect([...prepared.heldOutIndices]).toEqual([6, 7]);
     expect([...prepared.heldOutLabels]).toEqual([3, 3]);
     await expect(prepareDataset(resolveTrainConfig({ ...config, evaluation: { heldOutIdentities: 3 } }))).rejects.toMatchObject({ code: 'DATA_TOO_SMALL' });
-    await expect(prepareDataset(resolveTrainConfig({ data: { source: 'recordio', path: path.join(root, 'missing.rec') } }))).rejects.toMatchObject({ code: 'DATA_NOT_FOUND' });
+    await expect(prepareDataset(resolveTrainConfig({ data: { source: 'recordio', path: path.join(root, 'missing.rec') } }))).rejects.toMatchObject({
+      code: 'DATA_NOT_FOUND',
+    });
   });
 });

@@ -63,7 +63,8 @@ export async function prepareDataset(config: TrainConfig): Promise<PreparedDatas
     ({ source, labels } = labelsOfRecordIo(path.resolve(data.path)));
     description = `recordio ${data.path}`;
   } else {
-    if (!existsSync(data.path)) throw new BigFaceError('DATA_NOT_FOUND', `data.path: image folder '${data.path}' does not exist; give a folder with one sub-folder per identity`);
+    if (!existsSync(data.path))
+      throw new BigFaceError('DATA_NOT_FOUND', `data.path: image folder '${data.path}' does not exist; give a folder with one sub-folder per identity`);
     const listing = await listImageFolder(path.resolve(data.path));
     source = { format: 'files', samples: listing.samples };
     labels = Int32Array.from(listing.samples, (sample) => sample.label);

@@ -156,9 +156,12 @@ export function frameReader<T>(onMessage: (message: T) => void): (chunk: Buffer)
  */
 export function socketRankLink(socket: Socket, rank: number): RankLink {
   let stop = false;
-  socket.on('data', frameReader<ControlMessage>((message) => {
-    if (message.type === 'stop') stop = true;
-  }));
+  socket.on(
+    'data',
+    frameReader<ControlMessage>((message) => {
+      if (message.type === 'stop') stop = true;
+    }),
+  );
   socket.on('close', () => (stop = true));
   return {
     emit: (event) => {

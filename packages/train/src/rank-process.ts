@@ -25,7 +25,9 @@ async function main(): Promise<number> {
   const argsPath = process.env.BIGFACE_RANK_ARGS;
   const socketPath = process.env.BIGFACE_RANK_SOCKET;
   if (!argsPath || !socketPath) {
-    process.stderr.write('@bigface/train rank-process: started without BIGFACE_RANK_ARGS / BIGFACE_RANK_SOCKET; it is started by train() with distributed.launcher "processes"\n');
+    process.stderr.write(
+      '@bigface/train rank-process: started without BIGFACE_RANK_ARGS / BIGFACE_RANK_SOCKET; it is started by train() with distributed.launcher "processes"\n',
+    );
     return 2;
   }
   const args = deserialize(readFileSync(argsPath)) as RankArguments;

@@ -1,7 +1,20 @@
 import type { TrainConfig } from './config';
 
 /** What may differ between a checkpoint's configuration and the run that resumes it. */
-const MAY_CHANGE = ['outputDir', 'name', 'testing', 'schedule.steps', 'distributed', 'batch', 'backend', 'precision', 'log', 'data.workers', 'checkpoint', 'evaluation'] as const;
+const MAY_CHANGE = [
+  'outputDir',
+  'name',
+  'testing',
+  'schedule.steps',
+  'distributed',
+  'batch',
+  'backend',
+  'precision',
+  'log',
+  'data.workers',
+  'checkpoint',
+  'evaluation',
+] as const;
 
 function flatten(value: unknown, prefix: string, out: Map<string, string>): void {
   if (value !== null && typeof value === 'object' && !Array.isArray(value)) {

@@ -84,7 +84,13 @@ interface RankSession {
 }
 
 /** Builds the trainer of `args.config` (model, head, optimizer, distillation, callbacks) and resumes it; emits `start`. */
-async function openSession(communicator: Communicator, args: RankArguments, link: RankLink, info: BackendInfo, resources: { dispose(): void }[]): Promise<RankSession> {
+async function openSession(
+  communicator: Communicator,
+  args: RankArguments,
+  link: RankLink,
+  info: BackendInfo,
+  resources: { dispose(): void }[],
+): Promise<RankSession> {
   const { config, prepared, outputDir } = args;
   const leader = communicator.rank === 0;
   const resumedState = args.resumeFrom === null ? null : readCheckpointState(args.resumeFrom);
@@ -122,9 +128,21 @@ async function openSession(communicator: Communicator, args: RankArguments, link
   const evaluation = config.evaluation;
   let heldOut: HeldOutPairs | null = null;
   if (leader && evaluation.heldOutIdentities > 0) {
-    heldOut = await buildHeldOutPairs(prepared, { pairs: evaluation.pairs, seed: config.seed, imageSize: config.data.imageSize, protocols: evaluation.protocols });
-    if (heldOut === null) emit({ type: 'warning', step: startStep, message: 'evaluation: the held-out identities cannot form genuine and impostor pairs; evaluation is off' });
-    else resources.push({ dispose: () => Object.values(heldOut!.images).forEach((images) => { images.dispose(); }) });
+    heldOut = await buildHeldOutPairs(prepared, {
+      pairs: evaluation.pairs,
+      seed: config.seed,
+      imageSize: config.data.imageSize,
+      protocols: evaluation.protocols,
+    });
+    if (heldOut === null)
+      emit({ type: 'warning', step: startStep, message: 'evaluation: the held-out identities cannot form genuine and impostor pairs; evaluation is off' });
+    else
+      resources.push({
+        dispose: () =>
+          Object.values(heldOut!.images).forEach((images) => {
+            images.dispose();
+          }),
+      });
   }
   const cursor = { position: plan.start.position };
   const saver = checkpointer({
@@ -138,7 +156,15 @@ async function openSession(communicator: Communicator, args: RankArguments, link
     resumedFrom: args.resumeFrom,
     resumedStep: startStep,
   });
-  const evaluator = heldOutEvaluator({ heldOut, everySteps: evaluation.everySteps, batchSize: evaluation.batchSize, epochOf: plan.epochOf, totalSteps: plan.totalSteps, evaluationsPath, emit });
+  const evaluator = heldOutEvaluator({
+    heldOut,
+    everySteps: evaluation.everySteps,
+    batchSize: evaluation.batchSize,
+    epochOf: plan.epochOf,
+    totalSteps: plan.totalSteps,
+    evaluationsPath,
+    emit,
+  });
   const trainer = createTrainer({
     ...parts,
     communicator,
@@ -153,7 +179,8 @@ async function openSession(communicator: Communicator, args: RankArguments, link
       saver,
       evaluator,
     ],
-    recoveryHint: () => `The last good checkpoint is ${saver.last ?? 'none (no checkpoint was written yet)'}; lower optimizer.lr, check the data, or resume from it`,
+    recoveryHint: () =>
+      `The last good checkpoint is ${saver.last ?? 'none (no checkpoint was written yet)'}; lower optimizer.lr, check the data, or resume from it`,
   });
   trainer.stepsDone = startStep;
   if (resumed) trainer.setRngState(resumed.rng);
@@ -177,7 +204,15 @@ export async function runRank(communicator: Communicator, args: RankArguments, l
     const mask = config.data.mask.ratio > 0 ? { ratio: config.data.mask.ratio, mix: config.data.mask.mix } : false;
     // The pipeline flips and masks the 112×112 aligned crop, then resizes it to the model input.
     const imageSize: [number, number] = [config.data.imageSize, config.data.imageSize];
-    pipeline = new DataPipeline({ source: prepared.source, sampler: plan.sampler, seed: hashSeed(config.seed, 3), workers: config.data.workers, flip: config.data.flip, mask, imageSize });
+    pipeline = new DataPipeline({
+      source: prepared.source,
+      sampler: plan.sampler,
+      seed: hashSeed(config.seed, 3),
+      workers: config.data.workers,
+      flip: config.data.flip,
+      mask,
+      imageSize,
+    });
     let stopped = false;
     let last: TrainerStepResult | null = null;
     if (trainer.stepsDone < plan.totalSteps) {
@@ -198,7 +233,10 @@ export async function runRank(communicator: Communicator, args: RankArguments, l
           input.images.dispose();
         }
         if (config.testing?.logSamples) {
-          appendFileSync(path.join(outputDir, `samples.rank-${communicator.rank}.jsonl`), `${JSON.stringify({ step: last.step, epoch: batch.epoch, ids: Array.from(batch.indices) })}\n`);
+          appendFileSync(
+            path.join(outputDir, `samples.rank-${communicator.rank}.jsonl`),
+            `${JSON.stringify({ step: last.step, epoch: batch.epoch, ids: Array.from(batch.indices) })}\n`,
+          );
         }
         if (trainer.stepsDone >= plan.totalSteps) break;
       }

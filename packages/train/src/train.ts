@@ -69,10 +69,16 @@ export async function train(input: TrainConfigInput, options: TrainOptions = {})
   const resume = options.resume ?? 'auto';
   const latest = latestCheckpoint(outputDir);
   if (resume === true && latest === null) {
-    throw new BigFaceError('RESUME_NOT_FOUND', `train: resume was requested but ${outputDir} has no checkpoint (checkpoints/latest.json); start without resume`);
+    throw new BigFaceError(
+      'RESUME_NOT_FOUND',
+      `train: resume was requested but ${outputDir} has no checkpoint (checkpoints/latest.json); start without resume`,
+    );
   }
   if (resume === false && latest !== null) {
-    throw new BigFaceError('RUN_EXISTS', `train: ${outputDir} already holds checkpoints (latest ${latest}); resume it (resume: 'auto') or choose another outputDir`);
+    throw new BigFaceError(
+      'RUN_EXISTS',
+      `train: ${outputDir} already holds checkpoints (latest ${latest}); resume it (resume: 'auto') or choose another outputDir`,
+    );
   }
   const resumeFrom = resume === false ? null : latest;
   if (resumeFrom !== null) {

@@ -136,12 +136,18 @@ const MOMENTUM = 'momentum/';
  */
 export function createTrainer(options: TrainerOptions): Trainer {
   const { backbone, head, optimizer } = options;
-  assertArgument(backbone !== undefined && head !== undefined && optimizer !== undefined, 'INVALID_ARGUMENT', () =>
-    'createTrainer: pass { backbone, head, optimizer } (an IResNet, a PartialFC and createTrainingOptimizer(...))');
+  assertArgument(
+    backbone !== undefined && head !== undefined && optimizer !== undefined,
+    'INVALID_ARGUMENT',
+    () => 'createTrainer: pass { backbone, head, optimizer } (an IResNet, a PartialFC and createTrainingOptimizer(...))',
+  );
   const communicator = options.communicator ?? head.communicator;
   const microBatches = options.microBatches ?? 1;
-  assertArgument(Number.isInteger(microBatches) && microBatches >= 1, 'INVALID_ARGUMENT', () =>
-    `createTrainer: microBatches must be a positive integer, got ${String(microBatches)}`);
+  assertArgument(
+    Number.isInteger(microBatches) && microBatches >= 1,
+    'INVALID_ARGUMENT',
+    () => `createTrainer: microBatches must be a positive integer, got ${String(microBatches)}`,
+  );
   const variables = optimizer.groups.flatMap((group) => group.variables);
   const rng = new Rng(options.seed ?? 0);
   const callbacks = options.callbacks ?? [];
@@ -167,11 +173,17 @@ export function createTrainer(options: TrainerOptions): Trainer {
       const labels = Int32Array.from(input.labels);
       const rows = images.shape[0];
       assertArgument(labels.length === rows, 'INVALID_ARGUMENT', () => `Trainer.step: ${labels.length} labels for ${rows} images`);
-      assertArgument(rows % microBatches === 0, 'INVALID_ARGUMENT', () =>
-        `Trainer.step: a batch of ${rows} does not split into ${microBatches} equal micro-batches`);
+      assertArgument(
+        rows % microBatches === 0,
+        'INVALID_ARGUMENT',
+        () => `Trainer.step: a batch of ${rows} does not split into ${microBatches} equal micro-batches`,
+      );
       const distilling = distillation !== undefined;
-      assertArgument(!distilling || input.teacherEmbeddings !== undefined || distillation.teacher !== undefined, 'INVALID_ARGUMENT', () =>
-        'Trainer.step: distillation needs teacherEmbeddings in the step or a teacher in createTrainer({ distillation })');
+      assertArgument(
+        !distilling || input.teacherEmbeddings !== undefined || distillation.teacher !== undefined,
+        'INVALID_ARGUMENT',
+        () => 'Trainer.step: distillation needs teacherEmbeddings in the step or a teacher in createTrainer({ distillation })',
+      );
       const step = trainer.stepsDone + 1;
       const microSize = rows / microBatches;
       // One small collective: this rank's rows and each micro-batch's labelled rows, summed over ranks.
@@ -268,7 +280,10 @@ export function createTrainer(options: TrainerOptions): Trainer {
           const name = stateName(variable)!;
           const value = byName.get(`${variable.name}/momentum`) ?? tf.zerosLike(variable);
           if (!byName.has(`${variable.name}/momentum`)) momenta.push({ name: '', tensor: value });
-          out.set(`${MOMENTUM}${name}`, name === HEAD ? { shape: [head.numClasses, head.embeddingSize], data: gatherRows(value) } : backbone.toTorchLayout(name, value));
+          out.set(
+            `${MOMENTUM}${name}`,
+            name === HEAD ? { shape: [head.numClasses, head.embeddingSize], data: gatherRows(value) } : backbone.toTorchLayout(name, value),
+          );
         }
       } finally {
         tf.dispose([iterations!.tensor, ...momenta.map((entry) => entry.tensor)]);
@@ -280,19 +295,28 @@ export function createTrainer(options: TrainerOptions): Trainer {
       const known = new Set<string>([...backbone.variables.keys(), HEAD, ...variables.map((variable) => `${MOMENTUM}${stateName(variable)}`)]);
       const unknown = [...state.keys()].filter((name) => !known.has(name) && !name.endsWith('num_batches_tracked'));
       if (unknown.length > 0) {
-        throw new BigFaceError('STATE_MISMATCH', `Trainer.loadState: unknown tensor(s) ${unknown.slice(0, 5).join(', ')}${unknown.length > 5 ? ', ...' : ''}; expected the backbone's state_dict names, ${HEAD} and ${MOMENTUM}<name>`);
+        throw new BigFaceError(
+          'STATE_MISMATCH',
+          `Trainer.loadState: unknown tensor(s) ${unknown.slice(0, 5).join(', ')}${unknown.length > 5 ? ', ...' : ''}; expected the backbone's state_dict names, ${HEAD} and ${MOMENTUM}<name>`,
+        );
       }
       const momentumNames = variables.map((variable) => `${MOMENTUM}${stateName(variable)}`);
       const present = momentumNames.filter((name) => state.has(name));
       if (present.length > 0 && present.length < momentumNames.length) {
         const missing = momentumNames.filter((name) => !state.has(name));
-        throw new BigFaceError('STATE_MISMATCH', `Trainer.loadState: momentum missing for ${missing.length} parameter(s): ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', ...' : ''} (give every momentum or none)`);
+        throw new BigFaceError(
+          'STATE_MISMATCH',
+          `Trainer.loadState: momentum missing for ${missing.length} parameter(s): ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', ...' : ''} (give every momentum or none)`,
+        );
       }
       const headWeight = state.get(HEAD);
       if (headWeight === undefined) throw new BigFaceError('STATE_MISMATCH', `Trainer.loadState: '${HEAD}' is missing`);
       const shardOf = (tensor: StateTensor, name: string): tf.Tensor2D => {
-        assertArgument(tensor.shape.length === 2 && tensor.shape[0] === head.numClasses && tensor.shape[1] === head.embeddingSize, 'STATE_MISMATCH', () =>
-          `Trainer.loadState: '${name}' has shape [${tensor.shape.join(', ')}], the head is [${head.numClasses}, ${head.embeddingSize}]`);
+        assertArgument(
+          tensor.shape.length === 2 && tensor.shape[0] === head.numClasses && tensor.shape[1] === head.embeddingSize,
+          'STATE_MISMATCH',
+          () => `Trainer.loadState: '${name}' has shape [${tensor.shape.join(', ')}], the head is [${head.numClasses}, ${head.embeddingSize}]`,
+        );
         const { start, count } = head.shard;
         return tf.tensor2d(tensor.data.subarray(start * head.embeddingSize, (start + count) * head.embeddingSize), [count, head.embeddingSize]);
       };
@@ -304,7 +328,8 @@ export function createTrainer(options: TrainerOptions): Trainer {
       for (const variable of variables) {
         const name = stateName(variable)!;
         const saved = state.get(`${MOMENTUM}${name}`);
-        const tensor = saved === undefined ? tf.zerosLike(variable) : name === HEAD ? shardOf(saved, `${MOMENTUM}${name}`) : backbone.fromTorchLayout(name, saved);
+        const tensor =
+          saved === undefined ? tf.zerosLike(variable) : name === HEAD ? shardOf(saved, `${MOMENTUM}${name}`) : backbone.fromTorchLayout(name, saved);
         weights.push({ name: `${variable.name}/momentum`, tensor });
       }
       try {

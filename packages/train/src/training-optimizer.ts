@@ -63,7 +63,10 @@ export interface TrainingOptimizerOptions {
 export function createTrainingOptimizer(options: TrainingOptimizerOptions): TrainingOptimizer {
   const { groups } = options;
   if (!Array.isArray(groups) || groups.length === 0) {
-    throw new BigFaceError('INVALID_ARGUMENT', 'createTrainingOptimizer: give at least one parameter group, e.g. [backbone.parameterGroup(), head.parameterGroup()]');
+    throw new BigFaceError(
+      'INVALID_ARGUMENT',
+      'createTrainingOptimizer: give at least one parameter group, e.g. [backbone.parameterGroup(), head.parameterGroup()]',
+    );
   }
   return options.zero === 1 ? new ZeroTrainingOptimizer(options) : new DataParallelOptimizer(options);
 }
@@ -75,7 +78,8 @@ function shardedOptions(groups: readonly ParameterGroup[], communicator: Communi
   for (const group of groups) if (group.updateRows) for (const variable of group.variables) rowsOf.set(variable, group.updateRows);
   return {
     // Undefined at W = 1: the norms stay on the device (the same arithmetic as plain LARS).
-    reduceSquaredNorms: communicator.worldSize > 1 ? (variable, squared) => (sharded.has(variable) ? communicator.allReduce(squared, 'sum') : squared) : undefined,
+    reduceSquaredNorms:
+      communicator.worldSize > 1 ? (variable, squared) => (sharded.has(variable) ? communicator.allReduce(squared, 'sum') : squared) : undefined,
     updateRows: rowsOf.size > 0 ? (variable) => rowsOf.get(variable)?.(variable) : undefined,
   };
 }
@@ -105,7 +109,10 @@ function checkStates(groups: readonly ParameterGroup[], weights: NamedTensor[]):
 function checkGradients(groups: readonly ParameterGroup[], gradients: readonly tf.Tensor[]): tf.Variable[] {
   const variables = groups.flatMap((group) => group.variables);
   if (gradients.length !== variables.length) {
-    throw new BigFaceError('INVALID_ARGUMENT', `TrainingOptimizer.step: ${gradients.length} gradients for ${variables.length} variables of the groups ${groups.map((g) => g.name).join(', ')}`);
+    throw new BigFaceError(
+      'INVALID_ARGUMENT',
+      `TrainingOptimizer.step: ${gradients.length} gradients for ${variables.length} variables of the groups ${groups.map((g) => g.name).join(', ')}`,
+    );
   }
   return variables;
 }
@@ -142,7 +149,8 @@ class DataParallelOptimizer implements TrainingOptimizer {
         flat.set(gradients[i]!.dataSync() as Float32Array, offset);
         offset += gradients[i]!.size;
       }
-      const total = this.gradientExchange === 'bf16' ? fromBfloat16(this.communicator.allReduce(toBfloat16(flat), 'sum')) : this.communicator.allReduce(flat, 'sum');
+      const total =
+        this.gradientExchange === 'bf16' ? fromBfloat16(this.communicator.allReduce(toBfloat16(flat), 'sum')) : this.communicator.allReduce(flat, 'sum');
       offset = 0;
       applied = gradients.map((gradient, i) => {
         if (!replicated.has(variables[i]!)) return gradient;
@@ -192,7 +200,13 @@ export class ZeroTrainingOptimizer implements TrainingOptimizer {
     const replicated = options.groups.filter((group) => group.placement === 'replicated').flatMap((group) => group.variables);
     const sharded = options.groups.filter((group) => group.placement === 'sharded');
     const lars = { learningRate: 0, ...options.lars };
-    this.replicated = new ZeroLARSOptimizer({ ...lars, variables: replicated, communicator: options.communicator, gradientReduction: 'sum', gradientExchange: options.gradientExchange ?? 'fp32' });
+    this.replicated = new ZeroLARSOptimizer({
+      ...lars,
+      variables: replicated,
+      communicator: options.communicator,
+      gradientReduction: 'sum',
+      gradientExchange: options.gradientExchange ?? 'fp32',
+    });
     this.sharded = new LARSOptimizer({ ...lars, ...shardedOptions(sharded, options.communicator) });
     this.shardedStates = new Set(sharded.flatMap((group) => group.variables).map((variable) => `${variable.name}/momentum`));
   }

@@ -164,11 +164,7 @@ export function buildTrainingParts(config: TrainConfig, numClasses: number, comm
  * The distillation of a configuration: a frozen live teacher network, or a cache of its embeddings
  * looked up by dataset index; undefined without `distill`. `resources` collects what to dispose.
  */
-export function buildDistillation(
-  config: TrainConfig,
-  prepared: PreparedDataset,
-  resources: { dispose(): void }[],
-): TrainerOptions['distillation'] {
+export function buildDistillation(config: TrainConfig, prepared: PreparedDataset, resources: { dispose(): void }[]): TrainerOptions['distillation'] {
   if (!config.distill) return undefined;
   const { checkpoint, cache } = config.distill.teacher;
   const lambda = config.distill.lambda;

@@ -53,7 +53,11 @@ describe('distributed training', () => {
         env: { ...process.env, OMPI_MCA_btl: 'self,vader,tcp' },
       });
       expect(run.status, `mpirun failed:\n${run.stdout}\n${run.stderr}`).toBe(0);
-      const lines = run.stdout.trim().split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line));
+      const lines = run.stdout
+        .trim()
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line));
       expect(lines.map((line) => line.rank).sort()).toEqual([0, 1]);
       expect(lines.every((line) => line.steps === 3)).toBe(true);
       const mpiCheckpoint = path.join(root, `mpi-${zero}`, 'checkpoints', 'step-00000003');

@@ -82,7 +82,11 @@ function checkSteps(result: RankResult, bounds: Bounds): object[] {
     const momentum = [...after.keys()].filter((name) => name.startsWith('momentum/'));
     // PyTorch's trainable parameters are those with a momentum (features.weight is frozen at 1).
     const trainable = momentum.map((name) => name.slice('momentum/'.length));
-    expect(Object.keys(step.state).filter((name) => name.startsWith('momentum/')).sort()).toEqual([...momentum].sort());
+    expect(
+      Object.keys(step.state)
+        .filter((name) => name.startsWith('momentum/'))
+        .sort(),
+    ).toEqual([...momentum].sort());
     const runningStatistics = [...after.keys()].filter((name) => /running_(mean|var)$/.test(name));
     expect(runningStatistics.length).toBeGreaterThan(0);
     const errors = {
@@ -116,15 +120,20 @@ const runs = [
 ] as const;
 
 describe.each(runs)('golden training steps on $backend, $precision', ({ backend, precision, bounds }) => {
-  it.each([1, 2])('W = %i: every rank fed the whole batch, the head sharded over the ranks, steps like PyTorch', async (worldSize) => {
-    const results = await launchRanks<RankResult>({ worldSize, module: rankModule, args: { json, safetensors, backend, precision } });
-    const errors = checkSteps(results[0]!, bounds);
-    // Every rank ends each step with the same replicated state.
-    for (const other of results.slice(1)) {
-      other.steps.forEach((step, k) => {
-        for (const name of Object.keys(step.state)) expect(Array.from(step.state[name]!.data), `${name} after step ${k}`).toEqual(Array.from(results[0]!.steps[k]!.state[name]!.data));
-      });
-    }
-    console.log(JSON.stringify({ backend, precision, worldSize, errors }));
-  }, 300_000);
+  it.each([1, 2])(
+    'W = %i: every rank fed the whole batch, the head sharded over the ranks, steps like PyTorch',
+    async (worldSize) => {
+      const results = await launchRanks<RankResult>({ worldSize, module: rankModule, args: { json, safetensors, backend, precision } });
+      const errors = checkSteps(results[0]!, bounds);
+      // Every rank ends each step with the same replicated state.
+      for (const other of results.slice(1)) {
+        other.steps.forEach((step, k) => {
+          for (const name of Object.keys(step.state))
+            expect(Array.from(step.state[name]!.data), `${name} after step ${k}`).toEqual(Array.from(results[0]!.steps[k]!.state[name]!.data));
+        });
+      }
+      console.log(JSON.stringify({ backend, precision, worldSize, errors }));
+    },
+    300_000,
+  );
 });

@@ -45,7 +45,10 @@ function runProcess(directory: string, runs: string[]): Promise<{ code: number |
     child.stdout.on('data', (chunk) => (output += chunk));
     child.stderr.on('data', (chunk) => (output += chunk));
     child.on('close', (code, signal) => {
-      const lines = output.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as RunLine);
+      const lines = output
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as RunLine);
       resolve({ code, signal, output, lines });
     });
   });
@@ -70,7 +73,10 @@ describe.skipIf(!status.available)('native kernels under worker-thread ranks', (
       const run = await runProcess(path.join(root, `repetition-${repetition}`), ['2', '3']);
       expect(run.signal, `killed by ${run.signal}:\n${run.output}`).toBeNull();
       expect(run.code, `exited with ${run.code}:\n${run.output}`).toBe(0);
-      expect(run.lines.map((line) => [line.worldSize, line.steps])).toEqual([[2, STEPS], [3, STEPS]]);
+      expect(run.lines.map((line) => [line.worldSize, line.steps])).toEqual([
+        [2, STEPS],
+        [3, STEPS],
+      ]);
       for (const line of run.lines) {
         // The bound of the wasm W = 2 test (train.test.ts). Seen: 3.1e-5 (W = 2), 8.4e-5 (W = 3).
         expect(maxRelativeDifference(backboneOf(line.finalCheckpoint), reference), `W = ${line.worldSize}`).toBeLessThan(5e-4);

@@ -28,26 +28,33 @@ const run = (precision: 'fp32' | 'bf16', backend: 'cpu' | 'wasm' = 'cpu'): Train
 
 describe('precision', () => {
   it('refuses bf16 on a backend that computes in fp32, naming what bf16 needs', async () => {
-    await expect(train(run('bf16', 'wasm'))).rejects.toMatchObject({ code: 'PRECISION_UNSUPPORTED', message: expect.stringMatching(/bf16 mixed precision runs on @bigface\/native-cpu's kernels only/) });
+    await expect(train(run('bf16', 'wasm'))).rejects.toMatchObject({
+      code: 'PRECISION_UNSUPPORTED',
+      message: expect.stringMatching(/bf16 mixed precision runs on @bigface\/native-cpu's kernels only/),
+    });
   });
 
-  it.skipIf(!status.available || !status.bf16)('bf16 trains a tiny SynthFaces model to within a stated margin of fp32 (loss, AUC, FNMR@FMR 0.1)', async () => {
-    const full = await train(run('fp32'));
-    const half = await train(run('bf16'));
-    expect(half.backend).toMatch(/bf16 mixed precision/);
-    // The two runs part from the first step (bf16 rounds the convolutions' operands) and end in
-    // different minima of a noisy 30-step run. Seen at 40 steps: loss 5.35 vs 5.57, AUC standard
-    // 0.878 vs 0.843, FNMR@FMR 0.1 standard 0.37 vs 0.385, masked 0.45 vs 0.44. With 200 genuine
-    // pairs an FNMR has a standard error of ~0.035, so ±0.15 is about 3σ of a difference of two runs.
-    expect(Math.abs(half.finalMetrics!.loss - full.finalMetrics!.loss) / full.finalMetrics!.loss).toBeLessThan(0.15);
-    const summaries = (result: typeof full) => result.evaluations.at(-1)!.summaries;
-    for (const protocol of ['standard', 'masked'] as const) {
-      const a = summaries(full).find((s) => s.protocol === protocol)!;
-      const b = summaries(half).find((s) => s.protocol === protocol)!;
-      expect(Math.abs(a.areaUnderRoc - b.areaUnderRoc), `${protocol} AUC`).toBeLessThan(0.08);
-      expect(Math.abs(a.falseNonMatchRate[0]!.value! - b.falseNonMatchRate[0]!.value!), `${protocol} FNMR@FMR 0.1`).toBeLessThan(0.15);
-    }
-    // It learned something (else equality would prove nothing): AUC far above chance.
-    expect(summaries(half).find((s) => s.protocol === 'standard')!.areaUnderRoc).toBeGreaterThan(0.7);
-  }, 600_000);
+  it.skipIf(!status.available || !status.bf16)(
+    'bf16 trains a tiny SynthFaces model to within a stated margin of fp32 (loss, AUC, FNMR@FMR 0.1)',
+    async () => {
+      const full = await train(run('fp32'));
+      const half = await train(run('bf16'));
+      expect(half.backend).toMatch(/bf16 mixed precision/);
+      // The two runs part from the first step (bf16 rounds the convolutions' operands) and end in
+      // different minima of a noisy 30-step run. Seen at 40 steps: loss 5.35 vs 5.57, AUC standard
+      // 0.878 vs 0.843, FNMR@FMR 0.1 standard 0.37 vs 0.385, masked 0.45 vs 0.44. With 200 genuine
+      // pairs an FNMR has a standard error of ~0.035, so ±0.15 is about 3σ of a difference of two runs.
+      expect(Math.abs(half.finalMetrics!.loss - full.finalMetrics!.loss) / full.finalMetrics!.loss).toBeLessThan(0.15);
+      const summaries = (result: typeof full) => result.evaluations.at(-1)!.summaries;
+      for (const protocol of ['standard', 'masked'] as const) {
+        const a = summaries(full).find((s) => s.protocol === protocol)!;
+        const b = summaries(half).find((s) => s.protocol === protocol)!;
+        expect(Math.abs(a.areaUnderRoc - b.areaUnderRoc), `${protocol} AUC`).toBeLessThan(0.08);
+        expect(Math.abs(a.falseNonMatchRate[0]!.value! - b.falseNonMatchRate[0]!.value!), `${protocol} FNMR@FMR 0.1`).toBeLessThan(0.15);
+      }
+      // It learned something (else equality would prove nothing): AUC far above chance.
+      expect(summaries(half).find((s) => s.protocol === 'standard')!.areaUnderRoc).toBeGreaterThan(0.7);
+    },
+    600_000,
+  );
 });

@@ -4,7 +4,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
 
-it('the README\'s hand-written loop runs as written and its loss falls', () => {
+it("the README's hand-written loop runs as written and its loss falls", () => {
   const readme = readFileSync(fileURLToPath(new URL('../README.md', import.meta.url)), 'utf8');
   const block = /<!-- hand-written-loop -->\s*```js\n([\s\S]*?)```/.exec(readme);
   expect(block, 'README.md: the ```js block after <!-- hand-written-loop -->').not.toBeNull();

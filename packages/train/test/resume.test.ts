@@ -59,7 +59,10 @@ describe('exact resume', () => {
     expect(expected.map((f) => f.file)).toEqual(actual.map((f) => f.file));
     for (let i = 0; i < expected.length; i++) expect(Buffer.compare(actual[i]!.bytes, expected[i]!.bytes), expected[i]!.file).toBe(0);
     // The metrics log reads as one run: steps 1..10 once each.
-    const steps = readFileSync(path.join(interrupted, 'metrics.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line).step);
+    const steps = readFileSync(path.join(interrupted, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line).step);
     expect(steps).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
   }, 120_000);
 });

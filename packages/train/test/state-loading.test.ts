@@ -37,8 +37,14 @@ describe('loading state', () => {
     const iter = () => ({ name: 'iter', tensor: tf.scalar(1, 'int32') });
     const all = variables.map((variable) => ({ name: `${variable.name}/momentum`, tensor: tf.zerosLike(variable) }));
     const stray = { name: 'other-model/fc.weight/momentum', tensor: tf.zeros([2]) };
-    await expect(optimizer.setWeights([iter(), ...all.slice(1)])).rejects.toMatchObject({ code: 'STATE_MISMATCH', message: expect.stringContaining(`no momentum for 1 variable(s) (${all[0]!.name})`) });
-    await expect(optimizer.setWeights([iter(), ...all, stray])).rejects.toMatchObject({ code: 'STATE_MISMATCH', message: expect.stringContaining('1 state(s) of no variable of the groups (other-model/fc.weight/momentum)') });
+    await expect(optimizer.setWeights([iter(), ...all.slice(1)])).rejects.toMatchObject({
+      code: 'STATE_MISMATCH',
+      message: expect.stringContaining(`no momentum for 1 variable(s) (${all[0]!.name})`),
+    });
+    await expect(optimizer.setWeights([iter(), ...all, stray])).rejects.toMatchObject({
+      code: 'STATE_MISMATCH',
+      message: expect.stringContaining('1 state(s) of no variable of the groups (other-model/fc.weight/momentum)'),
+    });
     await optimizer.setWeights([iter(), ...all]);
     await optimizer.setWeights([iter()]);
     tf.dispose([...all.map((entry) => entry.tensor), stray.tensor]);
@@ -72,7 +78,12 @@ describe('gradient exchange', () => {
     } as unknown as InstanceType<typeof SingleCommunicator>;
     const results: Record<string, Float32Array> = {};
     for (const exchange of ['fp32', 'bf16'] as const) {
-      const optimizer = createTrainingOptimizer({ groups: [backbone.parameterGroup()], communicator: twoRanks, lars: { momentum: 0, weightDecay: 0 }, gradientExchange: exchange });
+      const optimizer = createTrainingOptimizer({
+        groups: [backbone.parameterGroup()],
+        communicator: twoRanks,
+        lars: { momentum: 0, weightDecay: 0 },
+        gradientExchange: exchange,
+      });
       // Varied values: LARS's trust ratio cancels any common scale, not the per-element rounding.
       const gradients = variables.map((variable, i) => tf.randomNormal(variable.shape, 0, 1, 'float32', 10 + i));
       const before = variables.map((variable) => variable.clone());
@@ -80,12 +91,17 @@ describe('gradient exchange', () => {
       // What moved: the first variable's update, per exchange.
       results[exchange] = tf.tidy(() => tf.sub(before[0]!, variables[0]!).dataSync() as Float32Array);
       // Put the weights back for the other run.
-      variables.forEach((variable, i) => { variable.assign(before[i]!); });
+      variables.forEach((variable, i) => {
+        variable.assign(before[i]!);
+      });
       tf.dispose([...gradients, ...before]);
       optimizer.dispose();
     }
     const parameters = variables.reduce((n, variable) => n + variable.size, 0);
-    expect(sent).toEqual([{ type: 'Float32Array', bytes: 4 * parameters }, { type: 'Uint16Array', bytes: 2 * parameters }]);
+    expect(sent).toEqual([
+      { type: 'Float32Array', bytes: 4 * parameters },
+      { type: 'Uint16Array', bytes: 2 * parameters },
+    ]);
     // Normal values are not bfloat16s: the bf16 exchange rounds them, the fp32 one does not.
     expect(results.bf16![0]).not.toBe(results.fp32![0]);
     expect(Math.abs(results.bf16![0]! - results.fp32![0]!) / Math.abs(results.fp32![0]!)).toBeLessThan(2 ** -8);

@@ -5,20 +5,21 @@ import type { TrainConfigInput } from '@bigface/train';
 
 /** A tiny synth run under `root` (3 steps of 8 images, 32 px, widths 16–128, 16-d). */
 export function tinyConfig(root: string, cacheDir: string) {
-  return (name: string, overrides: Partial<TrainConfigInput> = {}): TrainConfigInput => ({
-    outputDir: path.join(root, name),
-    seed: 3,
-    backend: 'wasm',
-    data: { source: 'synth', identities: 6, imagesPerIdentity: 4, imageSize: 32, cacheDir },
-    model: { layers: [1, 1, 1, 1], widthMultiplier: 0.25, embeddingSize: 16 },
-    loss: { s: 16, m: 0.3 },
-    batch: { perRank: 8 },
-    optimizer: { lr: 0.5 },
-    schedule: { steps: 3, epochs: 2, warmupEpochs: 0, milestones: [1] },
-    checkpoint: { everySteps: 2 },
-    evaluation: { heldOutIdentities: 0 },
-    ...overrides,
-  }) as TrainConfigInput;
+  return (name: string, overrides: Partial<TrainConfigInput> = {}): TrainConfigInput =>
+    ({
+      outputDir: path.join(root, name),
+      seed: 3,
+      backend: 'wasm',
+      data: { source: 'synth', identities: 6, imagesPerIdentity: 4, imageSize: 32, cacheDir },
+      model: { layers: [1, 1, 1, 1], widthMultiplier: 0.25, embeddingSize: 16 },
+      loss: { s: 16, m: 0.3 },
+      batch: { perRank: 8 },
+      optimizer: { lr: 0.5 },
+      schedule: { steps: 3, epochs: 2, warmupEpochs: 0, milestones: [1] },
+      checkpoint: { everySteps: 2 },
+      evaluation: { heldOutIdentities: 0 },
+      ...overrides,
+    }) as TrainConfigInput;
 }
 
 /** The backbone weights of a checkpoint directory, by PyTorch name. */
@@ -38,4 +39,3 @@ export function maxRelativeDifference(a: Map<string, Float32Array>, b: Map<strin
   }
   return worst;
 }
-

@@ -32,13 +32,20 @@ describe('train', () => {
     expect(latestCheckpoint(outputDir)).toBe(path.join(outputDir, 'checkpoints', 'step-00000004'));
     expect(readdirSync(path.join(outputDir, 'checkpoints')).filter((n) => n.startsWith('step-'))).toEqual(['step-00000002', 'step-00000004']);
     for (const values of backboneOf(latestCheckpoint(outputDir)!).values()) expect(values.every(Number.isFinite)).toBe(true);
-    const steps = readFileSync(path.join(outputDir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const steps = readFileSync(path.join(outputDir, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(steps.map((l) => l.step)).toEqual([1, 2, 3, 4]);
     expect(Object.keys(steps[0])).toEqual(expect.arrayContaining(['loss', 'accuracy', 'lr', 'imagesPerSecond', 'memory']));
   });
 
   it('catches a real divergence too (lr 1e37: the weights overflow after one step)', async () => {
-    const config = tiny('diverge', { optimizer: { lr: 1e37 }, schedule: { steps: 4, epochs: 2, warmupEpochs: 0, milestones: [1] }, checkpoint: { everySteps: 1 } });
+    const config = tiny('diverge', {
+      optimizer: { lr: 1e37 },
+      schedule: { steps: 4, epochs: 2, warmupEpochs: 0, milestones: [1] },
+      checkpoint: { everySteps: 1 },
+    });
     await expect(train(config)).rejects.toMatchObject({ code: 'NON_FINITE_LOSS', message: expect.stringMatching(/^step 2: /) });
     expect(path.basename(latestCheckpoint(path.join(root, 'diverge'))!)).toBe('step-00000001');
   });
@@ -62,7 +69,11 @@ describe('train', () => {
     // noise grows through the steps), hence the looser bound for it.
     expect(maxRelativeDifference(backboneOf(sharded.finalCheckpoint), reference)).toBeLessThan(5e-4);
     expect(readdirSync(sharded.finalCheckpoint).sort()).toEqual([
-      'backbone.safetensors', 'optimizer.safetensors', 'partial_fc.rank-0-of-2.safetensors', 'partial_fc.rank-1-of-2.safetensors', 'state.json',
+      'backbone.safetensors',
+      'optimizer.safetensors',
+      'partial_fc.rank-0-of-2.safetensors',
+      'partial_fc.rank-1-of-2.safetensors',
+      'state.json',
     ]);
     expect(events.map((e) => e.type)).toEqual(['start', 'step', 'step', 'checkpoint', 'step', 'checkpoint', 'end']);
     const start = events[0] as Extract<TrainEvent, { type: 'start' }>;
@@ -92,7 +103,8 @@ describe('train', () => {
     const before = tf.memory().numTensors;
     const saved = backboneOf(result.finalCheckpoint);
     const reloaded = model.toStateDict();
-    for (const [name, values] of saved) expect(Buffer.compare(Buffer.from(reloaded.get(name)!.data.buffer), Buffer.from(values.buffer, values.byteOffset, values.byteLength)), name).toBe(0);
+    for (const [name, values] of saved)
+      expect(Buffer.compare(Buffer.from(reloaded.get(name)!.data.buffer), Buffer.from(values.buffer, values.byteOffset, values.byteLength)), name).toBe(0);
     const embedding = tf.tidy(() => model.forward(tf.zeros([2, 32, 32, 3])));
     expect(embedding.shape).toEqual([2, 16]);
     embedding.dispose();
@@ -101,7 +113,12 @@ describe('train', () => {
   });
 
   it('distils from a teacher run: λ·||s/|s| − t/|t|||² on every row, unlabeled rows included', async () => {
-    const teacher = await train(tiny('teacher', { model: { layers: [1, 1, 1, 1], widthMultiplier: 0.5, embeddingSize: 16 }, schedule: { steps: 1, epochs: 2, warmupEpochs: 0, milestones: [1] } }));
+    const teacher = await train(
+      tiny('teacher', {
+        model: { layers: [1, 1, 1, 1], widthMultiplier: 0.5, embeddingSize: 16 },
+        schedule: { steps: 1, epochs: 2, warmupEpochs: 0, milestones: [1] },
+      }),
+    );
     const steps: Extract<TrainEvent, { type: 'step' }>[] = [];
     await train(tiny('student', { distill: { teacher: { checkpoint: teacher.outputDir }, lambda: 9, unlabeledRatio: 0.25 } }), {
       onEvent: (event) => event.type === 'step' && steps.push(event),

@@ -1,13 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  disposeIntermediates,
-  runWasmKernel,
-  sameShape,
-  transposeInfo,
-  zerosOutput,
-  type KernelArgs,
-  type WasmBackend,
-} from './wasm-backend';
+import { disposeIntermediates, runWasmKernel, sameShape, transposeInfo, zerosOutput, type KernelArgs, type WasmBackend } from './wasm-backend';
 
 type Conv2DBackpropFilterAttrs = {
   strides: [number, number] | number;
@@ -155,12 +147,7 @@ function conv2DBackpropFilterOnce(args: KernelArgs): tf.TensorInfo {
     ); // [Ci, KH (+ extra), KW (+ extra), Co]
     intermediates.push(grad);
     if (grad.shape[1] !== filterHeight || grad.shape[2] !== filterWidth) {
-      grad = runWasmKernel(
-        'Slice',
-        backend,
-        { x: grad },
-        { begin: [0, 0, 0, 0], size: [inChannels, filterHeight, filterWidth, outChannels] },
-      );
+      grad = runWasmKernel('Slice', backend, { x: grad }, { begin: [0, 0, 0, 0], size: [inChannels, filterHeight, filterWidth, outChannels] });
       intermediates.push(grad);
     }
     // Batch 1 or Ci 1 make some of these transposes no-ops; the wasm Transpose then returns the
@@ -176,12 +163,7 @@ function conv2DBackpropFilterOnce(args: KernelArgs): tf.TensorInfo {
  * pixels the strided 1x1 convolution reads (x itself for stride 1 without padding). One small
  * transpose and one wasm BatchMatMul without transpose flags (those are slow on wasm).
  */
-function conv2DBackpropFilter1x1(
-  backend: WasmBackend,
-  x: tf.TensorInfo,
-  dy: tf.TensorInfo,
-  convInfo: tf.backend_util.Conv2DInfo,
-): tf.TensorInfo {
+function conv2DBackpropFilter1x1(backend: WasmBackend, x: tf.TensorInfo, dy: tf.TensorInfo, convInfo: tf.backend_util.Conv2DInfo): tf.TensorInfo {
   const { batchSize, inHeight, inWidth, inChannels, outChannels, outHeight, outWidth } = convInfo;
   const { strideHeight, strideWidth } = convInfo;
   const top = convInfo.padInfo.top;
@@ -228,12 +210,7 @@ function conv2DBackpropFilter1x1(
 }
 
 /** Plain-loop fallback (negative explicit padding, never produced by tfjs's own ops). */
-function conv2DBackpropFilterLoop(
-  backend: WasmBackend,
-  x: tf.TensorInfo,
-  dy: tf.TensorInfo,
-  convInfo: tf.backend_util.Conv2DInfo,
-): tf.TensorInfo {
+function conv2DBackpropFilterLoop(backend: WasmBackend, x: tf.TensorInfo, dy: tf.TensorInfo, convInfo: tf.backend_util.Conv2DInfo): tf.TensorInfo {
   const { batchSize, inHeight, inWidth, inChannels, outChannels, outHeight, outWidth } = convInfo;
   const { filterHeight, filterWidth, strideHeight, strideWidth } = convInfo;
   const channelsLast = convInfo.dataFormat === 'channelsLast';

@@ -35,9 +35,7 @@ export function depthwiseConv2dNativeBackpropFilterWasm(args: KernelArgs): tf.Te
   const filterShape = attrs.filterShape as [number, number, number, number];
   const info = depthwiseInfo(x.shape, filterShape, attrs);
   if (!sameShape(dy.shape, info.outShape)) {
-    throw new Error(
-      `DepthwiseConv2dNativeBackpropFilter (wasm): dy has shape [${dy.shape}], expected [${info.outShape}]`,
-    );
+    throw new Error(`DepthwiseConv2dNativeBackpropFilter (wasm): dy has shape [${dy.shape}], expected [${info.outShape}]`);
   }
   const { batchSize, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW, outChannels } = info;
   const { filterHeight: KH, filterWidth: KW, strideHeight: sH, strideWidth: sW } = info;
@@ -95,9 +93,7 @@ export function depthwiseConv2dNativeBackpropInputWasm(args: KernelArgs): tf.Ten
   const inputShape = attrs.inputShape as [number, number, number, number];
   const info = depthwiseInfo(inputShape, filter.shape, attrs);
   if (!sameShape(dy.shape, info.outShape)) {
-    throw new Error(
-      `DepthwiseConv2dNativeBackpropInput (wasm): dy has shape [${dy.shape}], expected [${info.outShape}]`,
-    );
+    throw new Error(`DepthwiseConv2dNativeBackpropInput (wasm): dy has shape [${dy.shape}], expected [${info.outShape}]`);
   }
   const { batchSize, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW, outChannels } = info;
   const { filterHeight: KH, filterWidth: KW, strideHeight: sH, strideWidth: sW } = info;

@@ -42,8 +42,7 @@ export function guardWasmAllocations(): boolean {
 }
 
 /** A trap or abort inside the wasm module (what emscripten's abort() and out-of-bounds accesses throw). */
-const WasmRuntimeError = (globalThis as unknown as { WebAssembly: { RuntimeError: ErrorConstructor } }).WebAssembly
-  .RuntimeError;
+const WasmRuntimeError = (globalThis as unknown as { WebAssembly: { RuntimeError: ErrorConstructor } }).WebAssembly.RuntimeError;
 const isWasmTrap = (error: unknown) => error instanceof WasmRuntimeError;
 
 /** The first failure inside the wasm module, replayed by later calls (the module is unusable after a trap). */
@@ -106,10 +105,7 @@ function kernelAborted(where: string, heapBytes: number, cause: unknown): BigFac
   const nearlyFull = heapBytes >= 0.75 * WASM_HEAP_LIMIT_BYTES;
   const error = nearlyFull
     ? outOfMemory(0, heapBytes, `${where} failed inside the wasm module: ${detail}`)
-    : new BigFaceError(
-        'WASM_KERNEL_FAILED',
-        `wasm ${where} failed inside the wasm module (${detail}; heap ${mebibytes(heapBytes)}).`,
-      );
+    : new BigFaceError('WASM_KERNEL_FAILED', `wasm ${where} failed inside the wasm module (${detail}; heap ${mebibytes(heapBytes)}).`);
   error.message += ' The wasm module may be unusable after this: restart the process.';
   firstFailure = error;
   return error;

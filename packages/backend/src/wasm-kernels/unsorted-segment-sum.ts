@@ -26,10 +26,7 @@ export function unsortedSegmentSumWasm(args: KernelArgs): tf.TensorInfo {
   const idsRank = segmentIds.shape.length;
   const leading = x.shape.slice(0, idsRank);
   if (idsRank === 0 || idsRank > x.shape.length || leading.some((d, i) => d !== segmentIds.shape[i])) {
-    throw new Error(
-      `UnsortedSegmentSum (wasm): segmentIds of shape [${segmentIds.shape}] must match the leading ` +
-        `dimensions of x [${x.shape}]`,
-    );
+    throw new Error(`UnsortedSegmentSum (wasm): segmentIds of shape [${segmentIds.shape}] must match the leading ` + `dimensions of x [${x.shape}]`);
   }
   const rows = tf.util.sizeFromShape(segmentIds.shape);
   const innerShape = x.shape.slice(idsRank);

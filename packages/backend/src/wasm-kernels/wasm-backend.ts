@@ -17,12 +17,7 @@ export type KernelArgs<A = tf.NamedAttrMap> = {
 };
 
 /** Runs another kernel of the wasm backend (kernels call kernels, not ops: nothing is tracked by the engine). */
-export function runWasmKernel(
-  kernelName: string,
-  backend: WasmBackend,
-  inputs: tf.NamedTensorInfoMap,
-  attrs: tf.NamedAttrMap = {},
-): tf.TensorInfo {
+export function runWasmKernel(kernelName: string, backend: WasmBackend, inputs: tf.NamedTensorInfoMap, attrs: tf.NamedAttrMap = {}): tf.TensorInfo {
   const config = tf.getKernel(kernelName, 'wasm');
   if (config === undefined) {
     throw new Error(`BigFace wasm kernels: the wasm backend has no '${kernelName}' kernel (is @tensorflow/tfjs-backend-wasm loaded?)`);

@@ -1,7 +1,16 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { BigFaceError } from '@bigface/backend/errors';
-import { alignPhotoFolder, createSynthIdentity, FACE_DETECTOR_MODELS, packImageFolder, packRecordDataset, renderSynthFace, type FaceDetectorModel, type PackSample } from '@bigface/data';
+import {
+  alignPhotoFolder,
+  createSynthIdentity,
+  FACE_DETECTOR_MODELS,
+  packImageFolder,
+  packRecordDataset,
+  renderSynthFace,
+  type FaceDetectorModel,
+  type PackSample,
+} from '@bigface/data';
 import type { BackendName } from '@bigface/backend';
 import sharp from 'sharp';
 import type { CommandDefinition } from '../command';
@@ -59,7 +68,9 @@ const synthCommand: CommandDefinition = {
     for (let position = 0; position < total; position++) {
       const label = Math.floor(position / perIdentity);
       const { image } = renderSynthFace(createSynthIdentity(seed, label), { sample: position % perIdentity });
-      const jpeg = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } }).jpeg({ quality, chromaSubsampling: '4:2:0' }).toBuffer();
+      const jpeg = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
+        .jpeg({ quality, chromaSubsampling: '4:2:0' })
+        .toBuffer();
       if (toRecord) samples.push({ image: jpeg, label });
       else {
         const folder = path.join(output, `id_${String(label).padStart(digits, '0')}`);
@@ -72,7 +83,10 @@ const synthCommand: CommandDefinition = {
     if (toRecord) {
       await mkdir(path.dirname(output), { recursive: true });
       const result = await packRecordDataset(samples, output, { imageSize: [112, 112] });
-      reporter.result({ recordPath: result.recordPath, images: result.numImages, classes: result.numClasses }, `wrote ${result.numImages} SynthFaces of ${result.numClasses} identities to ${result.recordPath}`);
+      reporter.result(
+        { recordPath: result.recordPath, images: result.numImages, classes: result.numClasses },
+        `wrote ${result.numImages} SynthFaces of ${result.numClasses} identities to ${result.recordPath}`,
+      );
     } else {
       reporter.result({ directory: output, images: total, classes: identities }, `wrote ${total} SynthFaces of ${identities} identities under ${output}`);
     }
@@ -87,7 +101,12 @@ const alignCommand: CommandDefinition = {
   usage: 'bigface data align <photos> --output <folder | train.rec> [--all-faces] [--min-score 0.5] [--workers 2]',
   positionals: [1, 1],
   options: {
-    output: { type: 'string', short: 'o', value: '<path>', description: 'a folder of crops (one sub-folder per identity), or a .rec (crops staged in <name>-crops/ beside it, then packed)' },
+    output: {
+      type: 'string',
+      short: 'o',
+      value: '<path>',
+      description: 'a folder of crops (one sub-folder per identity), or a .rec (crops staged in <name>-crops/ beside it, then packed)',
+    },
     'all-faces': { type: 'boolean', description: 'every face scoring at least --min-score (default: only the largest face of each photo)' },
     'min-score': { type: 'string', value: '<0-1>', description: 'detector score threshold', default: '0.5' },
     detector: { type: 'string', value: '<model>', description: `face detector: ${FACE_DETECTOR_MODELS.join(' | ')}`, default: 'ssd-mobilenet-v1' },
@@ -110,13 +129,15 @@ const alignCommand: CommandDefinition = {
     const minScore = numberOption(values, 'min-score', { min: 0 })!;
     if (minScore >= 1) throw new BigFaceError('USAGE_ERROR', `--min-score: got ${minScore}; expected a number in [0, 1)`);
     const model = values.detector as string;
-    if (!(FACE_DETECTOR_MODELS as readonly string[]).includes(model)) throw new BigFaceError('USAGE_ERROR', `--detector: unknown model '${model}'; choose one of ${FACE_DETECTOR_MODELS.join(', ')}`);
+    if (!(FACE_DETECTOR_MODELS as readonly string[]).includes(model))
+      throw new BigFaceError('USAGE_ERROR', `--detector: unknown model '${model}'; choose one of ${FACE_DETECTOR_MODELS.join(', ')}`);
     const size = numberOption(values, 'size', { integer: true, min: 16 })!;
     const quality = numberOption(values, 'quality', { integer: true, min: 1 })!;
     if (quality > 100) throw new BigFaceError('USAGE_ERROR', `--quality: got ${quality}; expected 1 to 100`);
     const workers = numberOption(values, 'workers', { integer: true, min: 0 })!;
     const backend = values.backend as string | undefined;
-    if (backend !== undefined && !(BACKENDS as readonly string[]).includes(backend)) throw new BigFaceError('USAGE_ERROR', `--backend: unknown backend '${backend}'; choose one of ${BACKENDS.join(', ')}`);
+    if (backend !== undefined && !(BACKENDS as readonly string[]).includes(backend))
+      throw new BigFaceError('USAGE_ERROR', `--backend: unknown backend '${backend}'; choose one of ${BACKENDS.join(', ')}`);
     let progress: ReturnType<typeof reporter.progress> | null = null;
     const result = await alignPhotoFolder(root, output, {
       allFaces: values['all-faces'] === true,
@@ -160,5 +181,9 @@ export const dataCommand: CommandDefinition = {
   usage: 'bigface data <align|pack|synth> [options]',
   options: {},
   subcommands: [alignCommand, packCommand, synthCommand],
-  examples: ['bigface data align photos/ --output faces/train.rec', 'bigface data pack faces/ --output train.rec', 'bigface data synth --identities 50 --images 10 --output synth/train.rec'],
+  examples: [
+    'bigface data align photos/ --output faces/train.rec',
+    'bigface data pack faces/ --output train.rec',
+    'bigface data synth --identities 50 --images 10 --output synth/train.rec',
+  ],
 };

@@ -79,8 +79,15 @@ interface RunSummary {
 
 function readLosses(metricsPath: string): { losses: [number, number][]; imagesPerSecond: number } {
   if (!existsSync(metricsPath)) return { losses: [], imagesPerSecond: 0 };
-  const lines = readFileSync(metricsPath, 'utf8').trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as { step: number; loss: number; imagesPerSecond: number });
-  const speeds = lines.slice(1).map((line) => line.imagesPerSecond).sort((a, b) => a - b);
+  const lines = readFileSync(metricsPath, 'utf8')
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as { step: number; loss: number; imagesPerSecond: number });
+  const speeds = lines
+    .slice(1)
+    .map((line) => line.imagesPerSecond)
+    .sort((a, b) => a - b);
   return { losses: lines.map((line) => [line.step, line.loss]), imagesPerSecond: speeds.length ? speeds[Math.floor(speeds.length / 2)]! : 0 };
 }
 
@@ -131,7 +138,14 @@ whether the teacher is stronger and whether distillation helped, and a contact s
           outputDir: path.join(output, 'runs', name),
           seed,
           backend: values.backend,
-          data: { source: 'synth', identities: plan.identities, imagesPerIdentity: plan.imagesPerIdentity, cacheDir: path.join(output, 'cache'), imageSize: plan.imageSize, mask: { ratio: 0.35 } },
+          data: {
+            source: 'synth',
+            identities: plan.identities,
+            imagesPerIdentity: plan.imagesPerIdentity,
+            cacheDir: path.join(output, 'cache'),
+            imageSize: plan.imageSize,
+            mask: { ratio: 0.35 },
+          },
           model,
           batch: { perRank: plan.perRank },
           distributed: { worldSize: 2 },
@@ -152,7 +166,9 @@ whether the teacher is stronger and whether distillation helped, and a contact s
     // 1. Data (generated once, then cached).
     const { prepareDataset } = await import('@bigface/train');
     const dataStarted = performance.now();
-    reporter.line(`[1/5] SynthFaces: ${plan.identities} training identities × ${plan.imagesPerIdentity} images + ${plan.heldOutIdentities} held-out identities (cache ${teacherConfig.data.source === 'synth' ? teacherConfig.data.cacheDir : ''})`);
+    reporter.line(
+      `[1/5] SynthFaces: ${plan.identities} training identities × ${plan.imagesPerIdentity} images + ${plan.heldOutIdentities} held-out identities (cache ${teacherConfig.data.source === 'synth' ? teacherConfig.data.cacheDir : ''})`,
+    );
     const prepared = await prepareDataset(teacherConfig);
     const dataSeconds = (performance.now() - dataStarted) / 1000;
     reporter.event({ type: 'demo-stage', stage: 'data', seconds: dataSeconds, description: prepared.description });
@@ -165,7 +181,9 @@ whether the teacher is stronger and whether distillation helped, and a contact s
       ['student-distilled', distilledConfig, `[4/5] student distilled from the teacher (λ 9, ${plan.epochs} epochs)`],
     ];
     for (const [label, config, title] of steps) {
-      reporter.line(`${title}: IResNet [${config.model.layers?.join(',')}] ×${config.model.widthMultiplier}, ${config.model.embeddingSize}-d, ${config.data.imageSize}×${config.data.imageSize}, W = ${config.distributed.worldSize}`);
+      reporter.line(
+        `${title}: IResNet [${config.model.layers?.join(',')}] ×${config.model.widthMultiplier}, ${config.model.embeddingSize}-d, ${config.data.imageSize}×${config.data.imageSize}, W = ${config.distributed.worldSize}`,
+      );
       await rm(config.outputDir, { recursive: true, force: true });
       const runStarted = performance.now();
       const { code, result } = await runTraining(context as CommandContext, config, { resume: false, label });
@@ -181,16 +199,23 @@ whether the teacher is stronger and whether distillation helped, and a contact s
     const { makeContactSheet } = await import('@bigface/mask-synth');
     const { RecordDataset } = await import('@bigface/data');
     await initBackend({ backend: values.backend as 'auto' | 'cpu' | 'wasm' });
-    const verified = await verifyRuns(prepared, runs.map((run) => ({ name: run.label, directory: run.result.outputDir })), {
-      facesPerIdentity: plan.facesPerHeldOutIdentity,
-      impostors: plan.impostors,
-      seed,
-      imageSize: plan.imageSize,
-    });
+    const verified = await verifyRuns(
+      prepared,
+      runs.map((run) => ({ name: run.label, directory: run.result.outputDir })),
+      {
+        facesPerIdentity: plan.facesPerHeldOutIdentity,
+        impostors: plan.impostors,
+        seed,
+        imageSize: plan.imageSize,
+      },
+    );
     const { set } = verified;
     const { falseMatchRate } = plan;
     const boot = evaluation.bootstrapFalseNonMatchRates([set], { falseMatchRates: [falseMatchRate], replicates: plan.replicates, seed });
-    const fnmr = (label: string) => ({ masked: boot.estimate(`${label}/masked`, falseMatchRate), standard: boot.estimate(`${label}/standard`, falseMatchRate) });
+    const fnmr = (label: string) => ({
+      masked: boot.estimate(`${label}/masked`, falseMatchRate),
+      standard: boot.estimate(`${label}/standard`, falseMatchRate),
+    });
     const interval = (contrast: Record<string, number>) => {
       const result = boot.interval(contrast, falseMatchRate);
       return { estimate: result.estimate, low: result.low, high: result.high };
@@ -222,12 +247,23 @@ whether the teacher is stronger and whether distillation helped, and a contact s
     for (const protocol of ['standard', 'masked'] as const) {
       const curves = runs.map((run) => {
         const scores = set.scores[`${run.label}/${protocol}`]!;
-        metricsRows.push({ run, protocol, areaUnderRoc: evaluation.areaUnderRoc(scores, set.issame), equalErrorRate: evaluation.equalErrorRate(scores, set.issame).rate });
+        metricsRows.push({
+          run,
+          protocol,
+          areaUnderRoc: evaluation.areaUnderRoc(scores, set.issame),
+          equalErrorRate: evaluation.equalErrorRate(scores, set.issame).rate,
+        });
         return { label: run.label, ...evaluation.rocCurve(scores, set.issame) };
       });
-      rocSvgs[protocol] = evaluation.rocCurveSvg(curves, { title: `ROC, ${protocol} pairs (held-out identities)`, minFalseAcceptRate: Math.max(1e-6, 1 / Math.max(1, verified.impostors)) });
+      rocSvgs[protocol] = evaluation.rocCurveSvg(curves, {
+        title: `ROC, ${protocol} pairs (held-out identities)`,
+        minFalseAcceptRate: Math.max(1e-6, 1 / Math.max(1, verified.impostors)),
+      });
     }
-    const lossSvg = evaluation.lossCurvesSvg(runs.map((run) => ({ label: run.label, points: run.losses })), { title: 'training loss (CosFace + λ·distillation for the distilled student)' });
+    const lossSvg = evaluation.lossCurvesSvg(
+      runs.map((run) => ({ label: run.label, points: run.losses })),
+      { title: 'training loss (CosFace + λ·distillation for the distilled student)' },
+    );
     await writeFile(path.join(reportDirectory, 'loss.svg'), lossSvg);
     for (const [protocol, svg] of Object.entries(rocSvgs)) await writeFile(path.join(reportDirectory, `roc-${protocol}.svg`), svg);
 
@@ -264,7 +300,10 @@ whether the teacher is stronger and whether distillation helped, and a contact s
       '',
       '| run | model | epochs | steps | time (s) | img/s | final loss |',
       '|---|---|---:|---:|---:|---:|---:|',
-      ...runs.map((run) => `| ${run.label} | ${modelText(run.config)} | ${epochsOf(run)} | ${run.result.steps} | ${run.seconds.toFixed(0)} | ${run.imagesPerSecond.toFixed(1)} | ${format(run.result.finalMetrics?.loss, 3)} |`),
+      ...runs.map(
+        (run) =>
+          `| ${run.label} | ${modelText(run.config)} | ${epochsOf(run)} | ${run.result.steps} | ${run.seconds.toFixed(0)} | ${run.imagesPerSecond.toFixed(1)} | ${format(run.result.finalMetrics?.loss, 3)} |`,
+      ),
       '',
       `## Verification on held-out identities (${pairsText}; masked = second face of each pair masked)`,
       '',
@@ -274,7 +313,9 @@ whether the teacher is stronger and whether distillation helped, and a contact s
       '',
       '| run | protocol | AUC | EER |',
       '|---|---|---:|---:|',
-      ...metricsRows.map(({ run, protocol, areaUnderRoc, equalErrorRate }) => `| ${run.label} | ${protocol} | ${format(areaUnderRoc)} | ${format(equalErrorRate)} |`),
+      ...metricsRows.map(
+        ({ run, protocol, areaUnderRoc, equalErrorRate }) => `| ${run.label} | ${protocol} | ${format(areaUnderRoc)} | ${format(equalErrorRate)} |`,
+      ),
       '',
       `**${verdict}**`,
       '',
@@ -300,14 +341,33 @@ whether the teacher is stronger and whether distillation helped, and a contact s
 <h1>BigFace demo${quick ? ' (quick)' : ''}</h1>
 <p>${escapeHtml(md[2]!)}</p>
 <p>${escapeHtml(md[3]!)}</p>
-${htmlTable(['run', 'model', 'epochs', 'steps', 'time (s)', 'img/s', 'final loss'], runs.map((run) => [run.label, modelText(run.config), String(epochsOf(run)), String(run.result.steps), run.seconds.toFixed(0), run.imagesPerSecond.toFixed(1), format(run.result.finalMetrics?.loss, 3)]))}
+${htmlTable(
+  ['run', 'model', 'epochs', 'steps', 'time (s)', 'img/s', 'final loss'],
+  runs.map((run) => [
+    run.label,
+    modelText(run.config),
+    String(epochsOf(run)),
+    String(run.result.steps),
+    run.seconds.toFixed(0),
+    run.imagesPerSecond.toFixed(1),
+    format(run.result.finalMetrics?.loss, 3),
+  ]),
+)}
 <h2>Verification on held-out identities</h2>
 <p>${escapeHtml(pairsText)}. Table 2 layout: FNMR at FMR = ${falseMatchRate} with its 95 % interval (the deck reports FMR 1e-4 on millions of pairs). Masked: the second face of each pair is masked (MFR mask-to-nonmask). ${escapeHtml(intervalText)}</p>
-${htmlTable(['model', `FNMR@FMR=${falseMatchRate} (masked)`, `FNMR@FMR=${falseMatchRate} (standard)`], cells.map((cell) => [cell.model, cellText(cell.masked), cellText(cell.standard)]))}
-${htmlTable(['run', 'protocol', 'AUC', 'EER'], metricsRows.map(({ run, protocol, areaUnderRoc, equalErrorRate }) => [run.label, protocol, format(areaUnderRoc), format(equalErrorRate)]))}
+${htmlTable(
+  ['model', `FNMR@FMR=${falseMatchRate} (masked)`, `FNMR@FMR=${falseMatchRate} (standard)`],
+  cells.map((cell) => [cell.model, cellText(cell.masked), cellText(cell.standard)]),
+)}
+${htmlTable(
+  ['run', 'protocol', 'AUC', 'EER'],
+  metricsRows.map(({ run, protocol, areaUnderRoc, equalErrorRate }) => [run.label, protocol, format(areaUnderRoc), format(equalErrorRate)]),
+)}
 <p class="verdict"><b>${escapeHtml(verdict)}</b></p>
 <figure>${lossSvg}</figure>
-${Object.values(rocSvgs).map((svg) => `<figure>${svg}</figure>`).join('\n')}
+${Object.values(rocSvgs)
+  .map((svg) => `<figure>${svg}</figure>`)
+  .join('\n')}
 <h2>Masked samples</h2><p>Held-out faces: original, textured synthesizer, natural synthesizer.</p>
 <img src="contact-sheet.png" alt="contact sheet of masked samples">
 </body></html>
@@ -320,7 +380,13 @@ ${Object.values(rocSvgs).map((svg) => `<figure>${svg}</figure>`).join('\n')}
         markdown: path.join(reportDirectory, 'report.md'),
         seconds: totalSeconds,
         falseMatchRate,
-        rows: cells.map((cell) => ({ model: cell.model, masked: cell.masked.estimate, standard: cell.standard.estimate, maskedInterval: [cell.masked.low, cell.masked.high], standardInterval: [cell.standard.low, cell.standard.high] })),
+        rows: cells.map((cell) => ({
+          model: cell.model,
+          masked: cell.masked.estimate,
+          standard: cell.standard.estimate,
+          maskedInterval: [cell.masked.low, cell.masked.high],
+          standardInterval: [cell.standard.low, cell.standard.high],
+        })),
         teacherVsStudent,
         distilledVsStudent: difference('student-distilled', 'student'),
         verdict,

@@ -26,13 +26,20 @@ export const distillCommand: CommandDefinition = {
   async run(context) {
     const { values, io, reporter } = context;
     if (values.teacher && values['teacher-cache']) throw new BigFaceError('USAGE_ERROR', 'give --teacher or --teacher-cache, not both');
-    const teacher = values.teacher ? { checkpoint: values.teacher, cache: null } : values['teacher-cache'] ? { cache: values['teacher-cache'], checkpoint: null } : undefined;
+    const teacher = values.teacher
+      ? { checkpoint: values.teacher, cache: null }
+      : values['teacher-cache']
+        ? { cache: values['teacher-cache'], checkpoint: null }
+        : undefined;
     const lambda = numberOption(values, 'lambda', { min: 0 });
     const overrides: Record<string, unknown> = {};
     if (teacher || lambda !== undefined) overrides.distill = { ...(teacher ? { teacher } : {}), ...(lambda !== undefined ? { lambda } : {}) };
     const { config } = resolveCliConfig(configSources(values, io.cwd, overrides));
     if (!config.distill) {
-      throw new BigFaceError('USAGE_ERROR', 'distill: no teacher: give --teacher <run|checkpoint> or --teacher-cache <dir>, or a config with a distill section');
+      throw new BigFaceError(
+        'USAGE_ERROR',
+        'distill: no teacher: give --teacher <run|checkpoint> or --teacher-cache <dir>, or a config with a distill section',
+      );
     }
     if (values['print-config']) {
       printConfig(reporter, config);

@@ -30,9 +30,13 @@ the same pairs @bigface/train evaluates (seeded). The masked protocol masks the 
 (MFR mask-to-nonmask); masked-both masks both.`,
   examples: ['bigface eval runs/synth-tiny-cosface', 'bigface eval model.safetensors --bin lfw.bin --bin cfp_fp.bin --report eval-report/'],
   async run({ positionals, values, reporter, io }) {
-    const protocols = String(values.protocols).split(',').map((p) => p.trim()).filter(Boolean);
+    const protocols = String(values.protocols)
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean);
     const bad = protocols.filter((p) => !(PROTOCOLS as readonly string[]).includes(p));
-    if (bad.length > 0 || protocols.length === 0) throw new BigFaceError('USAGE_ERROR', `--protocols: got '${values.protocols}'; expected a comma list of ${PROTOCOLS.join(', ')}`);
+    if (bad.length > 0 || protocols.length === 0)
+      throw new BigFaceError('USAGE_ERROR', `--protocols: got '${values.protocols}'; expected a comma list of ${PROTOCOLS.join(', ')}`);
     const falseMatchRate = numberOption(values, 'false-match-rate', { min: 0 })!;
     const batchSize = numberOption(values, 'batch-size', { integer: true, min: 1 })!;
     const folds = numberOption(values, 'folds', { integer: true, min: 2 })!;
@@ -44,9 +48,14 @@ the same pairs @bigface/train evaluates (seeded). The masked protocol masks the 
     const bins = (values.bin as string[] | undefined) ?? [];
     let runConfig: Record<string, unknown> | undefined;
     if (bins.length === 0) {
-      const configPath = [path.join(location, 'config.json'), path.join(path.dirname(path.dirname(path.dirname(backbonePath))), 'config.json')].find((file) => existsSync(file));
+      const configPath = [path.join(location, 'config.json'), path.join(path.dirname(path.dirname(path.dirname(backbonePath))), 'config.json')].find((file) =>
+        existsSync(file),
+      );
       if (values.config === undefined && configPath === undefined) {
-        throw new BigFaceError('USAGE_ERROR', `eval: '${positionals[0]}' is not a run directory with config.json; give --bin <file.bin> or --config <preset|file>`);
+        throw new BigFaceError(
+          'USAGE_ERROR',
+          `eval: '${positionals[0]}' is not a run directory with config.json; give --bin <file.bin> or --config <preset|file>`,
+        );
       }
       runConfig = values.config === undefined ? JSON.parse(readFileSync(configPath!, 'utf8')) : undefined;
     }
@@ -60,13 +69,27 @@ the same pairs @bigface/train evaluates (seeded). The masked protocol masks the 
         for (const bin of bins) {
           const file = path.resolve(io.cwd, bin);
           const progress = reporter.progress(`eval ${path.basename(bin)}`, protocols.length);
-          const report = await evaluation.evaluateVerificationBin(embed, file, { protocols: protocols as never, imageSize: model.config.inputHeight, batchSize, folds });
+          const report = await evaluation.evaluateVerificationBin(embed, file, {
+            protocols: protocols as never,
+            imageSize: model.config.inputHeight,
+            batchSize,
+            folds,
+          });
           progress.done();
           const name = path.basename(bin, '.bin');
           for (const [protocol, result] of Object.entries(report.protocols)) {
             if (!result) continue;
             curves.push({ label: `${name} / ${protocol}`, ...result.roc });
-            const summary = { protocol, accuracy: result.insightface.accuracyMean, areaUnderRoc: result.areaUnderRoc, equalErrorRate: result.equalErrorRate.rate, falseNonMatchRate: result.falseNonMatchRate.map((p) => ({ falseMatchRate: p.falseMatchRate, value: typeof p.value === 'number' ? p.value : null })) };
+            const summary = {
+              protocol,
+              accuracy: result.insightface.accuracyMean,
+              areaUnderRoc: result.areaUnderRoc,
+              equalErrorRate: result.equalErrorRate.rate,
+              falseNonMatchRate: result.falseNonMatchRate.map((p) => ({
+                falseMatchRate: p.falseMatchRate,
+                value: typeof p.value === 'number' ? p.value : null,
+              })),
+            };
             reporter.event({ type: 'evaluation', set: name, pairs: report.pairs, ...summary });
             if (!reporter.json) for (const text of evaluationLines({ step: 0, pairs: report.pairs, summaries: [summary] })) reporter.line(`${name}${text}`);
           }
@@ -82,8 +105,17 @@ the same pairs @bigface/train evaluates (seeded). The masked protocol masks the 
         const heldProtocols = protocols.filter((p): p is 'standard' | 'masked' => p !== 'masked-both');
         const progress = reporter.progress('eval held-out', 2);
         const prepared = await prepareDataset(config);
-        const heldOut = await buildHeldOutPairs(prepared, { pairs: config.evaluation.pairs, seed: config.seed, imageSize: config.data.imageSize, protocols: heldProtocols });
-        if (heldOut === null) throw new BigFaceError('DATA_TOO_FEW_IDENTITIES', 'eval: the held-out identities cannot form genuine and impostor pairs; raise evaluation.heldOutIdentities');
+        const heldOut = await buildHeldOutPairs(prepared, {
+          pairs: config.evaluation.pairs,
+          seed: config.seed,
+          imageSize: config.data.imageSize,
+          protocols: heldProtocols,
+        });
+        if (heldOut === null)
+          throw new BigFaceError(
+            'DATA_TOO_FEW_IDENTITIES',
+            'eval: the held-out identities cannot form genuine and impostor pairs; raise evaluation.heldOutIdentities',
+          );
         progress.update(1);
         const result = evaluateHeldOut(embed, heldOut, { step: 0, epoch: 0, batchSize });
         tf.dispose(Object.values(heldOut.images));

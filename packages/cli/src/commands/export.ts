@@ -6,7 +6,12 @@ import { EXIT_CODES } from '../exit-codes';
 import { numberOption, requiredString } from '../parse-command-arguments';
 
 /** onnxruntime-node when installed (an optional peer), else null. */
-async function loadOnnxRuntime(): Promise<null | { InferenceSession: { create(bytes: Uint8Array): Promise<{ run(feeds: Record<string, unknown>): Promise<Record<string, { data: Float32Array; dims: readonly number[] }>> }> }; Tensor: new (type: string, data: Float32Array, dims: number[]) => unknown }> {
+async function loadOnnxRuntime(): Promise<null | {
+  InferenceSession: {
+    create(bytes: Uint8Array): Promise<{ run(feeds: Record<string, unknown>): Promise<Record<string, { data: Float32Array; dims: readonly number[] }>> }>;
+  };
+  Tensor: new (type: string, data: Float32Array, dims: number[]) => unknown;
+}> {
   try {
     const name = 'onnxruntime-node';
     return (await import(name)) as never;
@@ -26,14 +31,19 @@ export const exportCommand: CommandDefinition = {
     verify: { type: 'boolean', description: 'run the ONNX with onnxruntime-node and compare with the tfjs forward (needs onnxruntime-node installed)' },
     'batch-size': { type: 'string', value: '<n|dynamic>', description: 'ONNX batch axis', default: 'dynamic' },
     backend: { type: 'string', value: '<auto|cpu|wasm>', description: 'tensor backend', default: 'auto' },
-    'skip-latency': { type: 'boolean', description: 'do not measure the folded model\'s latency at batch 1' },
+    'skip-latency': { type: 'boolean', description: "do not measure the folded model's latency at batch 1" },
   },
-  details: 'The ONNX graph takes NCHW [batch, 3, H, W] images normalised as (x/255 − 0.5)/0.5 (input "input", output "embedding"), like insightface\'s exports. The safetensors file holds the folded tensors (tfjs layout: HWIO convs).',
+  details:
+    'The ONNX graph takes NCHW [batch, 3, H, W] images normalised as (x/255 − 0.5)/0.5 (input "input", output "embedding"), like insightface\'s exports. The safetensors file holds the folded tensors (tfjs layout: HWIO convs).',
   examples: ['bigface export runs/synth-tiny-cosface --output exported/tiny --verify'],
   async run({ positionals, values, reporter, io }) {
-    const formats = String(values.format).split(',').map((format) => format.trim()).filter(Boolean);
+    const formats = String(values.format)
+      .split(',')
+      .map((format) => format.trim())
+      .filter(Boolean);
     const unknown = formats.filter((format) => format !== 'onnx' && format !== 'safetensors');
-    if (unknown.length > 0 || formats.length === 0) throw new BigFaceError('USAGE_ERROR', `--format: got '${values.format}'; expected onnx, safetensors or onnx,safetensors`);
+    if (unknown.length > 0 || formats.length === 0)
+      throw new BigFaceError('USAGE_ERROR', `--format: got '${values.format}'; expected onnx, safetensors or onnx,safetensors`);
     const batchSize = values['batch-size'] === 'dynamic' ? 'dynamic' : numberOption(values, 'batch-size', { integer: true, min: 1 })!;
     const base = path.resolve(io.cwd, requiredString(values, 'output', 'the output basename, e.g. exported/model'));
     const { initBackend, tf, tensorsToSafetensors } = await import('@bigface/backend');
@@ -48,7 +58,14 @@ export const exportCommand: CommandDefinition = {
     try {
       await mkdir(path.dirname(base), { recursive: true });
       const { config } = model;
-      const metadata = { format: 'bigface-folded-iresnet', layers: JSON.stringify(config.layers), widths: JSON.stringify(config.widths), embeddingSize: String(config.embeddingSize), inputSize: JSON.stringify([config.inputHeight, config.inputWidth]), source };
+      const metadata = {
+        format: 'bigface-folded-iresnet',
+        layers: JSON.stringify(config.layers),
+        widths: JSON.stringify(config.widths),
+        embeddingSize: String(config.embeddingSize),
+        inputSize: JSON.stringify([config.inputHeight, config.inputWidth]),
+        source,
+      };
       if (formats.includes('safetensors')) {
         written.safetensors = `${base}.safetensors`;
         await writeFile(written.safetensors, tensorsToSafetensors(new Map(folded.tensors), metadata));
@@ -87,7 +104,14 @@ export const exportCommand: CommandDefinition = {
           }
           tf.dispose([nhwc, expected, unfolded, nchw]);
           const tolerance = 1e-4 * Math.max(1, scale);
-          verification = { batch, maxAbsDifferenceOnnx: onnxDifference, maxAbsDifferenceFolding: foldDifference, maxAbsOutput: scale, tolerance, ok: onnxDifference <= tolerance && foldDifference <= tolerance };
+          verification = {
+            batch,
+            maxAbsDifferenceOnnx: onnxDifference,
+            maxAbsDifferenceFolding: foldDifference,
+            maxAbsOutput: scale,
+            tolerance,
+            ok: onnxDifference <= tolerance && foldDifference <= tolerance,
+          };
           if (!verification.ok) code = EXIT_CODES.failure;
         }
       }
@@ -110,10 +134,14 @@ export const exportCommand: CommandDefinition = {
       }
       const lines = [`exported ${source}`, ...Object.entries(written).map(([format, file]) => `  ${format}: ${file}`)];
       if (latency) {
-        lines.push(`  latency: ${latency.millisecondsPerImage.toFixed(1)} ms per image at batch 1 (median of ${latency.runs}, ${latency.backend}; the FRUITS-1000 protocol allows 1000 ms)`);
+        lines.push(
+          `  latency: ${latency.millisecondsPerImage.toFixed(1)} ms per image at batch 1 (median of ${latency.runs}, ${latency.backend}; the FRUITS-1000 protocol allows 1000 ms)`,
+        );
       }
       if (verification && !('skipped' in verification)) {
-        lines.push(`  verify: onnxruntime vs tfjs max |Δ| ${(verification.maxAbsDifferenceOnnx as number).toExponential(2)}, folded vs unfolded ${(verification.maxAbsDifferenceFolding as number).toExponential(2)} (tolerance ${(verification.tolerance as number).toExponential(1)}) ${verification.ok ? 'ok' : 'FAILED'}`);
+        lines.push(
+          `  verify: onnxruntime vs tfjs max |Δ| ${(verification.maxAbsDifferenceOnnx as number).toExponential(2)}, folded vs unfolded ${(verification.maxAbsDifferenceFolding as number).toExponential(2)} (tolerance ${(verification.tolerance as number).toExponential(1)}) ${verification.ok ? 'ok' : 'FAILED'}`,
+        );
       }
       reporter.result({ source, files: written, verification, latency }, lines.join('\n'));
       return code;

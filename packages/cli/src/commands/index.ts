@@ -11,4 +11,15 @@ import { trainCommand } from './train';
 import { zooCommand } from './zoo';
 
 /** Every top-level command, in help order. */
-export const COMMANDS: CommandDefinition[] = [trainCommand, distillCommand, evalCommand, maskCommand, dataCommand, exportCommand, zooCommand, planCommand, demoCommand, replicateCommand];
+export const COMMANDS: CommandDefinition[] = [
+  trainCommand,
+  distillCommand,
+  evalCommand,
+  maskCommand,
+  dataCommand,
+  exportCommand,
+  zooCommand,
+  planCommand,
+  demoCommand,
+  replicateCommand,
+];

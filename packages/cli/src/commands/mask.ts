@@ -66,7 +66,7 @@ export const maskCommand: CommandDefinition = {
     'contact-sheet': { type: 'string', value: '<png>', description: 'contact sheet path (default: <output>-contact-sheet.png)' },
     'contact-faces': { type: 'string', value: '<n>', description: 'faces on the contact sheet', default: '6' },
     'largest-face': { type: 'boolean', description: 'in raw photos, mask only the largest face (default: every face)' },
-    'min-score': { type: 'string', value: '<0-1>', description: 'in raw photos, the face detector\'s score threshold', default: '0.5' },
+    'min-score': { type: 'string', value: '<0-1>', description: "in raw photos, the face detector's score threshold", default: '0.5' },
     workers: { type: 'string', value: '<n>', description: 'face-detector worker threads (started only for raw photos)', default: '2' },
   },
   details:
@@ -129,12 +129,22 @@ export const maskCommand: CommandDefinition = {
             }
             if (toRecord) samples[i] = { image: data, label: image.label };
             else {
-              const relative = fromRecord ? path.join(`id_${image.label}`, `${i}.jpg`) : metadata === null ? image.name : image.name.replace(/\.[^./\\]+$/, '.jpg');
+              const relative = fromRecord
+                ? path.join(`id_${image.label}`, `${i}.jpg`)
+                : metadata === null
+                  ? image.name
+                  : image.name.replace(/\.[^./\\]+$/, '.jpg');
               await mkdir(path.dirname(path.join(output, relative)), { recursive: true });
               if (metadata === null && image.file) await copyFile(image.file, path.join(output, relative));
               else await writeFile(path.join(output, relative), data);
             }
-            manifest[i] = JSON.stringify({ index: i, input: image.name, label: image.label, masked: metadata !== null, ...(metadata ? { mask: metadata } : {}) });
+            manifest[i] = JSON.stringify({
+              index: i,
+              input: image.name,
+              label: image.label,
+              masked: metadata !== null,
+              ...(metadata ? { mask: metadata } : {}),
+            });
           } catch (error) {
             if (!isBigFaceError(error)) throw error;
             failures.push({ name: image.name, reason: error.message });
@@ -148,10 +158,17 @@ export const maskCommand: CommandDefinition = {
       const manifestPath = toRecord ? path.join(path.dirname(output), 'masks.jsonl') : path.join(output, 'masks.jsonl');
       if (toRecord) {
         await mkdir(path.dirname(output), { recursive: true });
-        await packRecordDataset(samples.filter((sample) => sample !== undefined), output, dataset?.imageSize ? { imageSize: [dataset.imageSize[0], dataset.imageSize[1]] } : {});
+        await packRecordDataset(
+          samples.filter((sample) => sample !== undefined),
+          output,
+          dataset?.imageSize ? { imageSize: [dataset.imageSize[0], dataset.imageSize[1]] } : {},
+        );
       }
       await writeFile(manifestPath, `${manifest.filter(Boolean).join('\n')}\n`);
-      const sheetPath = path.resolve(io.cwd, (values['contact-sheet'] as string | undefined) ?? `${output.replace(/[\\/]$/, '').replace(/\.rec$/, '')}-contact-sheet.png`);
+      const sheetPath = path.resolve(
+        io.cwd,
+        (values['contact-sheet'] as string | undefined) ?? `${output.replace(/[\\/]$/, '').replace(/\.rec$/, '')}-contact-sheet.png`,
+      );
       const faceCount = Math.min(numberOption(values, 'contact-faces', { integer: true, min: 1 })!, images.length);
       const faces: ContactSheetFace[] = [];
       for (let i = 0; i < images.length && faces.length < faceCount; i++) {
@@ -167,7 +184,15 @@ export const maskCommand: CommandDefinition = {
       }
       if (faces.length > 0) await writeFile(sheetPath, await makeContactSheet(faces, { seed }));
       reporter.result(
-        { output, images: images.length - failures.length, masked, ratio: images.length ? masked / (images.length - failures.length || 1) : 0, manifest: manifestPath, contactSheet: faces.length ? sheetPath : null, failures },
+        {
+          output,
+          images: images.length - failures.length,
+          masked,
+          ratio: images.length ? masked / (images.length - failures.length || 1) : 0,
+          manifest: manifestPath,
+          contactSheet: faces.length ? sheetPath : null,
+          failures,
+        },
         `masked ${masked} of ${images.length - failures.length} images (ratio ${ratio}) → ${output}; manifest ${manifestPath}; contact sheet ${sheetPath}${failures.length ? `; ${failures.length} failed` : ''}`,
       );
       return failures.length > 0 ? EXIT_CODES.data : EXIT_CODES.ok;

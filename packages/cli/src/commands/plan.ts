@@ -43,7 +43,10 @@ export const planCommand: CommandDefinition = {
 A counts what autodiff keeps per IBasicBlock (BN1, conv1, BN2, PReLU, conv2, BN3, add outputs, plus the
 downsample conv+BN), read off the resnet-zoo architecture; checkpointing keeps segment inputs plus one
 recomputed segment. Switches are tried cheapest first: ZeRO-1, stage then block checkpointing, then k = 2, 4, ….`,
-  examples: ['bigface plan --model r600 --classes 2059906 --gpus 64 --gpu-memory 32GiB --batch 256', 'bigface plan --preset webface42m-r240-cosface --gpus 8 --gpu-memory 80GB --json'],
+  examples: [
+    'bigface plan --model r600 --classes 2059906 --gpus 64 --gpu-memory 32GiB --batch 256',
+    'bigface plan --preset webface42m-r240-cosface --gpus 8 --gpu-memory 80GB --json',
+  ],
   async run({ values, reporter }) {
     const preset = typeof values.preset === 'string' ? PRESETS[values.preset] : undefined;
     if (typeof values.preset === 'string' && preset === undefined) {
@@ -80,9 +83,13 @@ recomputed segment. Switches are tried cheapest first: ZeRO-1, stage then block 
       return;
     }
     const line = reporter.line.bind(reporter);
-    line(`${plan.model}: ${plan.parameters.toLocaleString('en-US')} parameters; ${plan.classes.toLocaleString('en-US')} classes over ${plan.gpus} GPUs (${plan.classesPerRank.toLocaleString('en-US')} centres per rank); batch ${plan.batch} per rank (global ${plan.batch * plan.gpus}); GPU memory ${formatBytes(plan.gpuMemoryBytes)}`);
+    line(
+      `${plan.model}: ${plan.parameters.toLocaleString('en-US')} parameters; ${plan.classes.toLocaleString('en-US')} classes over ${plan.gpus} GPUs (${plan.classesPerRank.toLocaleString('en-US')} centres per rank); batch ${plan.batch} per rank (global ${plan.batch * plan.gpus}); GPU memory ${formatBytes(plan.gpuMemoryBytes)}`,
+    );
     const a = plan.activationElementsPerImage;
-    line(`activations per image: ${formatBytes(4 * a.none)} without checkpointing, ${formatBytes(4 * a.stage)} with per-stage, ${formatBytes(4 * a.block)} with per-block checkpointing`);
+    line(
+      `activations per image: ${formatBytes(4 * a.none)} without checkpointing, ${formatBytes(4 * a.stage)} with per-stage, ${formatBytes(4 * a.block)} with per-block checkpointing`,
+    );
     line('');
     const recommended = plan.recommended;
     const header = ['component', 'as asked', ...(recommended ? ['with switches'] : [])];
@@ -99,7 +106,9 @@ recomputed segment. Switches are tried cheapest first: ZeRO-1, stage then block 
         s.checkpointing !== 'none' ? `gradient checkpointing per ${s.checkpointing} (model.checkpointing=${s.checkpointing})` : '',
         s.microBatches > 1 ? `micro-batching k = ${s.microBatches} (batch.microBatches=${s.microBatches}, micro-batch ${plan.batch / s.microBatches})` : '',
       ].filter(Boolean);
-      line(`does not fit as asked (${formatBytes(plan.baseline.total)} > ${formatBytes(plan.gpuMemoryBytes)}); fits with ${parts.join(' + ')}: ${formatBytes(recommended.breakdown.total)}.`);
+      line(
+        `does not fit as asked (${formatBytes(plan.baseline.total)} > ${formatBytes(plan.gpuMemoryBytes)}); fits with ${parts.join(' + ')}: ${formatBytes(recommended.breakdown.total)}.`,
+      );
     } else {
       line(`does not fit even with block checkpointing, micro-batch 1 and ZeRO-1: use more GPUs (fewer centres per rank) or more memory.`);
     }

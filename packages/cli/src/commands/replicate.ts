@@ -19,13 +19,24 @@ const SCALES = Object.keys(REPLICATE_PLANS) as (keyof typeof REPLICATE_PLANS)[];
 
 function readMetrics(metricsPath: string): { losses: [number, number][]; imagesPerSecond: number } {
   if (!existsSync(metricsPath)) return { losses: [], imagesPerSecond: 0 };
-  const lines = readFileSync(metricsPath, 'utf8').trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as { step: number; loss: number; imagesPerSecond: number });
-  const speeds = lines.slice(1).map((line) => line.imagesPerSecond).sort((a, b) => a - b);
+  const lines = readFileSync(metricsPath, 'utf8')
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as { step: number; loss: number; imagesPerSecond: number });
+  const speeds = lines
+    .slice(1)
+    .map((line) => line.imagesPerSecond)
+    .sort((a, b) => a - b);
   return { losses: lines.map((line) => [line.step, line.loss]), imagesPerSecond: speeds.length ? speeds[Math.floor(speeds.length / 2)]! : 0 };
 }
 
 function parseSeeds(text: string): number[] {
-  const seeds = text.split(',').map((part) => part.trim()).filter(Boolean).map(Number);
+  const seeds = text
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean)
+    .map(Number);
   if (seeds.length === 0 || seeds.some((seed) => !Number.isInteger(seed) || seed < 0) || new Set(seeds).size !== seeds.length) {
     throw new BigFaceError('USAGE_ERROR', `--seeds: got '${text}'; expected distinct non-negative integers separated by commas, e.g. --seeds 0,1`);
   }
@@ -35,7 +46,12 @@ function parseSeeds(text: string): number[] {
 const modelText = (model: ReplicatePlan['student']) => `IResNet [${model.layers.join(',')}] ×${model.widthMultiplier}, ${model.embeddingSize}-d`;
 
 /** The training config of one arm at one seed. */
-export function replicateArmConfig(plan: ReplicatePlan, arm: ReplicateArm, seed: number, options: { output: string; backend: string; cwd: string }): TrainConfig {
+export function replicateArmConfig(
+  plan: ReplicatePlan,
+  arm: ReplicateArm,
+  seed: number,
+  options: { output: string; backend: string; cwd: string },
+): TrainConfig {
   const runDirectory = (name: string) => path.join(options.output, 'runs', `seed-${seed}`, name);
   const model = plan[arm.model];
   return resolveCliConfig({
@@ -45,7 +61,14 @@ export function replicateArmConfig(plan: ReplicatePlan, arm: ReplicateArm, seed:
       outputDir: runDirectory(arm.name),
       seed,
       backend: options.backend,
-      data: { source: 'synth', identities: plan.identities, imagesPerIdentity: plan.imagesPerIdentity, cacheDir: path.join(options.output, 'cache'), imageSize: plan.imageSize, mask: { ratio: arm.maskRatio } },
+      data: {
+        source: 'synth',
+        identities: plan.identities,
+        imagesPerIdentity: plan.imagesPerIdentity,
+        cacheDir: path.join(options.output, 'cache'),
+        imageSize: plan.imageSize,
+        mask: { ratio: arm.maskRatio },
+      },
       model: { layers: model.layers, widthMultiplier: model.widthMultiplier, embeddingSize: model.embeddingSize },
       optimizer: { lr: plan.lr, trustCoefficient: plan.trustCoefficient },
       batch: { perRank: plan.perRank },
@@ -64,10 +87,16 @@ export function replicateArmConfig(plan: ReplicatePlan, arm: ReplicateArm, seed:
 
 export const replicateCommand: CommandDefinition = {
   name: 'replicate',
-  summary: "The deck's three claims replicated on SynthFaces: arms × seeds, verification on held-out identities, bootstrap intervals over identities, a report.",
+  summary:
+    "The deck's three claims replicated on SynthFaces: arms × seeds, verification on held-out identities, bootstrap intervals over identities, a report.",
   usage: 'bigface replicate [--scale full|quick] [--output <dir>] [--seeds 0,1] [options]',
   options: {
-    scale: { type: 'string', value: `<${SCALES.join('|')}>`, description: 'full: the ≤ 60 min replication; quick: a few minutes, checks the wiring; test: seconds', default: 'full' },
+    scale: {
+      type: 'string',
+      value: `<${SCALES.join('|')}>`,
+      description: 'full: the ≤ 60 min replication; quick: a few minutes, checks the wiring; test: seconds',
+      default: 'full',
+    },
     output: { type: 'string', short: 'o', value: '<dir>', description: 'where the data cache, the runs and report/ go', default: 'bigface-replicate' },
     seeds: { type: 'string', value: '<list>', description: "seeds, one run per arm each (default: the scale's)" },
     backend: { type: 'string', value: '<auto|cpu|wasm>', description: 'tensor backend (auto: native kernels when built, else wasm)', default: 'auto' },
@@ -111,8 +140,18 @@ Writes <output>/report/index.html, report.md, results.json, loss.svg, roc-masked
         sampleLoad();
         const { losses, imagesPerSecond } = readMetrics(result.metricsPath);
         runs.push({
-          arm: arm.name, seed, model: modelText(plan[arm.model]), maskRatio: arm.maskRatio, distilled: arm.distilled, steps: result.steps,
-          seconds: (performance.now() - runStarted) / 1000, imagesPerSecond, finalLoss: result.finalMetrics?.loss ?? null, losses, outputDir: result.outputDir, backend: result.backend,
+          arm: arm.name,
+          seed,
+          model: modelText(plan[arm.model]),
+          maskRatio: arm.maskRatio,
+          distilled: arm.distilled,
+          steps: result.steps,
+          seconds: (performance.now() - runStarted) / 1000,
+          imagesPerSecond,
+          finalLoss: result.finalMetrics?.loss ?? null,
+          losses,
+          outputDir: result.outputDir,
+          backend: result.backend,
         });
       }
     }
@@ -126,13 +165,20 @@ Writes <output>/report/index.html, report.md, results.json, loss.svg, roc-masked
     const pairsSummary: { seed: number; identities: number; faces: number; genuine: number; impostors: number }[] = [];
     for (const seed of plan.seeds) {
       const prepared = await prepareDataset(configOf(REPLICATE_ARMS[0]!, seed));
-      const verified = await verifyRuns(prepared, REPLICATE_ARMS.map((arm) => ({ name: arm.name, directory: configOf(arm, seed).outputDir })), {
-        facesPerIdentity: plan.facesPerHeldOutIdentity,
-        impostors: plan.impostors,
-        seed,
-        imageSize: plan.imageSize,
-        onFaces: (found) => reporter.line(`verifying seed ${seed}: ${found.faces} faces of ${found.identities} held-out identities, ${found.genuine} genuine + ${found.impostors} impostor pairs, standard and masked`),
-      });
+      const verified = await verifyRuns(
+        prepared,
+        REPLICATE_ARMS.map((arm) => ({ name: arm.name, directory: configOf(arm, seed).outputDir })),
+        {
+          facesPerIdentity: plan.facesPerHeldOutIdentity,
+          impostors: plan.impostors,
+          seed,
+          imageSize: plan.imageSize,
+          onFaces: (found) =>
+            reporter.line(
+              `verifying seed ${seed}: ${found.faces} faces of ${found.identities} held-out identities, ${found.genuine} genuine + ${found.impostors} impostor pairs, standard and masked`,
+            ),
+        },
+      );
       const { set, ...counts } = verified;
       pairsSummary.push({ seed, ...counts });
       sets.push(set);
@@ -140,18 +186,39 @@ Writes <output>/report/index.html, report.md, results.json, loss.svg, roc-masked
     }
 
     // 3. Intervals and verdicts (@bigface/eval), then the report.
-    const statistics = await replicateStatistics(sets, { arms: REPLICATE_ARMS.map((arm) => arm.name), falseMatchRates: plan.falseMatchRates, replicates: plan.replicates, seed: 0x5eed });
+    const statistics = await replicateStatistics(sets, {
+      arms: REPLICATE_ARMS.map((arm) => arm.name),
+      falseMatchRates: plan.falseMatchRates,
+      replicates: plan.replicates,
+      seed: 0x5eed,
+    });
     const figures: { file: string; title: string; svg: string }[] = [];
     figures.push({
       file: 'loss.svg',
       title: 'training loss per arm and seed (CosFace; + λ·distillation for the distilled student)',
-      svg: evaluation.lossCurvesSvg(runs.map((run) => ({ label: `${run.arm} s${run.seed}`, points: run.losses })), { title: 'training loss per arm and seed', width: 760, height: 460 }),
+      svg: evaluation.lossCurvesSvg(
+        runs.map((run) => ({ label: `${run.arm} s${run.seed}`, points: run.losses })),
+        { title: 'training loss per arm and seed', width: 760, height: 460 },
+      ),
     });
     for (const protocol of ['masked', 'standard'] as const) {
       const issame = sets.flatMap((set) => Array.from(set.issame));
-      const curves = REPLICATE_ARMS.map((arm) => ({ label: arm.name, ...evaluation.rocCurve(sets.flatMap((set) => Array.from(set.scores[`${arm.name}/${protocol}`]!)), issame) }));
+      const curves = REPLICATE_ARMS.map((arm) => ({
+        label: arm.name,
+        ...evaluation.rocCurve(
+          sets.flatMap((set) => Array.from(set.scores[`${arm.name}/${protocol}`]!)),
+          issame,
+        ),
+      }));
       const impostors = issame.filter((same) => !same).length;
-      figures.push({ file: `roc-${protocol}.svg`, title: `ROC, ${protocol} pairs (held-out identities, all seeds pooled)`, svg: evaluation.rocCurveSvg(curves, { title: `ROC, ${protocol} pairs (held-out identities, seeds pooled)`, minFalseAcceptRate: Math.max(1e-6, 1 / impostors) }) });
+      figures.push({
+        file: `roc-${protocol}.svg`,
+        title: `ROC, ${protocol} pairs (held-out identities, all seeds pooled)`,
+        svg: evaluation.rocCurveSvg(curves, {
+          title: `ROC, ${protocol} pairs (held-out identities, seeds pooled)`,
+          minFalseAcceptRate: Math.max(1e-6, 1 / impostors),
+        }),
+      });
     }
     const totalSeconds = (performance.now() - started) / 1000;
     const cpu = process.cpuUsage(cpuStarted);
@@ -190,7 +257,13 @@ Writes <output>/report/index.html, report.md, results.json, loss.svg, roc-masked
         loadAverages,
         backend,
         claims: summaries,
-        rows: statistics.claims.map((row) => ({ claim: row.claim, label: row.label, ...row.perFalseMatchRate[0]!.interval, falseMatchRate: row.perFalseMatchRate[0]!.falseMatchRate, status: row.perFalseMatchRate[0]!.verdict?.status ?? 'measured' })),
+        rows: statistics.claims.map((row) => ({
+          claim: row.claim,
+          label: row.label,
+          ...row.perFalseMatchRate[0]!.interval,
+          falseMatchRate: row.perFalseMatchRate[0]!.falseMatchRate,
+          status: row.perFalseMatchRate[0]!.verdict?.status ?? 'measured',
+        })),
       },
       `\n${summaries.map((s) => `claim ${s.claim}: ${s.status} — ${s.text}`).join('\n')}\nreport: ${path.join(reportDirectory, 'index.html')} (${(totalSeconds / 60).toFixed(1)} min, load average ${loadAverages.map((l) => l.toFixed(1)).join(' ')})`,
     );

@@ -16,7 +16,12 @@ export function eventForJson(event: TrainEvent): Record<string, unknown> {
       return { type: 'evaluation', step: event.step, epoch: event.result.epoch, pairs: event.result.pairs, summaries: event.result.summaries };
     case 'end': {
       const { evaluations, ...result } = event.result;
-      return { type: 'end', step: event.step, seconds: event.seconds, result: { ...result, evaluations: evaluations.map((e) => ({ step: e.step, summaries: e.summaries })) } };
+      return {
+        type: 'end',
+        step: event.step,
+        seconds: event.seconds,
+        result: { ...result, evaluations: evaluations.map((e) => ({ step: e.step, summaries: e.summaries })) },
+      };
     }
     default:
       return { ...event };
@@ -28,7 +33,17 @@ function percent(value: number | null): string {
 }
 
 /** Human lines for one evaluation. */
-export function evaluationLines(result: { step: number; pairs: number; summaries: { protocol: string; accuracy: number; areaUnderRoc: number; equalErrorRate: number; falseNonMatchRate: { falseMatchRate: number; value: number | null }[] }[] }): string[] {
+export function evaluationLines(result: {
+  step: number;
+  pairs: number;
+  summaries: {
+    protocol: string;
+    accuracy: number;
+    areaUnderRoc: number;
+    equalErrorRate: number;
+    falseNonMatchRate: { falseMatchRate: number; value: number | null }[];
+  }[];
+}): string[] {
   return result.summaries.map((summary) => {
     const fnmr = summary.falseNonMatchRate.map((point) => `FNMR@FMR${point.falseMatchRate}=${percent(point.value)}`).join(' ');
     return `  ${summary.protocol.padEnd(8)} accuracy ${percent(summary.accuracy)}  AUC ${summary.areaUnderRoc.toFixed(4)}  EER ${percent(summary.equalErrorRate)}  ${fnmr}`;
@@ -37,9 +52,10 @@ export function evaluationLines(result: { step: number; pairs: number; summaries
 
 /** The line that announces a resume at another world size or global batch. */
 export function resumeChangeLine(change: NonNullable<Extract<TrainEvent, { type: 'start' }>['resumeChange']>, scaledLearningRate: number): string {
-  const pin = change.fromGlobalBatch % change.worldSize === 0
-    ? ` (to keep ${change.fromGlobalBatch}, use --batch ${change.fromGlobalBatch / change.worldSize})`
-    : ` (${change.fromGlobalBatch} images are not a multiple of ${change.worldSize} ranks)`;
+  const pin =
+    change.fromGlobalBatch % change.worldSize === 0
+      ? ` (to keep ${change.fromGlobalBatch}, use --batch ${change.fromGlobalBatch / change.worldSize})`
+      : ` (${change.fromGlobalBatch} images are not a multiple of ${change.worldSize} ranks)`;
   return (
     `moving the run: written by ${change.fromWorldSize} rank(s) with ${change.fromGlobalBatch} images per step, continuing on ${change.worldSize} with ${change.globalBatch}; ` +
     `epoch ${change.epoch} continues after image ${change.consumed} of ${change.epochImages}; ` +
@@ -69,7 +85,10 @@ export function trainEventPrinter(reporter: Reporter, label: string): (event: Tr
         progress = reporter.json ? null : reporter.progress(label || 'train', total - startStep);
         break;
       case 'step':
-        progress?.update(event.step - startStep, `loss ${event.loss.toFixed(3)} acc ${(100 * event.accuracy).toFixed(1)}% lr ${event.lr.toExponential(2)} ${event.imagesPerSecond.toFixed(0)} img/s`);
+        progress?.update(
+          event.step - startStep,
+          `loss ${event.loss.toFixed(3)} acc ${(100 * event.accuracy).toFixed(1)}% lr ${event.lr.toExponential(2)} ${event.imagesPerSecond.toFixed(0)} img/s`,
+        );
         break;
       case 'evaluation':
         if (!reporter.json) {
@@ -97,7 +116,11 @@ export async function runTraining(
   options: { resume?: 'auto' | boolean; label?: string } = {},
 ): Promise<{ code: number; result: TrainResult }> {
   const { train } = await import('@bigface/train');
-  const result = await train(config, { onEvent: trainEventPrinter(context.reporter, options.label ?? ''), signal: context.io.signal, resume: options.resume ?? 'auto' });
+  const result = await train(config, {
+    onEvent: trainEventPrinter(context.reporter, options.label ?? ''),
+    signal: context.io.signal,
+    resume: options.resume ?? 'auto',
+  });
   if (!result.completed) {
     context.reporter.line(`stopped at step ${result.steps}; checkpoint ${result.finalCheckpoint} (rerun the same command to resume)`);
     return { code: EXIT_CODES.interrupted, result };

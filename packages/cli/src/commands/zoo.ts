@@ -57,9 +57,23 @@ export const zooCommand: CommandDefinition = {
     }
     const table = [
       ['name', 'layers', 'depth', 'parameters', 'GFLOPs', 'GMACs', 'source'],
-      ...rows.map((row) => [row.name, `[${row.layers.join(', ')}]`, String(row.depth), row.parameters.toLocaleString('en-US'), row.gflops.toFixed(1), row.gmacs.toFixed(2), row.source]),
+      ...rows.map((row) => [
+        row.name,
+        `[${row.layers.join(', ')}]`,
+        String(row.depth),
+        row.parameters.toLocaleString('en-US'),
+        row.gflops.toFixed(1),
+        row.gmacs.toFixed(2),
+        row.source,
+      ]),
     ];
     const widths = table[0]!.map((_, column) => Math.max(...table.map((line) => line[column]!.length)));
-    for (const line of table) reporter.line(line.map((cell, column) => (column >= 2 && column <= 5 ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!))).join('  ').trimEnd());
+    for (const line of table)
+      reporter.line(
+        line
+          .map((cell, column) => (column >= 2 && column <= 5 ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!)))
+          .join('  ')
+          .trimEnd(),
+      );
   },
 };

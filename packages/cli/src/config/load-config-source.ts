@@ -43,7 +43,11 @@ export function loadConfigSource(source: string, directory: string, chain: strin
       throw new BigFaceError('CONFIG_FILE_INVALID', `config file '${source}' is not valid YAML/JSON: ${(error as Error).message.split('\n')[0]}`);
     }
     if (parsed === null || parsed === undefined) parsed = {};
-    if (!isPlainObject(parsed)) throw new BigFaceError('CONFIG_FILE_INVALID', `config file '${source}' must hold a mapping (key: value), got ${Array.isArray(parsed) ? 'a list' : typeof parsed}`);
+    if (!isPlainObject(parsed))
+      throw new BigFaceError(
+        'CONFIG_FILE_INVALID',
+        `config file '${source}' must hold a mapping (key: value), got ${Array.isArray(parsed) ? 'a list' : typeof parsed}`,
+      );
     document = parsed;
     baseDirectory = path.dirname(filePath);
   }

@@ -59,18 +59,23 @@ const synthRecipe = {
 /** Every preset by name. */
 export const PRESETS: Record<string, Preset> = {
   'webface42m-r240-cosface': {
-    description: 'the deck\'s student: r240 [3,25,88,3] on WebFace42M, CosFace m 0.4 s 64, LARS, 30 epochs, masks 0.35',
+    description: "the deck's student: r240 [3,25,88,3] on WebFace42M, CosFace m 0.4 s 64, LARS, 30 epochs, masks 0.35",
     facts: WEBFACE42M,
-    config: { name: 'webface42m-r240-cosface', outputDir: 'runs/webface42m-r240-cosface', ...deckRecipe, model: { name: 'r240', embeddingSize: 512, checkpointing: 'block' } },
+    config: {
+      name: 'webface42m-r240-cosface',
+      outputDir: 'runs/webface42m-r240-cosface',
+      ...deckRecipe,
+      model: { name: 'r240', embeddingSize: 512, checkpointing: 'block' },
+    },
   },
   'webface42m-r600-teacher': {
-    description: 'the deck\'s teacher: r600 [3,70,220,3] on WebFace42M, same recipe',
+    description: "the deck's teacher: r600 [3,70,220,3] on WebFace42M, same recipe",
     extends: 'webface42m-r240-cosface',
     facts: WEBFACE42M,
     config: { name: 'webface42m-r600-teacher', outputDir: 'runs/webface42m-r600-teacher', model: { name: 'r600', embeddingSize: 512, checkpointing: 'block' } },
   },
   'webface42m-r240-distill': {
-    description: 'the deck\'s distilled student: r240 + λ 9 · ||s/|s| − t/|t|||² from the r600 teacher',
+    description: "the deck's distilled student: r240 + λ 9 · ||s/|s| − t/|t|||² from the r600 teacher",
     extends: 'webface42m-r240-cosface',
     facts: WEBFACE42M,
     config: {
@@ -81,7 +86,12 @@ export const PRESETS: Record<string, Preset> = {
   },
   'synth-tiny-cosface': {
     description: 'CPU minutes: a tiny student IResNet [1,1,1,1] ×0.25 on SynthFaces, W = 2 ranks',
-    config: { name: 'synth-tiny-cosface', outputDir: 'runs/synth-tiny-cosface', ...synthRecipe, model: { layers: [1, 1, 1, 1], widthMultiplier: 0.25, embeddingSize: 64 } },
+    config: {
+      name: 'synth-tiny-cosface',
+      outputDir: 'runs/synth-tiny-cosface',
+      ...synthRecipe,
+      model: { layers: [1, 1, 1, 1], widthMultiplier: 0.25, embeddingSize: 64 },
+    },
   },
   'synth-tiny-teacher': {
     description: 'CPU minutes: a wider tiny teacher IResNet [1,1,1,1] ×0.375 on SynthFaces, W = 2 ranks',

@@ -37,7 +37,12 @@ describe('resolveCliConfig', () => {
   it('merges file < extends chain, then --set, then flags', () => {
     writeFileSync(path.join(cwd, 'base.yaml'), 'extends: synth-tiny-cosface\nloss:\n  m: 0.3\nseed: 5\n');
     writeFileSync(path.join(cwd, 'run.json'), JSON.stringify({ extends: './base.yaml', optimizer: { lr: 0.5 } }));
-    const { config } = resolveCliConfig({ config: 'run.json', sets: ['loss.s=32', 'model.layers=[1,2,1,1]', 'data.flip=false'], flags: { seed: 9, output: 'out/here', worldSize: 1 }, cwd });
+    const { config } = resolveCliConfig({
+      config: 'run.json',
+      sets: ['loss.s=32', 'model.layers=[1,2,1,1]', 'data.flip=false'],
+      flags: { seed: 9, output: 'out/here', worldSize: 1 },
+      cwd,
+    });
     expect(config.loss).toMatchObject({ m: 0.3, s: 32 });
     expect(config.optimizer.lr).toBe(0.5);
     expect(config.model.layers).toEqual([1, 2, 1, 1]);
@@ -48,16 +53,24 @@ describe('resolveCliConfig', () => {
   });
 
   it('names a bad key with a close match and the allowed keys', () => {
-    expect(() => resolveCliConfig({ config: 'synth-tiny-cosface', sets: ['loss.margn=arcface'], cwd })).toThrow(/loss\.margn: got an unknown key \(did you mean 'margin'\?\); expected one of margin, m/);
+    expect(() => resolveCliConfig({ config: 'synth-tiny-cosface', sets: ['loss.margn=arcface'], cwd })).toThrow(
+      /loss\.margn: got an unknown key \(did you mean 'margin'\?\); expected one of margin, m/,
+    );
   });
 
   it('names a bad value and the allowed values', () => {
-    expect(() => resolveCliConfig({ config: 'synth-tiny-cosface', sets: ['loss.margin=sphereface'], cwd })).toThrow(/loss\.margin: got 'sphereface'; expected one of 'cosface', 'arcface', 'combined'/);
-    expect(() => resolveCliConfig({ config: 'synth-tiny-cosface', flags: { batch: 30 }, sets: ['batch.microBatches=4'], cwd })).toThrow(/batch\.microBatches: got 4; expected a divisor of batch\.perRank \(30\)/);
+    expect(() => resolveCliConfig({ config: 'synth-tiny-cosface', sets: ['loss.margin=sphereface'], cwd })).toThrow(
+      /loss\.margin: got 'sphereface'; expected one of 'cosface', 'arcface', 'combined'/,
+    );
+    expect(() => resolveCliConfig({ config: 'synth-tiny-cosface', flags: { batch: 30 }, sets: ['batch.microBatches=4'], cwd })).toThrow(
+      /batch\.microBatches: got 4; expected a divisor of batch\.perRank \(30\)/,
+    );
   });
 
   it('rejects an unknown preset with the list and a close match', () => {
-    expect(() => resolveCliConfig({ config: 'webface42m-r240-cosfce', cwd })).toThrow(/unknown preset 'webface42m-r240-cosfce' \(did you mean 'webface42m-r240-cosface'\?\): choose one of webface42m-r240-cosface, /);
+    expect(() => resolveCliConfig({ config: 'webface42m-r240-cosfce', cwd })).toThrow(
+      /unknown preset 'webface42m-r240-cosfce' \(did you mean 'webface42m-r240-cosface'\?\): choose one of webface42m-r240-cosface, /,
+    );
     writeFileSync(path.join(cwd, 'bad-extends.yaml'), 'extends: nope\n');
     expect(() => resolveCliConfig({ config: 'bad-extends.yaml', cwd })).toThrow(expect.objectContaining({ code: 'PRESET_UNKNOWN' }));
   });

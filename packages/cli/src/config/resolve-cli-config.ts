@@ -14,7 +14,18 @@ export interface CliConfigSources {
   /** `--set key.path=value` assignments, applied in order. */
   sets?: readonly string[];
   /** First-class flags (highest precedence). */
-  flags?: { output?: string; worldSize?: number; launcher?: string; seed?: number; backend?: string; precision?: string; steps?: number; epochs?: number; batch?: number; name?: string };
+  flags?: {
+    output?: string;
+    worldSize?: number;
+    launcher?: string;
+    seed?: number;
+    backend?: string;
+    precision?: string;
+    steps?: number;
+    epochs?: number;
+    batch?: number;
+    name?: string;
+  };
   /** Directory relative paths (and the config file) resolve against. */
   cwd: string;
 }

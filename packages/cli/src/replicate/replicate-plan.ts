@@ -106,10 +106,16 @@ export interface ReplicateArm {
 /** The arms: same seeds, data and steps; they differ only where the name says. */
 export const REPLICATE_ARMS: readonly ReplicateArm[] = [
   { name: 'teacher', model: 'teacher', maskRatio: 0.35, distilled: false, description: 'the bigger backbone, masks at 0.35' },
-  { name: 'student', model: 'student', maskRatio: 0.35, distilled: false, description: 'the student, masks at 0.35 (the deck\'s recipe)' },
+  { name: 'student', model: 'student', maskRatio: 0.35, distilled: false, description: "the student, masks at 0.35 (the deck's recipe)" },
   { name: 'student-mask-0', model: 'student', maskRatio: 0, distilled: false, description: 'the student without masked-face augmentation' },
   { name: 'student-mask-0.5', model: 'student', maskRatio: 0.5, distilled: false, description: 'the student, masks at 0.5' },
-  { name: 'student-distilled', model: 'student', maskRatio: 0.35, distilled: true, description: 'the student + 9·||s/|s| − t/|t|||² from the teacher, masks at 0.35' },
+  {
+    name: 'student-distilled',
+    model: 'student',
+    maskRatio: 0.35,
+    distilled: true,
+    description: 'the student + 9·||s/|s| − t/|t|||² from the teacher, masks at 0.35',
+  },
 ];
 
 /** A contrast of FNMR@FMR values between arms on one protocol (or both), and the side the deck claims. */
@@ -129,7 +135,12 @@ export interface DeckClaim {
 }
 
 const difference = (candidate: string, reference: string, protocols: readonly ('masked' | 'standard')[]) =>
-  Object.fromEntries(protocols.flatMap((protocol) => [[`${candidate}/${protocol}`, 1], [`${reference}/${protocol}`, -1]]));
+  Object.fromEntries(
+    protocols.flatMap((protocol) => [
+      [`${candidate}/${protocol}`, 1],
+      [`${reference}/${protocol}`, -1],
+    ]),
+  );
 
 /** The deck's claims as contrasts (negative = the first arm has the lower FNMR). */
 export const DECK_CLAIMS: readonly DeckClaim[] = [
@@ -147,7 +158,11 @@ export const DECK_CLAIMS: readonly DeckClaim[] = [
     rows: [
       { label: 'mask 0.35 − mask 0, masked', contrast: difference('student', 'student-mask-0', ['masked']), claimed: 'lower' },
       { label: 'mask 0.35 − mask 0, standard (the cost)', contrast: difference('student', 'student-mask-0', ['standard']) },
-      { label: 'mask 0.35 − mask 0, masked + standard (the cost is smaller than the gain)', contrast: difference('student', 'student-mask-0', ['masked', 'standard']), claimed: 'lower' },
+      {
+        label: 'mask 0.35 − mask 0, masked + standard (the cost is smaller than the gain)',
+        contrast: difference('student', 'student-mask-0', ['masked', 'standard']),
+        claimed: 'lower',
+      },
       { label: 'mask 0.35 − mask 0.5, masked (what 0.5 would add)', contrast: difference('student', 'student-mask-0.5', ['masked']) },
       { label: 'mask 0.35 − mask 0.5, standard (0.35 costs less)', contrast: difference('student', 'student-mask-0.5', ['standard']), claimed: 'lower' },
     ],

@@ -43,7 +43,13 @@ export function formatInterval(interval: IntervalSummary, signed = false): strin
 }
 
 const verdictText = (row: ClaimRowResult['perFalseMatchRate'][number]) =>
-  row.verdict === undefined ? 'measured (not a claim)' : row.verdict.shown ? 'shown' : row.verdict.status === 'opposite' ? 'not shown (the opposite)' : 'not shown';
+  row.verdict === undefined
+    ? 'measured (not a claim)'
+    : row.verdict.shown
+      ? 'shown'
+      : row.verdict.status === 'opposite'
+        ? 'not shown (the opposite)'
+        : 'not shown';
 
 /** Per claim: shown when every claimed row is shown at the primary FMR. */
 export function claimSummaries(claims: readonly ClaimRowResult[], texts: Record<number, string>): { claim: number; text: string; status: string }[] {
@@ -51,7 +57,8 @@ export function claimSummaries(claims: readonly ClaimRowResult[], texts: Record<
   return numbers.map((claim) => {
     const rows = claims.filter((row) => row.claim === claim && row.claimed);
     const shown = rows.filter((row) => row.perFalseMatchRate[0]?.verdict?.shown).length;
-    const status = rows.length === 0 ? 'no claimed rows' : shown === rows.length ? 'shown' : shown === 0 ? 'not shown' : `partly shown (${shown} of ${rows.length} rows)`;
+    const status =
+      rows.length === 0 ? 'no claimed rows' : shown === rows.length ? 'shown' : shown === 0 ? 'not shown' : `partly shown (${shown} of ${rows.length} rows)`;
     return { claim, text: texts[claim] ?? '', status };
   });
 }
@@ -66,10 +73,14 @@ export function replicateReport(input: ReplicateReportInput, claimTexts: Record<
     return found ? formatInterval(found.interval) : 'n/a';
   };
   const load = input.loadAverages;
-  const loadText = load.length ? `load average (1 min) ${load[0]!.toFixed(1)} at the start, ${(load.reduce((a, b) => a + b, 0) / load.length).toFixed(1)} mean of ${load.length} samples, ${load.at(-1)!.toFixed(1)} at the end` : 'load average not sampled';
+  const loadText = load.length
+    ? `load average (1 min) ${load[0]!.toFixed(1)} at the start, ${(load.reduce((a, b) => a + b, 0) / load.length).toFixed(1)} mean of ${load.length} samples, ${load.at(-1)!.toFixed(1)} at the end`
+    : 'load average not sampled';
   const minutes = (input.totalSeconds / 60).toFixed(1);
   const seedsText = plan.seeds.join(', ');
-  const pairsText = input.pairs.map((p) => `seed ${p.seed}: ${p.identities} identities, ${p.faces} faces, ${p.genuine} genuine + ${p.impostors} impostor pairs`).join('; ');
+  const pairsText = input.pairs
+    .map((p) => `seed ${p.seed}: ${p.identities} identities, ${p.faces} faces, ${p.genuine} genuine + ${p.impostors} impostor pairs`)
+    .join('; ');
   const header = [
     `Date ${input.date}; ${input.machine}; backend ${input.backend}; ${minutes} min wall clock (${(input.cpuSeconds / 60).toFixed(1)} CPU min); ${loadText}.`,
     `SynthFaces per seed: ${plan.identities} training identities × ${plan.imagesPerIdentity} images, ${plan.heldOutIdentities} held-out identities (never trained on; ${plan.facesPerHeldOutIdentity} faces each in verification), ${plan.imageSize}×${plan.imageSize}. Seeds ${seedsText} (each seed: its own SynthFaces family, initialisation and sampling; every arm of a seed shares them). Recipe: CosFace m 0.4 s 64, PartialFC over W = 2 ranks, LARS (lr ${plan.lr} per 256 images, trust ${plan.trustCoefficient}), batch ${plan.perRank}×2, ${plan.epochs} epochs (warm-up ${plan.epochs / 8}, ×0.1 at ${plan.epochs * 0.75}).`,
@@ -78,7 +89,13 @@ export function replicateReport(input: ReplicateReportInput, claimTexts: Record<
   ];
   const table2Headers = ['model', ...plan.falseMatchRates.flatMap((rate) => [`FNMR@FMR=${rate} masked`, `FNMR@FMR=${rate} standard`])];
   const table2 = arms.map((arm) => [arm, ...plan.falseMatchRates.flatMap((rate) => [cell(arm, 'masked', rate), cell(arm, 'standard', rate)])]);
-  const claimsHeaders = ['claim', 'contrast (negative: the first is better)', `shown? (FMR ${primary})`, `effect [95 % interval] at FMR ${primary}`, ...others.map((rate) => `at FMR ${rate}`)];
+  const claimsHeaders = [
+    'claim',
+    'contrast (negative: the first is better)',
+    `shown? (FMR ${primary})`,
+    `effect [95 % interval] at FMR ${primary}`,
+    ...others.map((rate) => `at FMR ${rate}`),
+  ];
   const claimsBody = input.claims.map((row) => [
     String(row.claim),
     row.label,
@@ -88,10 +105,22 @@ export function replicateReport(input: ReplicateReportInput, claimTexts: Record<
   ]);
   const summaries = claimSummaries(input.claims, claimTexts);
   const runsHeaders = ['arm', 'seed', 'model', 'masks', 'distilled', 'steps', 'time (s)', 'img/s', 'final loss'];
-  const runsBody = input.runs.map((run) => [run.arm, String(run.seed), run.model, String(run.maskRatio), run.distilled ? 'λ 9' : '', String(run.steps), run.seconds.toFixed(0), run.imagesPerSecond.toFixed(1), run.finalLoss === null ? 'n/a' : run.finalLoss.toFixed(3)]);
+  const runsBody = input.runs.map((run) => [
+    run.arm,
+    String(run.seed),
+    run.model,
+    String(run.maskRatio),
+    run.distilled ? 'λ 9' : '',
+    String(run.steps),
+    run.seconds.toFixed(0),
+    run.imagesPerSecond.toFixed(1),
+    run.finalLoss === null ? 'n/a' : run.finalLoss.toFixed(3),
+  ]);
 
   const mdTable = (headers: string[], body: string[][]) =>
-    [`| ${headers.join(' | ')} |`, `|${headers.map((_, i) => (i === 0 ? '---' : '---')).join('|')}|`, ...body.map((row) => `| ${row.join(' | ')} |`)].join('\n');
+    [`| ${headers.join(' | ')} |`, `|${headers.map((_, i) => (i === 0 ? '---' : '---')).join('|')}|`, ...body.map((row) => `| ${row.join(' | ')} |`)].join(
+      '\n',
+    );
   const markdown = [
     `# BigFace replication of the deck's three claims (scale ${input.scale})`,
     '',

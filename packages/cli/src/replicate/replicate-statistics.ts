@@ -42,7 +42,10 @@ export async function replicateStatistics(
     (['masked', 'standard'] as const).map((protocol) => ({
       arm,
       protocol,
-      falseNonMatchRate: falseMatchRates.map((falseMatchRate) => ({ falseMatchRate, interval: summary(boot.interval({ [`${arm}/${protocol}`]: 1 }, falseMatchRate)) })),
+      falseNonMatchRate: falseMatchRates.map((falseMatchRate) => ({
+        falseMatchRate,
+        interval: summary(boot.interval({ [`${arm}/${protocol}`]: 1 }, falseMatchRate)),
+      })),
     })),
   );
   const available = new Set(boot.names);

@@ -10,7 +10,12 @@ const PROTOCOLS = ['masked', 'standard'] as const;
 const signed = (value: number) => `${value > 0 ? '+' : ''}${value.toFixed(3)}`;
 const value = (rate: number | null) => (rate === null ? 'n/a' : rate.toFixed(4));
 
-function describe(reference: ProtocolFnmr, candidate: ProtocolFnmr, difference: ProtocolDifference, comparisons: Record<'masked' | 'standard', IntervalComparison>): string {
+function describe(
+  reference: ProtocolFnmr,
+  candidate: ProtocolFnmr,
+  difference: ProtocolDifference,
+  comparisons: Record<'masked' | 'standard', IntervalComparison>,
+): string {
   return PROTOCOLS.map((protocol) => {
     const interval = difference[protocol];
     const detail = interval === null ? '' : `; difference ${signed(interval.estimate)} [${signed(interval.low)}, ${signed(interval.high)}]`;

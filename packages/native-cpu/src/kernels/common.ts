@@ -34,16 +34,11 @@ export const ACTIVATIONS: Record<string, number> = {
  * `channels`: 'channel' (only the last dimension is > 1 and equals channels), 'scalar', 'full'
  * (same number of elements as the output and same trailing shape), or undefined (another broadcast).
  */
-export function broadcastKind(
-  shape: readonly number[],
-  outShape: readonly number[],
-  channels: number,
-): 'channel' | 'scalar' | 'full' | undefined {
+export function broadcastKind(shape: readonly number[], outShape: readonly number[], channels: number): 'channel' | 'scalar' | 'full' | undefined {
   const n = size(shape);
   if (n === 1) return 'scalar';
   if (shape.length >= 1 && shape[shape.length - 1] === channels && n === channels) return 'channel';
-  if (n === size(outShape) && shape.length <= outShape.length && shape.every((d, i) => d === outShape[outShape.length - shape.length + i]))
-    return 'full';
+  if (n === size(outShape) && shape.length <= outShape.length && shape.every((d, i) => d === outShape[outShape.length - shape.length + i])) return 'full';
   return undefined;
 }
 

@@ -16,10 +16,23 @@ export function geometry(info: Conv2DInfo): number[] {
   const padBottom = Math.max(0, (info.outHeight - 1) * info.strideHeight + extentH - info.inHeight - padInfo.top);
   const padRight = Math.max(0, (info.outWidth - 1) * info.strideWidth + extentW - info.inWidth - padInfo.left);
   return [
-    info.batchSize, info.inHeight, info.inWidth, info.inChannels,
-    info.filterHeight, info.filterWidth, info.outChannels, info.outHeight, info.outWidth,
-    info.strideHeight, info.strideWidth, info.dilationHeight, info.dilationWidth,
-    padInfo.top, padInfo.left, padBottom, padRight,
+    info.batchSize,
+    info.inHeight,
+    info.inWidth,
+    info.inChannels,
+    info.filterHeight,
+    info.filterWidth,
+    info.outChannels,
+    info.outHeight,
+    info.outWidth,
+    info.strideHeight,
+    info.strideWidth,
+    info.dilationHeight,
+    info.dilationWidth,
+    padInfo.top,
+    padInfo.left,
+    padBottom,
+    padRight,
   ];
 }
 
@@ -90,8 +103,7 @@ export function makeFusedConv2D(addon: NativeAddon, stock: Fallback) {
     const biasKind = bias ? broadcastKind(bias.shape, info.outShape, channels) : undefined;
     const alphaValues = preluActivationWeights ? float32Values(args.backend, preluActivationWeights) : undefined;
     const alphaKind = preluActivationWeights ? broadcastKind(preluActivationWeights.shape, info.outShape, channels) : undefined;
-    if ((bias && (!biasValues || (biasKind !== 'channel' && biasKind !== 'scalar'))) ||
-        (activation === ACTIVATIONS.prelu && (!alphaValues || !alphaKind))) {
+    if ((bias && (!biasValues || (biasKind !== 'channel' && biasKind !== 'scalar'))) || (activation === ACTIVATIONS.prelu && (!alphaValues || !alphaKind))) {
       return stock(args);
     }
     const y = uninitializedFloat32(size(info.outShape));
@@ -157,7 +169,9 @@ export function makeConv2DResidual(addon: NativeAddon) {
     if (!xv || !fv || !rv || (bias && !bv)) throw new Error('BigFaceConv2DResidual: x, filter, bias and residual must be float32 tensors of the cpu backend');
     if (!info) {
       // A geometry oneDNN does not take (see convInfo): the Conv2D kernel, then bias and residual here.
-      const conv = tf.getKernel('Conv2D', 'cpu').kernelFunc({ inputs: { x: x!, filter: filter! }, backend: args.backend as never, attrs: args.attrs as never }) as tf.TensorInfo;
+      const conv = tf
+        .getKernel('Conv2D', 'cpu')
+        .kernelFunc({ inputs: { x: x!, filter: filter! }, backend: args.backend as never, attrs: args.attrs as never }) as tf.TensorInfo;
       const values = float32Values(args.backend, conv)!;
       const out = new Float32Array(values.length);
       const channels = conv.shape[conv.shape.length - 1]!;
@@ -166,7 +180,9 @@ export function makeConv2DResidual(addon: NativeAddon) {
       return args.backend.makeTensorInfo(conv.shape, 'float32', out);
     }
     if (!tf.util.arraysEqual(residual!.shape, info.outShape) || (bv && bv.length !== info.outChannels)) {
-      throw new Error(`BigFaceConv2DResidual: the residual must be shaped like the output [${info.outShape.join(', ')}] and the bias hold ${info.outChannels} values`);
+      throw new Error(
+        `BigFaceConv2DResidual: the residual must be shaped like the output [${info.outShape.join(', ')}] and the bias hold ${info.outChannels} values`,
+      );
     }
     const y = uninitializedFloat32(size(info.outShape));
     addon.conv2dForward(xv, fv, bv ?? null, y, geometry(info), null, rv);

@@ -62,9 +62,7 @@ export function makeReduce(kernelName: 'Sum' | 'Mean') {
     if (!leading && !trailing) return stock(args);
     const reduced = size(axes.map((axis) => shape[axis]!));
     const kept = size(shape) / reduced;
-    const outShape = args.attrs?.keepDims
-      ? shape.map((d, i) => (axes.includes(i) ? 1 : d))
-      : shape.filter((_, i) => !axes.includes(i));
+    const outShape = args.attrs?.keepDims ? shape.map((d, i) => (axes.includes(i) ? 1 : d)) : shape.filter((_, i) => !axes.includes(i));
     const out = uninitializedFloat32(kept);
     if (leading) addon.reduce(xv, reduced, kept, out, true, kernelName === 'Mean');
     else addon.reduce(xv, kept, reduced, out, false, kernelName === 'Mean');
@@ -124,8 +122,14 @@ export function makeSelect(addon: NativeAddon, stock: Fallback) {
     const tv = float32Values(args.backend, t);
     const ev = float32Values(args.backend, e);
     const cv = condition?.dtype === 'bool' ? cpuTensorValues(args.backend, condition) : undefined;
-    if (!tv || !ev || !(cv instanceof Uint8Array) || size(t!.shape) < 4096 ||
-        !tf.util.arraysEqual(condition!.shape, t!.shape) || !tf.util.arraysEqual(t!.shape, e!.shape)) {
+    if (
+      !tv ||
+      !ev ||
+      !(cv instanceof Uint8Array) ||
+      size(t!.shape) < 4096 ||
+      !tf.util.arraysEqual(condition!.shape, t!.shape) ||
+      !tf.util.arraysEqual(t!.shape, e!.shape)
+    ) {
       return stock(args);
     }
     const out = uninitializedFloat32(tv.length);
@@ -153,8 +157,7 @@ export function makeFusedBatchNorm(addon: NativeAddon, stock: Fallback) {
       params.push(values);
     }
     const epsilon = Number(args.attrs?.varianceEpsilon ?? 0.001);
-    const at = (values: Float32Array, c: number, fallback: number) =>
-      values.length === 0 ? fallback : values.length === 1 ? values[0]! : values[c]!;
+    const at = (values: Float32Array, c: number, fallback: number) => (values.length === 0 ? fallback : values.length === 1 ? values[0]! : values[c]!);
     const a = new Float32Array(channels);
     const b = new Float32Array(channels);
     for (let c = 0; c < channels; c++) {

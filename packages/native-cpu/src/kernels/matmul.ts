@@ -62,8 +62,7 @@ export function makeFusedMatMul(addon: NativeAddon, stock: Fallback) {
     const biasKind = bias ? broadcastKind(bias.shape, p.outShape, p.n) : undefined;
     const alphaValues = preluActivationWeights ? float32Values(args.backend, preluActivationWeights) : undefined;
     const alphaKind = preluActivationWeights ? broadcastKind(preluActivationWeights.shape, p.outShape, p.n) : undefined;
-    if ((bias && (!biasValues || (biasKind !== 'channel' && biasKind !== 'scalar'))) ||
-        (activation === ACTIVATIONS.prelu && (!alphaValues || !alphaKind))) {
+    if ((bias && (!biasValues || (biasKind !== 'channel' && biasKind !== 'scalar'))) || (activation === ACTIVATIONS.prelu && (!alphaValues || !alphaKind))) {
       return stock(args);
     }
     const c = uninitializedFloat32(size(p.outShape));

@@ -46,7 +46,16 @@ export function makeBatchNormTraining(addon: NativeAddon) {
     const y = uninitializedFloat32(xv.length);
     const mean = new Float32Array(channels);
     const variance = new Float32Array(channels);
-    addon.batchNormTrainingForward(xv, perChannel(args, 'scale', channels, kernel), perChannel(args, 'offset', channels, kernel), y, mean, variance, channels, Number(args.attrs?.epsilon ?? 1e-5));
+    addon.batchNormTrainingForward(
+      xv,
+      perChannel(args, 'scale', channels, kernel),
+      perChannel(args, 'offset', channels, kernel),
+      y,
+      mean,
+      variance,
+      channels,
+      Number(args.attrs?.epsilon ?? 1e-5),
+    );
     return [
       args.backend.makeTensorInfo(x.shape, 'float32', y),
       args.backend.makeTensorInfo([channels], 'float32', mean),
@@ -67,7 +76,18 @@ export function makeBatchNormTrainingGrad(addon: NativeAddon) {
     const dx = uninitializedFloat32(xv.length);
     const dScale = new Float32Array(channels);
     const dOffset = new Float32Array(channels);
-    addon.batchNormTrainingBackward(dy, xv, perChannel(args, 'mean', channels, kernel), perChannel(args, 'variance', channels, kernel), perChannel(args, 'scale', channels, kernel), dx, dScale, dOffset, channels, Number(args.attrs?.epsilon ?? 1e-5));
+    addon.batchNormTrainingBackward(
+      dy,
+      xv,
+      perChannel(args, 'mean', channels, kernel),
+      perChannel(args, 'variance', channels, kernel),
+      perChannel(args, 'scale', channels, kernel),
+      dx,
+      dScale,
+      dOffset,
+      channels,
+      Number(args.attrs?.epsilon ?? 1e-5),
+    );
     return [
       args.backend.makeTensorInfo(x.shape, 'float32', dx),
       args.backend.makeTensorInfo([channels], 'float32', dScale),
@@ -120,7 +140,14 @@ export function makeLarsApply(addon: NativeAddon) {
     const a = args.attrs ?? {};
     const wOut = uninitializedFloat32(w.length);
     const mOut = uninitializedFloat32(w.length);
-    addon.larsApply(w, g, m, wOut, mOut, [a.learningRate, a.momentum, a.weightDecay, a.eta, a.epsilon, a.weightNorm, a.gradientNorm, a.excluded ? 1 : 0].map(Number));
+    addon.larsApply(
+      w,
+      g,
+      m,
+      wOut,
+      mOut,
+      [a.learningRate, a.momentum, a.weightDecay, a.eta, a.epsilon, a.weightNorm, a.gradientNorm, a.excluded ? 1 : 0].map(Number),
+    );
     const shape = args.inputs.w!.shape;
     return [args.backend.makeTensorInfo(shape, 'float32', wOut), args.backend.makeTensorInfo(shape, 'float32', mOut)];
   };

@@ -157,8 +157,7 @@ function readTensor(bytes: Uint8Array): OnnxTensor {
     if (raw) {
       const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
       const width = tensor.dataType === ONNX_INT64 ? 8 : 4;
-      tensor.data = Array.from({ length: raw.length / width }, (_, i) =>
-        width === 8 ? Number(view.getBigInt64(i * 8, true)) : view.getInt32(i * 4, true));
+      tensor.data = Array.from({ length: raw.length / width }, (_, i) => (width === 8 ? Number(view.getBigInt64(i * 8, true)) : view.getInt32(i * 4, true)));
     } else tensor.data = ints;
   } else {
     fail(`tensor '${tensor.name}' has data type ${tensor.dataType}; only float32, int32 and int64 are supported`);

@@ -82,7 +82,9 @@ export class ProtoWriter {
   packedFloats(field: number, values: readonly number[]): this {
     const bytes = new Uint8Array(values.length * 4);
     const view = new DataView(bytes.buffer);
-    values.forEach((v, i) => { view.setFloat32(i * 4, v, true); });
+    values.forEach((v, i) => {
+      view.setFloat32(i * 4, v, true);
+    });
     return this.bytes(field, bytes);
   }
 
