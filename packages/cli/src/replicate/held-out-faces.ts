@@ -1,3 +1,4 @@
+import { BigFaceError } from '@bigface/backend/errors';
 import type { PreparedDataset } from '@bigface/train';
 import type { RawImage } from '@bigface/mask-synth';
 
@@ -14,7 +15,12 @@ export interface HeldOutFaces {
 export async function readHeldOutFaces(prepared: PreparedDataset, perIdentity: number): Promise<HeldOutFaces> {
   const { RecordDataset } = await import('@bigface/data');
   const { decodeImage } = await import('@bigface/mask-synth');
-  if (prepared.source.format !== 'recordio') throw new Error(`readHeldOutFaces: expected SynthFaces RecordIO data, got '${prepared.source.format}'`);
+  if (prepared.source.format !== 'recordio') {
+    throw new BigFaceError(
+      'UNSUPPORTED',
+      `readHeldOutFaces: verification reads held-out faces from RecordIO data (SynthFaces or a packed dataset), got '${prepared.source.format}' data`,
+    );
+  }
   const taken = new Map<number, number>();
   const chosen: number[] = [];
   const labels: number[] = [];
