@@ -122,6 +122,10 @@ struct ConvGeometry {
 struct ForwardEntry {
   convolution_forward::primitive_desc pd;
   convolution_forward prim;
+  // The PReLU is applied after the convolution instead of as a post-op: with a PReLU post-op oneDNN
+  // 2.6 picks its reference convolution for some shapes (seen: every 3×3 conv of the BN-folded r18,
+  // ~30–100× slower than the jit kernel the same convolution gets without it).
+  bool preluAfter = false;
 };
 struct BackwardDataEntry {
   convolution_backward_data::primitive_desc pd;
@@ -243,7 +247,17 @@ napi_value Conv2dForward(napi_env env, napi_callback_info info) {
     auto& e = threadState().forwardCache[key];
     if (!e) {
       auto pd = forwardDesc(g, b.data != nullptr, prop_kind::forward_inference, type, post);
-      e = std::make_shared<ForwardEntry>(ForwardEntry{pd, convolution_forward(pd)});
+      bool preluAfter = false;
+      if (post.prelu && implName(pd).rfind("ref", 0) == 0) {
+        ConvPostOps plain = post;
+        plain.prelu = 0;
+        auto without = forwardDesc(g, b.data != nullptr, prop_kind::forward_inference, type, plain);
+        if (implName(without).rfind("ref", 0) != 0) {
+          pd = without;
+          preluAfter = true;
+        }
+      }
+      e = std::make_shared<ForwardEntry>(ForwardEntry{pd, convolution_forward(pd), preluAfter});
     }
     memory src = operand("fs" + key, e->pd.src_desc(), g.src(), x.data);
     memory weights = operand("fw" + key, e->pd.weights_desc(), g.weightsUser(), w.data);
@@ -251,7 +265,7 @@ napi_value Conv2dForward(napi_env env, napi_callback_info info) {
     std::unordered_map<int, memory> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, weights}, {DNNL_ARG_DST, dst}};
     if (b.data) args.insert({DNNL_ARG_BIAS, memory(memory::desc({g.o}, dt::f32, tag::x), cpuEngine(), b.data)});
     int index = 0;
-    if (post.prelu) {
+    if (post.prelu && !e->preluAfter) {
       memory::desc slopes = post.prelu == 1 ? memory::desc({1, g.o, 1, 1}, dt::f32, tag::nchw) : memory::desc({1, 1, 1, 1}, dt::f32, tag::nchw);
       args.insert({DNNL_ARG_ATTR_MULTIPLE_POST_OP(index) | DNNL_ARG_WEIGHTS, memory(slopes, cpuEngine(), alpha.data)});
       index++;
@@ -259,6 +273,21 @@ napi_value Conv2dForward(napi_env env, napi_callback_info info) {
     if (post.residual) std::memcpy(y.data, residual.data, sizeof(float) * g.dstSize());
     e->prim.execute(cpuStream(), args);
     cpuStream().wait();
+    if (post.prelu && e->preluAfter) {
+      // y is NHWC: channel = index mod o.
+      const int64_t rows = g.dstSize() / g.o, channels = g.o;
+      const bool perChannel = post.prelu == 1;
+      float* out = y.data;
+      const float* slopes = alpha.data;
+#pragma omp parallel for
+      for (int64_t r = 0; r < rows; r++) {
+        float* row = out + r * channels;
+        for (int64_t c = 0; c < channels; c++) {
+          const float v = row[c];
+          row[c] = v > 0.f ? v : v * slopes[perChannel ? c : 0];
+        }
+      }
+    }
     return implResult(env, e->pd);
   } catch (const dnnl::error& err) {
     napi_throw_error(env, "NATIVE_CPU_ONEDNN", (std::string(err.what()) + " [geometry " + g.key() + "]").c_str());

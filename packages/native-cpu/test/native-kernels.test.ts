@@ -193,6 +193,24 @@ describe.skipIf(!status.available)(`native cpu kernels vs tfjs's JS kernels${ski
     }
   });
 
+  it("FusedConv2D + PReLU at the BN-folded r18's 3×3 shapes (PReLU applied after the convolution where the post-op would pick oneDNN's reference kernel)", () => {
+    const g = generator(31);
+    const cases: { x: number[]; filter: number[]; strides: number }[] = [
+      { x: [2, 14, 14, 64], filter: [3, 3, 64, 64], strides: 1 },
+      { x: [1, 28, 28, 64], filter: [3, 3, 64, 128], strides: 2 },
+      { x: [3, 7, 7, 32], filter: [3, 3, 32, 48], strides: 1 },
+    ];
+    for (const [index, c] of cases.entries()) {
+      const x = g.tensor(c.x);
+      const filter = tf.mul(g.tensor(c.filter), 0.2) as tf.Tensor4D;
+      const bias = g.tensor([c.filter[3]!]);
+      const alpha = g.tensor(index === 2 ? [1] : [c.filter[3]!]);
+      const [error] = compare(() => [tf.fused.conv2d({ x, filter, strides: c.strides, pad: 1, bias, activation: 'prelu', preluActivationWeights: alpha })]);
+      expect(error, JSON.stringify(c)).toBeLessThan(1e-5);
+      tf.dispose([x, filter, bias, alpha]);
+    }
+  });
+
   it('BatchMatMul and _FusedMatMul: transposes, batches, one-sided batch broadcast, bias and activations', () => {
     const g = generator(4);
     for (let trial = 0; trial < 32; trial++) {
