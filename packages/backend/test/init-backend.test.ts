@@ -38,6 +38,9 @@ const NATIVE_KERNELS = [
   'Greater',
   'Select',
   'FusedBatchNorm',
+  'ClipByValue',
+  'Relu',
+  'Relu6',
   ...Object.values(FUSED_KERNELS),
 ];
 

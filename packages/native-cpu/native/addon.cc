@@ -700,7 +700,8 @@ napi_value Reduce(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
-// unary(op, x, out, channels, alpha|null, alphaMode): op 0 square, 1 prelu (alpha per channel, mode 1, or scalar, mode 2).
+// unary(op, x, out, channels, alpha|null, alphaMode): op 0 square, 1 prelu (alpha per channel, mode 1, or scalar, mode 2),
+// 2 clip to [alpha[0], alpha[1]] (ClipByValue, Relu, Relu6).
 napi_value Unary(napi_env env, napi_callback_info info) {
   auto args = getArgs(env, info, 6);
   Arg x, out, alpha;
@@ -709,7 +710,8 @@ napi_value Unary(napi_env env, napi_callback_info info) {
       !getFloat32(env, args[2], &out, false) || napi_get_value_int32(env, args[3], &channels) != napi_ok ||
       !getFloat32(env, args[4], &alpha, true) || napi_get_value_int32(env, args[5], &alphaMode) != napi_ok ||
       channels <= 0 || x.length % channels != 0 || out.length < x.length ||
-      (op == 1 && (!alpha.data || alpha.length < (alphaMode == 1 ? size_t(channels) : size_t(1))))) {
+      (op == 1 && (!alpha.data || alpha.length < (alphaMode == 1 ? size_t(channels) : size_t(1)))) ||
+      (op == 2 && (!alpha.data || alpha.length < 2)) || op < 0 || op > 2) {
     napi_throw_type_error(env, "NATIVE_CPU_ARGUMENTS", "unary: bad arguments");
     return nullptr;
   }
@@ -722,6 +724,13 @@ napi_value Unary(napi_env env, napi_callback_info info) {
     float* ro = po + r * channels;
     if (op == 0) {
       for (int32_t j = 0; j < channels; j++) ro[j] = rx[j] * rx[j];
+    } else if (op == 2) {
+      // clip to [alpha[0], alpha[1]]; NaN stays NaN (as tfjs's ClipByValue, Relu and Relu6 do).
+      const float lo = pa[0], hi = pa[1];
+      for (int32_t j = 0; j < channels; j++) {
+        const float v = rx[j];
+        ro[j] = v > hi ? hi : v < lo ? lo : v;
+      }
     } else {
       const int sa = alphaMode == 1 ? 1 : 0;
       for (int32_t j = 0; j < channels; j++) ro[j] = rx[j] < 0 ? rx[j] * pa[j * sa] : rx[j];

@@ -3,7 +3,7 @@ import { loadAddon, type NativeAddon } from './load-addon';
 import type { KernelArgs } from './kernels/common';
 import { makeConv2D, makeConv2DBackpropFilter, makeConv2DBackpropInput, makeDepthwiseConv2D, makeFusedConv2D } from './kernels/conv2d';
 import { makeBatchMatMul, makeFusedMatMul } from './kernels/matmul';
-import { makeBinary, makeFusedBatchNorm, makeGreater, makePrelu, makeReduce, makeSelect, makeSquare } from './kernels/elementwise';
+import { makeBinary, makeClip, makeFusedBatchNorm, makeGreater, makePrelu, makeReduce, makeSelect, makeSquare } from './kernels/elementwise';
 
 type Fallback = (args: KernelArgs) => tf.TensorInfo | tf.TensorInfo[];
 type Maker = (addon: NativeAddon, stock: Fallback) => (args: KernelArgs) => tf.TensorInfo | tf.TensorInfo[];
@@ -30,6 +30,10 @@ export const NATIVE_KERNELS: readonly { kernelName: string; make: Maker }[] = [
   { kernelName: 'Greater', make: makeGreater },
   { kernelName: 'Select', make: makeSelect },
   { kernelName: 'FusedBatchNorm', make: makeFusedBatchNorm },
+  // The face detector's MobileNet (relu6 after every convolution) and the tiny detector.
+  { kernelName: 'ClipByValue', make: makeClip('ClipByValue') },
+  { kernelName: 'Relu', make: makeClip('Relu') },
+  { kernelName: 'Relu6', make: makeClip('Relu6') },
 ];
 
 /** The stock cpu kernel configs that native ones replaced, by kernel name (to restore them). */

@@ -15,7 +15,7 @@ export interface RegisterNativeCpuKernelsOptions {
  * Conv2DBackpropFilter (im2col + oneDNN sgemm), BatchMatMul, _FusedMatMul (oneDNN sgemm), and
  * the elementwise kernels an IResNet
  * training step spends its time in: Add, Sub, Multiply, RealDiv (same-shape, per-channel or scalar
- * operands), Sum and Mean (over leading or trailing axes), Square, Prelu, Greater, Select and
+ * operands), Sum and Mean (over leading or trailing axes), Square, Prelu, ClipByValue, Relu, Relu6, Greater, Select and
  * FusedBatchNorm. Whatever a native kernel does not cover (NCHW, non-float32 dtypes, other
  * broadcasts, tensors under 4096 values for the elementwise ones) runs the stock kernel. The stock
  * setupFunc/disposeFunc are kept. It also adds the fused training kernels BigFaceBatchNormTraining,

@@ -32,6 +32,9 @@ const ALL_KERNELS = [
   'Greater',
   'Select',
   'FusedBatchNorm',
+  'ClipByValue',
+  'Relu',
+  'Relu6',
   'BigFaceBatchNormTraining',
   'BigFaceBatchNormTrainingGrad',
   'BigFacePreluGrad',
@@ -251,7 +254,7 @@ describe.skipIf(!status.available)(`native cpu kernels vs tfjs's JS kernels${ski
     tf.dispose([a, b, ai, bi, y]);
   });
 
-  it('elementwise: Add/Sub/Multiply/RealDiv with full, per-channel, scalar and per-row operands; Sum/Mean over leading and trailing axes; Square; Prelu', () => {
+  it('elementwise: Add/Sub/Multiply/RealDiv with full, per-channel, scalar and per-row operands; Sum/Mean over leading and trailing axes; Square; Prelu; ClipByValue, Relu, Relu6', () => {
     const g = generator(6);
     for (let trial = 0; trial < 12; trial++) {
       const shape = [g.int(1, 4), g.int(8, 20), g.int(8, 20), g.int(3, 17)];
@@ -290,6 +293,9 @@ describe.skipIf(!status.available)(`native cpu kernels vs tfjs's JS kernels${ski
         tf.square(x),
         tf.prelu(x, perChannel),
         tf.prelu(x, scalar),
+        tf.clipByValue(tf.mul(x, 8), -0.5, 0.75),
+        tf.relu(x),
+        tf.relu6(tf.mul(x, 8)),
         tf.cast(tf.greater(x, scalar), 'float32'),
         tf.cast(tf.greater(perChannel, x), 'float32'),
         tf.where(tf.greater(x, full), x, full),
@@ -301,6 +307,27 @@ describe.skipIf(!status.available)(`native cpu kernels vs tfjs's JS kernels${ski
       });
       tf.dispose([x, full, perChannel, scalar, positive, perRow, rows2d, norms2d, centres, centreNorms]);
     }
+  });
+
+  it('ClipByValue, Relu, Relu6 keep NaN as the JS kernels do, and clamp infinities', () => {
+    const values = new Float32Array(64 * 80).map((_, i) => (i % 7) - 3 + i / 10000);
+    values[5] = Number.NaN;
+    values[100] = Number.POSITIVE_INFINITY;
+    values[200] = Number.NEGATIVE_INFINITY;
+    const x = tf.tensor2d(values, [64, 80]);
+    const run = () => [tf.clipByValue(x, -1, 2), tf.relu(x), tf.relu6(x)].map((t) => t.dataSync());
+    unregisterNativeCpuKernels();
+    const js = tf.tidy(() => run());
+    registerNativeCpuKernels();
+    const native = tf.tidy(() => run());
+    js.forEach((expected, k) => {
+      expect(Number.isNaN(native[k]![5]!), `output ${k}`).toBe(true);
+      expect(Array.from(native[k]!)).toEqual(Array.from(expected));
+    });
+    // values[99] = (99 mod 7) − 3 + 0.0099 = −1.9901 → −1; values[100] = +∞ → 2.
+    expect(Array.from(native[0]!.slice(99, 101))).toEqual([-1, 2]);
+    expect([native[1]![200], native[2]![100]]).toEqual([0, 6]);
+    x.dispose();
   });
 
   it('fused training kernels: BatchNorm forward/backward and PReLU backward equal autodiff through tfjs ops (JS kernels), odd sizes and batch 1', () => {

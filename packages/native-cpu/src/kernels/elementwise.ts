@@ -81,6 +81,29 @@ export function makeSquare(addon: NativeAddon, stock: Fallback) {
   };
 }
 
+/**
+ * ClipByValue, Relu and Relu6 as one clamp to [low, high] (NaN stays NaN, as in the JS kernels): the
+ * relu6 layers of the face detector's MobileNet spent most of a detection in tfjs-backend-cpu's
+ * per-element ClipByValue.
+ */
+export function makeClip(kernelName: 'ClipByValue' | 'Relu' | 'Relu6') {
+  return (addon: NativeAddon, stock: Fallback) => (args: KernelArgs) => {
+    const { x } = args.inputs;
+    const xv = float32Values(args.backend, x);
+    if (!xv || size(x!.shape) < 4096) return stock(args);
+    const bounds =
+      kernelName === 'ClipByValue'
+        ? [Number(args.attrs?.clipValueMin), Number(args.attrs?.clipValueMax)]
+        : kernelName === 'Relu'
+          ? [0, Number.POSITIVE_INFINITY]
+          : [0, 6];
+    if (!(bounds[0]! <= bounds[1]!)) return stock(args);
+    const out = uninitializedFloat32(xv.length);
+    addon.unary(2, xv, out, 1, Float32Array.from(bounds), 0);
+    return args.backend.makeTensorInfo(x!.shape, 'float32', out);
+  };
+}
+
 /** Prelu with a per-channel or scalar alpha. */
 export function makePrelu(addon: NativeAddon, stock: Fallback) {
   return (args: KernelArgs) => {
