@@ -135,6 +135,7 @@ export const ERROR_CLASSES: Readonly<Record<string, ErrorClass>> = Object.freeze
   PHOTOS_WITHOUT_IDENTITY: data,
   MASK_MODULE_INVALID: data,
   LIST_FILE_INVALID: data,
+  METRICS_INVALID: data,
   LIST_FILE_NOT_FOUND: data,
   PAIRS_FILE_INVALID: data,
   PAIRS_FILE_NOT_FOUND: data,

@@ -1,4 +1,3 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,6 +9,7 @@ import { numberOption } from '../parse-command-arguments';
 import { distillationVerdictText } from '../report/distillation-verdict-text';
 import { verifyRuns } from '../replicate/verify-runs';
 import { runTraining } from './run-training';
+import { readRunMetrics } from '../report/read-run-metrics';
 
 /** The sizes of one demo: full (≤ 5 min on 2 cores with native kernels) or quick (~1 min). */
 export interface DemoPlan {
@@ -75,20 +75,6 @@ interface RunSummary {
   seconds: number;
   losses: [number, number][];
   imagesPerSecond: number;
-}
-
-function readLosses(metricsPath: string): { losses: [number, number][]; imagesPerSecond: number } {
-  if (!existsSync(metricsPath)) return { losses: [], imagesPerSecond: 0 };
-  const lines = readFileSync(metricsPath, 'utf8')
-    .trim()
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as { step: number; loss: number; imagesPerSecond: number });
-  const speeds = lines
-    .slice(1)
-    .map((line) => line.imagesPerSecond)
-    .sort((a, b) => a - b);
-  return { losses: lines.map((line) => [line.step, line.loss]), imagesPerSecond: speeds.length ? speeds[Math.floor(speeds.length / 2)]! : 0 };
 }
 
 function format(value: number | null | undefined, digits = 4): string {
@@ -188,7 +174,7 @@ whether the teacher is stronger and whether distillation helped, and a contact s
       const runStarted = performance.now();
       const { code, result } = await runTraining(context as CommandContext, config, { resume: false, label });
       if (code !== EXIT_CODES.ok) return code;
-      const { losses, imagesPerSecond } = readLosses(result.metricsPath);
+      const { losses, imagesPerSecond } = readRunMetrics(result.metricsPath);
       runs.push({ label, config, result, seconds: (performance.now() - runStarted) / 1000, losses, imagesPerSecond });
     }
 

@@ -1,4 +1,3 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,22 +13,9 @@ import { claimSummaries, replicateReport, type ReplicateRunSummary } from '../re
 import { replicateStatistics } from '../replicate/replicate-statistics';
 import { verifyRuns } from '../replicate/verify-runs';
 import { runTraining } from './run-training';
+import { readRunMetrics } from '../report/read-run-metrics';
 
 const SCALES = Object.keys(REPLICATE_PLANS) as (keyof typeof REPLICATE_PLANS)[];
-
-function readMetrics(metricsPath: string): { losses: [number, number][]; imagesPerSecond: number } {
-  if (!existsSync(metricsPath)) return { losses: [], imagesPerSecond: 0 };
-  const lines = readFileSync(metricsPath, 'utf8')
-    .trim()
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as { step: number; loss: number; imagesPerSecond: number });
-  const speeds = lines
-    .slice(1)
-    .map((line) => line.imagesPerSecond)
-    .sort((a, b) => a - b);
-  return { losses: lines.map((line) => [line.step, line.loss]), imagesPerSecond: speeds.length ? speeds[Math.floor(speeds.length / 2)]! : 0 };
-}
 
 function parseSeeds(text: string): number[] {
   const seeds = text
@@ -138,7 +124,7 @@ Writes <output>/report/index.html, report.md, results.json, loss.svg, roc-masked
         const { code, result } = await runTraining(context as CommandContext, config, { resume: 'auto', label: `${arm.name} s${seed}` });
         if (code !== EXIT_CODES.ok) return code;
         sampleLoad();
-        const { losses, imagesPerSecond } = readMetrics(result.metricsPath);
+        const { losses, imagesPerSecond } = readRunMetrics(result.metricsPath);
         runs.push({
           arm: arm.name,
           seed,
