@@ -24,6 +24,30 @@ describe('lossCurvesSvg', () => {
     expect(svg).toContain('stroke="#0072B2"'); // the palette of the other plots
   });
 
+  it('takes a colour per curve and dashes the ones asked for', () => {
+    const svg = lossCurvesSvg([
+      {
+        label: 'a s0',
+        points: [
+          [0, 1],
+          [1, 0],
+        ],
+        colour: 2,
+      },
+      {
+        label: 'a s1',
+        points: [
+          [0, 1],
+          [1, 0],
+        ],
+        colour: 2,
+        dashed: true,
+      },
+    ]);
+    expect(svg.match(/stroke="#009E73"/g)).toHaveLength(4); // PALETTE[2]: both polylines and both legend lines
+    expect(svg.match(/stroke-dasharray="6 3"/g)).toHaveLength(2); // the second curve and its legend line
+  });
+
   it('refuses an empty plot', () => {
     expect(() => lossCurvesSvg([])).toThrow(/lossCurvesSvg: no curves to draw/);
   });

@@ -6,6 +6,10 @@ export interface LossCurve {
   label: string;
   /** [step, loss] pairs, steps increasing. */
   points: readonly (readonly [number, number])[];
+  /** Palette index of the colour (default: the curve's index), e.g. one colour per model. */
+  colour?: number;
+  /** Dashed line, e.g. for a second seed of the same model. */
+  dashed?: boolean;
 }
 
 /** Options of {@link lossCurvesSvg}. */
@@ -51,15 +55,16 @@ export function lossCurvesSvg(curves: readonly LossCurve[], options: LossCurvesS
   parts.push(`<text x="${margin.left + plotWidth / 2}" y="${height - 8}" text-anchor="middle">step</text>`);
   parts.push(`<text x="14" y="${margin.top + plotHeight / 2}" text-anchor="middle" transform="rotate(-90 14 ${margin.top + plotHeight / 2})">loss</text>`);
   curves.forEach((curve, index) => {
-    const colour = PALETTE[index % PALETTE.length]!;
+    const colour = PALETTE[(curve.colour ?? index) % PALETTE.length]!;
+    const dash = curve.dashed ? ' stroke-dasharray="6 3"' : '';
     const points = curve.points
       .filter(([, loss]) => Number.isFinite(loss))
       .map(([step, loss]) => `${x(step).toFixed(1)},${y(loss).toFixed(1)}`)
       .join(' ');
-    parts.push(`<polyline fill="none" stroke="${colour}" stroke-width="1.5" points="${points}"/>`);
+    parts.push(`<polyline fill="none" stroke="${colour}" stroke-width="1.5"${dash} points="${points}"/>`);
     const legendY = margin.top + 14 + index * 16;
     parts.push(
-      `<line x1="${margin.left + plotWidth - 170}" x2="${margin.left + plotWidth - 150}" y1="${legendY - 4}" y2="${legendY - 4}" stroke="${colour}" stroke-width="2"/>`,
+      `<line x1="${margin.left + plotWidth - 170}" x2="${margin.left + plotWidth - 150}" y1="${legendY - 4}" y2="${legendY - 4}" stroke="${colour}" stroke-width="2"${dash}/>`,
     );
     parts.push(`<text x="${margin.left + plotWidth - 145}" y="${legendY}">${escapeXml(curve.label)}</text>`);
   });

@@ -183,7 +183,13 @@ Writes <output>/report/index.html, report.md, results.json, loss.svg, roc-masked
       file: 'loss.svg',
       title: 'training loss per arm and seed (CosFace; + λ·distillation for the distilled student)',
       svg: evaluation.lossCurvesSvg(
-        runs.map((run) => ({ label: `${run.arm} s${run.seed}`, points: run.losses })),
+        // One colour per arm, one line style per seed (solid, then dashed).
+        runs.map((run) => ({
+          label: `${run.arm} s${run.seed}`,
+          points: run.losses,
+          colour: REPLICATE_ARMS.findIndex((arm) => arm.name === run.arm),
+          dashed: plan.seeds.indexOf(run.seed) > 0,
+        })),
         { title: 'training loss per arm and seed', width: 760, height: 460 },
       ),
     });
