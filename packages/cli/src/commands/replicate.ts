@@ -120,11 +120,11 @@ Writes <output>/report/index.html, report.md, results.json, loss.svg, roc-masked
       for (const arm of REPLICATE_ARMS) {
         const config = configOf(arm, seed);
         reporter.line(`[${runs.length + 1}/${total}] seed ${seed}, ${arm.name}: ${arm.description}; ${modelText(plan[arm.model])}`);
-        const runStarted = performance.now();
         const { code, result } = await runTraining(context as CommandContext, config, { resume: 'auto', label: `${arm.name} s${seed}` });
         if (code !== EXIT_CODES.ok) return code;
         sampleLoad();
-        const { losses, imagesPerSecond } = readRunMetrics(result.metricsPath);
+        // From the run's own log, so that a run reused from an earlier invocation reports its real numbers.
+        const { losses, imagesPerSecond, trainingSeconds } = readRunMetrics(result.metricsPath);
         runs.push({
           arm: arm.name,
           seed,
@@ -132,9 +132,9 @@ Writes <output>/report/index.html, report.md, results.json, loss.svg, roc-masked
           maskRatio: arm.maskRatio,
           distilled: arm.distilled,
           steps: result.steps,
-          seconds: (performance.now() - runStarted) / 1000,
+          seconds: trainingSeconds,
           imagesPerSecond,
-          finalLoss: result.finalMetrics?.loss ?? null,
+          finalLoss: result.finalMetrics?.loss ?? losses.at(-1)?.[1] ?? null,
           losses,
           outputDir: result.outputDir,
           backend: result.backend,

@@ -104,7 +104,7 @@ export function replicateReport(input: ReplicateReportInput, claimTexts: Record<
     ...row.perFalseMatchRate.slice(1).map((point) => `${formatInterval(point.interval, true)} ${point.verdict ? `(${verdictText(point)})` : ''}`.trim()),
   ]);
   const summaries = claimSummaries(input.claims, claimTexts);
-  const runsHeaders = ['arm', 'seed', 'model', 'masks', 'distilled', 'steps', 'time (s)', 'img/s', 'final loss'];
+  const runsHeaders = ['arm', 'seed', 'model', 'masks', 'distilled', 'steps', 'training time (s)', 'img/s', 'final loss'];
   const runsBody = input.runs.map((run) => [
     run.arm,
     String(run.seed),

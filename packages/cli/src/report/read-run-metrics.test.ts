@@ -6,9 +6,9 @@ import { readRunMetrics } from './read-run-metrics';
 
 describe('readRunMetrics', () => {
   const directory = mkdtempSync(path.join(os.tmpdir(), 'run-metrics-'));
-  const line = (step: number, loss: number, imagesPerSecond: number) => JSON.stringify({ step, loss, imagesPerSecond });
+  const line = (step: number, loss: number, imagesPerSecond: number) => JSON.stringify({ step, loss, imagesPerSecond, stepSeconds: 0.25 * step });
 
-  it('reads the loss curve and the median speed after the first step', () => {
+  it('reads the loss curve, the median speed after the first step and the training time', () => {
     const file = path.join(directory, 'metrics.jsonl');
     writeFileSync(file, `${[line(1, 40, 5), line(2, 30, 100), line(3, 20, 300), line(4, 10, 200)].join('\n')}\n`);
     expect(readRunMetrics(file)).toEqual({
@@ -19,8 +19,9 @@ describe('readRunMetrics', () => {
         [4, 10],
       ],
       imagesPerSecond: 200,
+      trainingSeconds: 2.5, // 0.25 + 0.5 + 0.75 + 1
     });
-    expect(readRunMetrics(path.join(directory, 'missing.jsonl'))).toEqual({ losses: [], imagesPerSecond: 0 });
+    expect(readRunMetrics(path.join(directory, 'missing.jsonl'))).toEqual({ losses: [], imagesPerSecond: 0, trainingSeconds: 0 });
   });
 
   it('leaves out a truncated last line and names a corrupt one', () => {

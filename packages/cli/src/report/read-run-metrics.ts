@@ -7,6 +7,8 @@ export interface RunMetrics {
   losses: [number, number][];
   /** Median images per second over the logged steps after the first (0 when there are none). */
   imagesPerSecond: number;
+  /** Seconds spent in the logged training steps (their `stepSeconds` summed): the same whether the run just trained or was reused. */
+  trainingSeconds: number;
 }
 
 /**
@@ -15,9 +17,9 @@ export interface RunMetrics {
  * not JSON is a METRICS_INVALID error naming the file and the line.
  */
 export function readRunMetrics(metricsPath: string): RunMetrics {
-  if (!existsSync(metricsPath)) return { losses: [], imagesPerSecond: 0 };
+  if (!existsSync(metricsPath)) return { losses: [], imagesPerSecond: 0, trainingSeconds: 0 };
   const texts = readFileSync(metricsPath, 'utf8').split('\n');
-  const lines: { step: number; loss: number; imagesPerSecond: number }[] = [];
+  const lines: { step: number; loss: number; imagesPerSecond: number; stepSeconds?: number }[] = [];
   texts.forEach((text, index) => {
     if (text.trim() === '') return;
     try {
@@ -32,5 +34,6 @@ export function readRunMetrics(metricsPath: string): RunMetrics {
     .slice(1)
     .map((line) => line.imagesPerSecond)
     .sort((a, b) => a - b);
-  return { losses: lines.map((line) => [line.step, line.loss]), imagesPerSecond: speeds.length ? speeds[Math.floor(speeds.length / 2)]! : 0 };
+  const trainingSeconds = lines.reduce((total, line) => total + (Number.isFinite(line.stepSeconds) ? line.stepSeconds! : 0), 0);
+  return { losses: lines.map((line) => [line.step, line.loss]), imagesPerSecond: speeds.length ? speeds[Math.floor(speeds.length / 2)]! : 0, trainingSeconds };
 }
