@@ -10,27 +10,16 @@ import { distillationVerdictText } from '../report/distillation-verdict-text';
 import { verifyRuns } from '../replicate/verify-runs';
 import { runTraining } from './run-training';
 import { readRunMetrics } from '../report/read-run-metrics';
+import type { SynthExperimentSizes } from '../replicate/replicate-plan';
 
 /** The sizes of one demo: full (≤ 5 min on 2 cores with native kernels) or quick (~1 min). */
-export interface DemoPlan {
-  identities: number;
-  imagesPerIdentity: number;
-  /** Held-out identities (never trained on) and the faces of each that are verified. */
-  heldOutIdentities: number;
-  facesPerHeldOutIdentity: number;
-  /** Impostor pairs (every genuine pair of the verified faces is used). */
-  impostors: number;
-  imageSize: number;
-  perRank: number;
+export interface DemoPlan extends SynthExperimentSizes {
   /** Epochs of each student, and of the teacher (trained longer, as the deck's teacher is trained on its own). */
   epochs: number;
   teacherEpochs: number;
   steps?: number;
-  /** The FMR of the table and the verdict, and bootstrap replicates of its intervals. */
+  /** The FMR of the table and the verdict. */
   falseMatchRate: number;
-  replicates: number;
-  student: { layers: number[]; widthMultiplier: number; embeddingSize: number };
-  teacher: { layers: number[]; widthMultiplier: number; embeddingSize: number };
 }
 
 /** Full and quick demo sizes. */

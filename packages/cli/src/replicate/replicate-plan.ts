@@ -11,8 +11,8 @@ export interface ReplicateModel {
   embeddingSize: number;
 }
 
-/** The sizes of one replication. */
-export interface ReplicatePlan {
+/** The SynthFaces data, verification set and models of an experiment (the demo's and the replication's). */
+export interface SynthExperimentSizes {
   /** SynthFaces training identities × images per identity (the held-out identities are extra). */
   identities: number;
   imagesPerIdentity: number;
@@ -24,18 +24,22 @@ export interface ReplicatePlan {
   imageSize: number;
   /** Images per rank per step, over W = 2 worker-thread ranks. */
   perRank: number;
+  student: ReplicateModel;
+  teacher: ReplicateModel;
+  /** Bootstrap replicates of every interval. */
+  replicates: number;
+}
+
+/** The sizes of one replication. */
+export interface ReplicatePlan extends SynthExperimentSizes {
   epochs: number;
   /** LARS rate per 256 images and trust coefficient (the synth presets' recipe otherwise). */
   lr: number;
   trustCoefficient: number;
   /** One training run per arm per seed; each seed also draws its own SynthFaces family. */
   seeds: number[];
-  student: ReplicateModel;
-  teacher: ReplicateModel;
   /** FNMR@FMR operating points of the report; the claims are judged at the first. */
   falseMatchRates: number[];
-  /** Bootstrap replicates of every interval. */
-  replicates: number;
 }
 
 /** Full (the ≤ 60 min replication), quick (a few minutes' smoke run) and test (seconds: wiring only). */
