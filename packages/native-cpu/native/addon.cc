@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "loops.h"
+
 using namespace dnnl;
 using tag = memory::format_tag;
 using dt = memory::data_type;
@@ -279,14 +281,7 @@ napi_value Conv2dForward(napi_env env, napi_callback_info info) {
       const bool perChannel = post.prelu == 1;
       float* out = y.data;
       const float* slopes = alpha.data;
-#pragma omp parallel for
-      for (int64_t r = 0; r < rows; r++) {
-        float* row = out + r * channels;
-        for (int64_t c = 0; c < channels; c++) {
-          const float v = row[c];
-          row[c] = v > 0.f ? v : v * slopes[perChannel ? c : 0];
-        }
-      }
+      loops::forRows(rows, true, [&](int64_t r0, int64_t r1, int) { loops::prelu(out, slopes, perChannel, out, r0, r1, channels); });
     }
     return implResult(env, e->pd);
   } catch (const dnnl::error& err) {
@@ -637,21 +632,8 @@ napi_value Binary(napi_env env, napi_callback_info info) {
     return nullptr;
   }
   const int64_t rows = out.length / channels;
-  const float *pa = a.data, *pb = b.data;
-  float* po = out.data;
-#pragma omp parallel for schedule(static) if (out.length > 65536)
-  for (int64_t r = 0; r < rows; r++) {
-    const float* ra = aMode == 0 ? pa + r * channels : aMode == 3 ? pa + r : pa;
-    const float* rb = bMode == 0 ? pb + r * channels : bMode == 3 ? pb + r : pb;
-    float* ro = po + r * channels;
-    const int sa = aMode >= 2 ? 0 : 1, sb = bMode >= 2 ? 0 : 1;
-    switch (op) {
-      case 0: for (int32_t j = 0; j < channels; j++) ro[j] = ra[j * sa] + rb[j * sb]; break;
-      case 1: for (int32_t j = 0; j < channels; j++) ro[j] = ra[j * sa] - rb[j * sb]; break;
-      case 2: for (int32_t j = 0; j < channels; j++) ro[j] = ra[j * sa] * rb[j * sb]; break;
-      default: for (int32_t j = 0; j < channels; j++) ro[j] = ra[j * sa] / rb[j * sb]; break;
-    }
-  }
+  loops::forRows(rows, out.length > 65536,
+                 [&](int64_t r0, int64_t r1, int) { loops::binary(op, a.data, aMode, b.data, bMode, out.data, r0, r1, channels); });
   return nullptr;
 }
 
@@ -672,13 +654,14 @@ napi_value Reduce(napi_env env, napi_callback_info info) {
   if (overRows) {
     const int threads = x.length > 65536 ? omp_get_max_threads() : 1;
     std::vector<double> partial(size_t(threads) * cols, 0.0);
+    if (threads == 1) {
+      loops::columnSums(px, partial.data(), 0, rows, cols);
+    } else {
 #pragma omp parallel num_threads(threads)
-    {
-      double* acc = partial.data() + size_t(omp_get_thread_num()) * cols;
-#pragma omp for schedule(static)
-      for (int64_t r = 0; r < rows; r++) {
-        const float* row = px + r * cols;
-        for (int64_t j = 0; j < cols; j++) acc[j] += row[j];
+      {
+        int64_t b = 0, e = 0;
+        loops::staticRange(rows, omp_get_thread_num(), omp_get_num_threads(), b, e);
+        if (b < e) loops::columnSums(px, partial.data() + size_t(omp_get_thread_num()) * cols, b, e, cols);
       }
     }
     const double scale = mean ? 1.0 / double(rows) : 1.0;
@@ -718,24 +701,11 @@ napi_value Unary(napi_env env, napi_callback_info info) {
   const int64_t rows = x.length / channels;
   const float *px = x.data, *pa = alpha.data;
   float* po = out.data;
-#pragma omp parallel for schedule(static) if (x.length > 65536)
-  for (int64_t r = 0; r < rows; r++) {
-    const float* rx = px + r * channels;
-    float* ro = po + r * channels;
-    if (op == 0) {
-      for (int32_t j = 0; j < channels; j++) ro[j] = rx[j] * rx[j];
-    } else if (op == 2) {
-      // clip to [alpha[0], alpha[1]]; NaN stays NaN (as tfjs's ClipByValue, Relu and Relu6 do).
-      const float lo = pa[0], hi = pa[1];
-      for (int32_t j = 0; j < channels; j++) {
-        const float v = rx[j];
-        ro[j] = v > hi ? hi : v < lo ? lo : v;
-      }
-    } else {
-      const int sa = alphaMode == 1 ? 1 : 0;
-      for (int32_t j = 0; j < channels; j++) ro[j] = rx[j] < 0 ? rx[j] * pa[j * sa] : rx[j];
-    }
-  }
+  loops::forRows(rows, x.length > 65536, [&](int64_t r0, int64_t r1, int) {
+    if (op == 0) loops::square(px, po, r0 * channels, r1 * channels);
+    else if (op == 2) loops::clip(px, pa[0], pa[1], po, r0 * channels, r1 * channels);
+    else loops::prelu(px, pa, alphaMode == 1, po, r0, r1, channels);
+  });
   return nullptr;
 }
 
@@ -772,14 +742,7 @@ napi_value Greater(napi_env env, napi_callback_info info) {
     return nullptr;
   }
   const int64_t rows = outLength / channels;
-  const int sa = aMode == 2 ? 0 : 1, sb = bMode == 2 ? 0 : 1;
-#pragma omp parallel for schedule(static) if (outLength > 65536)
-  for (int64_t r = 0; r < rows; r++) {
-    const float* ra = aMode == 0 ? a.data + r * channels : a.data;
-    const float* rb = bMode == 0 ? b.data + r * channels : b.data;
-    uint8_t* ro = out + r * channels;
-    for (int32_t j = 0; j < channels; j++) ro[j] = ra[j * sa] > rb[j * sb] ? 1 : 0;
-  }
+  loops::forRows(rows, outLength > 65536, [&](int64_t r0, int64_t r1, int) { loops::greater(a.data, aMode, b.data, bMode, out, r0, r1, channels); });
   return nullptr;
 }
 
@@ -796,8 +759,7 @@ napi_value Select(napi_env env, napi_callback_info info) {
     return nullptr;
   }
   const int64_t n = int64_t(out.length);
-#pragma omp parallel for schedule(static) if (n > 65536)
-  for (int64_t i = 0; i < n; i++) out.data[i] = c[i] ? t.data[i] : e.data[i];
+  loops::forRows(n, n > 65536, [&](int64_t i0, int64_t i1, int) { loops::select(c, t.data, e.data, out.data, i0, i1); });
   return nullptr;
 }
 
@@ -814,30 +776,9 @@ napi_value ScaleShift(napi_env env, napi_callback_info info) {
     return nullptr;
   }
   const int64_t rows = x.length / channels;
-#pragma omp parallel for schedule(static) if (x.length > 65536)
-  for (int64_t r = 0; r < rows; r++) {
-    const float* rx = x.data + r * channels;
-    float* ro = out.data + r * channels;
-    for (int32_t j = 0; j < channels; j++) ro[j] = rx[j] * scale.data[j] + shift.data[j];
-  }
+  loops::forRows(rows, x.length > 65536,
+                 [&](int64_t r0, int64_t r1, int) { loops::scaleShift(x.data, scale.data, shift.data, out.data, r0, r1, channels); });
   return nullptr;
-}
-
-// Per-channel sums over the rows of a [rows, channels] matrix, in double, parallel over rows with one
-// accumulator row per thread (then added in thread order: deterministic for a given thread count).
-template <typename RowFn>
-void channelSums(int64_t rows, int64_t channels, int sums, std::vector<double>& out, RowFn row, bool parallel) {
-  const int threads = parallel ? omp_get_max_threads() : 1;
-  std::vector<double> partial(size_t(threads) * sums * channels, 0.0);
-#pragma omp parallel num_threads(threads)
-  {
-    double* acc = partial.data() + size_t(omp_get_thread_num()) * sums * channels;
-#pragma omp for schedule(static)
-    for (int64_t r = 0; r < rows; r++) row(r, acc);
-  }
-  out.assign(size_t(sums) * channels, 0.0);
-  for (int t = 0; t < threads; t++)
-    for (size_t j = 0; j < out.size(); j++) out[j] += partial[size_t(t) * sums * channels + j];
 }
 
 // batchNormTrainingForward(x, gamma, beta, y, mean, variance, channels, epsilon): training-mode
@@ -860,17 +801,8 @@ napi_value BatchNormTrainingForward(napi_env env, napi_callback_info info) {
   const int64_t C = channels, rows = int64_t(x.length) / C;
   const float* px = x.data;
   std::vector<double> sums;
-  channelSums(rows, C, 2, sums, [&](int64_t r, double* acc) {
-    const float* row = px + r * C;
-    double* s1 = acc;
-    double* s2 = acc + C;
-#pragma omp simd
-    for (int64_t c = 0; c < C; c++) {
-      const double v = row[c];
-      s1[c] += v;
-      s2[c] += v * v;
-    }
-  }, x.length > 32768);
+  loops::channelSums(rows, C, 2, sums, x.length > 32768,
+                     [&](int64_t r0, int64_t r1, double* acc) { loops::sumAndSquares(px, acc, acc + C, r0, r1, C); });
   std::vector<float> scale(C), shift(C);
   for (int64_t c = 0; c < C; c++) {
     const double m = sums[c] / double(rows);
@@ -884,13 +816,7 @@ napi_value BatchNormTrainingForward(napi_env env, napi_callback_info info) {
   float* py = y.data;
   const float* ps = scale.data();
   const float* pb = shift.data();
-#pragma omp parallel for schedule(static) if (x.length > 32768)
-  for (int64_t r = 0; r < rows; r++) {
-    const float* row = px + r * C;
-    float* out = py + r * C;
-#pragma omp simd
-    for (int64_t c = 0; c < C; c++) out[c] = row[c] * ps[c] + pb[c];
-  }
+  loops::forRows(rows, x.length > 32768, [&](int64_t r0, int64_t r1, int) { loops::scaleShift(px, ps, pb, py, r0, r1, C); });
   return nullptr;
 }
 
@@ -914,17 +840,8 @@ napi_value BatchNormTrainingBackward(napi_env env, napi_callback_info info) {
   const int64_t C = channels, rows = int64_t(x.length) / C;
   const float *pdy = dy.data, *px = x.data;
   std::vector<double> sums;
-  channelSums(rows, C, 2, sums, [&](int64_t r, double* acc) {
-    const float* g = pdy + r * C;
-    const float* v = px + r * C;
-    double* s1 = acc;
-    double* s2 = acc + C;
-#pragma omp simd
-    for (int64_t c = 0; c < C; c++) {
-      s1[c] += g[c];
-      s2[c] += double(g[c]) * double(v[c]);
-    }
-  }, x.length > 32768);
+  loops::channelSums(rows, C, 2, sums, x.length > 32768,
+                     [&](int64_t r0, int64_t r1, double* acc) { loops::sumAndDot(pdy, px, acc, acc + C, r0, r1, C); });
   std::vector<float> A(C), B(C), K(C);
   const double n = double(rows);
   for (int64_t c = 0; c < C; c++) {
@@ -942,14 +859,7 @@ napi_value BatchNormTrainingBackward(napi_env env, napi_callback_info info) {
   }
   float* pdx = dx.data;
   const float *pa = A.data(), *pb = B.data(), *pk = K.data();
-#pragma omp parallel for schedule(static) if (x.length > 32768)
-  for (int64_t r = 0; r < rows; r++) {
-    const float* g = pdy + r * C;
-    const float* v = px + r * C;
-    float* out = pdx + r * C;
-#pragma omp simd
-    for (int64_t c = 0; c < C; c++) out[c] = pa[c] * g[c] + pb[c] * v[c] + pk[c];
-  }
+  loops::forRows(rows, x.length > 32768, [&](int64_t r0, int64_t r1, int) { loops::affine2(pdy, px, pa, pb, pk, pdx, r0, r1, C); });
   return nullptr;
 }
 
@@ -971,19 +881,9 @@ napi_value PreluBackward(napi_env env, napi_callback_info info) {
   const int64_t C = channels, rows = int64_t(x.length) / C;
   const float *pdy = dy.data, *px = x.data, *pa = alpha.data;
   float* pdx = dx.data;
-  const int64_t stride = alphaMode == 1 ? 1 : 0;
   std::vector<double> sums;
-  channelSums(rows, C, 1, sums, [&](int64_t r, double* acc) {
-    const float* g = pdy + r * C;
-    const float* v = px + r * C;
-    float* out = pdx + r * C;
-#pragma omp simd
-    for (int64_t c = 0; c < C; c++) {
-      const bool positive = v[c] > 0.f;
-      out[c] = positive ? g[c] : pa[c * stride] * g[c];
-      acc[c] += positive ? 0.0 : double(g[c]) * double(v[c]);
-    }
-  }, x.length > 32768);
+  loops::channelSums(rows, C, 1, sums, x.length > 32768,
+                     [&](int64_t r0, int64_t r1, double* acc) { loops::preluBackward(pdy, px, pa, alphaMode == 1, pdx, acc, r0, r1, C); });
   if (alphaMode == 1) {
     for (int64_t c = 0; c < C; c++) dalpha.data[c] = float(sums[c]);
   } else {
@@ -1062,13 +962,7 @@ napi_value LarsApply(napi_env env, napi_callback_info info) {
   const int64_t n = int64_t(w.length);
   const float *pw = w.data, *pg = g.data, *pm = m.data;
   float *ow = wOut.data, *om = mOut.data;
-#pragma omp parallel for simd schedule(static) if (n > 65536)
-  for (int64_t i = 0; i < n; i++) {
-    const float d = excluded ? pg[i] : trust * (pg[i] + wd * pw[i]);
-    const float next = momentum * pm[i] + d;
-    om[i] = next;
-    ow[i] = pw[i] - lr * next;
-  }
+  loops::forRows(n, n > 65536, [&](int64_t i0, int64_t i1, int) { loops::larsApply(pw, pg, pm, ow, om, lr, momentum, wd, trust, excluded, i0, i1); });
   return nullptr;
 }
 
