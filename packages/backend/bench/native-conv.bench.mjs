@@ -89,6 +89,11 @@ for (const config of configs) {
       const fv = filter.dataSync();
       const y = new Float32Array(conv.outShape.reduce((a, b) => a * b, 1));
       kernels['Conv2D-openblas-im2col'] = () => time(() => addon.conv2dForwardIm2col(xv, fv, y, geometry));
+      // Both filter-gradient paths on the same data (the kernel picks the primitive for stride 1, im2col + sgemm otherwise).
+      const dyv = dy.dataSync();
+      const dw = new Float32Array(filterShape.reduce((a, b) => a * b, 1));
+      kernels['Conv2DBackpropFilter-onednn-primitive'] = () => time(() => addon.conv2dBackwardWeights(xv, dyv, dw, geometry));
+      kernels['Conv2DBackpropFilter-im2col-sgemm'] = () => time(() => addon.conv2dBackwardWeightsGemm(xv, dyv, dw, geometry));
     }
     for (const [kernel, run] of Object.entries(kernels)) {
       const { ms, reps } = run();
@@ -96,7 +101,7 @@ for (const config of configs) {
         config.label === 'native'
           ? kernel.includes('openblas')
             ? 'openblas'
-            : kernel === 'Conv2DBackpropFilter'
+            : kernel === 'Conv2DBackpropFilter-im2col-sgemm' || (kernel === 'Conv2DBackpropFilter' && stride !== 1)
               ? 'im2col+onednn-sgemm'
               : 'onednn'
           : config.label === 'wasm'

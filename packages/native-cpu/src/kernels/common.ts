@@ -42,11 +42,4 @@ export function broadcastKind(shape: readonly number[], outShape: readonly numbe
   return undefined;
 }
 
-/**
- * A Float32Array for a kernel that writes every element: large ones skip the zero fill
- * (Buffer.allocUnsafeSlow, own ArrayBuffer, not the shared pool).
- */
-export function uninitializedFloat32(length: number): Float32Array {
-  if (length < 1024) return new Float32Array(length);
-  return new Float32Array(Buffer.allocUnsafeSlow(length * 4).buffer, 0, length);
-}
+export { uninitializedFloat32 } from '../buffer-pool';

@@ -83,7 +83,7 @@ export function makeConv2D(addon: NativeAddon, stock: Fallback) {
     const fv = float32Values(args.backend, filter);
     const info = xv && fv ? convInfo(x!.shape, filter!.shape, attrs) : undefined;
     if (!info) return stock(args);
-    const y = uninitializedFloat32(size(info.outShape));
+    const y = uninitializedFloat32(args.backend, size(info.outShape));
     addon.conv2dForward(xv!, fv!, null, y, geometry(info));
     return args.backend.makeTensorInfo(info.outShape, 'float32', y);
   };
@@ -106,7 +106,7 @@ export function makeFusedConv2D(addon: NativeAddon, stock: Fallback) {
     if ((bias && (!biasValues || (biasKind !== 'channel' && biasKind !== 'scalar'))) || (activation === ACTIVATIONS.prelu && (!alphaValues || !alphaKind))) {
       return stock(args);
     }
-    const y = uninitializedFloat32(size(info.outShape));
+    const y = uninitializedFloat32(args.backend, size(info.outShape));
     const channelBias = biasKind === 'channel' ? biasValues! : null;
     const scalarBias = biasKind === 'scalar' ? biasValues! : null;
     // Bias then PReLU (per channel or one slope) inside the convolution (a oneDNN post-op); other
@@ -129,7 +129,7 @@ export function makeConv2DBackpropInput(addon: NativeAddon, stock: Fallback) {
     const inputShape = attrs.inputShape;
     const info = dyv && fv && inputShape ? convInfo(inputShape, filter!.shape, attrs) : undefined;
     if (!info || !tf.util.arraysEqual(info.outShape, dy!.shape)) return stock(args);
-    const dx = uninitializedFloat32(size(inputShape!));
+    const dx = uninitializedFloat32(args.backend, size(inputShape!));
     addon.conv2dBackwardData(dyv!, fv!, dx, geometry(info));
     return args.backend.makeTensorInfo(inputShape!, 'float32', dx);
   };
@@ -144,10 +144,11 @@ export function makeConv2DBackpropFilter(addon: NativeAddon, stock: Fallback) {
     const filterShape = attrs.filterShape;
     const info = xv && dyv && filterShape ? convInfo(x!.shape, filterShape, attrs) : undefined;
     if (!info || !tf.util.arraysEqual(info.outShape, dy!.shape)) return stock(args);
-    const dw = uninitializedFloat32(size(filterShape!));
-    // fp32: im2col + sgemm (measured against oneDNN's primitive: see the package README); bf16:
-    // oneDNN's primitive (bf16 operands, fp32 accumulation).
-    if (nativePrecision() === 'bf16') addon.conv2dBackwardWeights(xv!, dyv!, dw, geometry(info));
+    const dw = uninitializedFloat32(args.backend, size(filterShape!));
+    // bf16: oneDNN's primitive (bf16 operands, fp32 accumulation). fp32: oneDNN's primitive for
+    // stride 1, im2col + sgemm for strided convolutions — the faster of the two on each of r18's
+    // layers (packages/backend/bench/native-conv.bench.mjs, case filter-grad).
+    if (nativePrecision() === 'bf16' || (info.strideHeight === 1 && info.strideWidth === 1)) addon.conv2dBackwardWeights(xv!, dyv!, dw, geometry(info));
     else addon.conv2dBackwardWeightsGemm(xv!, dyv!, dw, geometry(info));
     return args.backend.makeTensorInfo(filterShape!, 'float32', dw);
   };
@@ -184,7 +185,7 @@ export function makeConv2DResidual(addon: NativeAddon) {
         `BigFaceConv2DResidual: the residual must be shaped like the output [${info.outShape.join(', ')}] and the bias hold ${info.outChannels} values`,
       );
     }
-    const y = uninitializedFloat32(size(info.outShape));
+    const y = uninitializedFloat32(args.backend, size(info.outShape));
     addon.conv2dForward(xv, fv, bv ?? null, y, geometry(info), null, rv);
     return args.backend.makeTensorInfo(info.outShape, 'float32', y);
   };
@@ -199,7 +200,7 @@ export function makeDepthwiseConv2D(addon: NativeAddon, stock: Fallback) {
     const fv = float32Values(args.backend, filter);
     const info = xv && fv ? convInfo(x!.shape, filter!.shape, attrs, true) : undefined;
     if (!info) return stock(args);
-    const y = uninitializedFloat32(size(info.outShape));
+    const y = uninitializedFloat32(args.backend, size(info.outShape));
     addon.depthwiseConv2dForward(xv!, fv!, y, geometry(info), filter!.shape[3]!);
     return args.backend.makeTensorInfo(info.outShape, 'float32', y);
   };

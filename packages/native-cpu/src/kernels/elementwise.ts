@@ -41,7 +41,7 @@ export function makeBinary(kernelName: string) {
     const aMode = binaryOperandMode(a!.shape, outShape);
     const bMode = binaryOperandMode(b!.shape, outShape);
     if (aMode === undefined || bMode === undefined || total < 4096) return stock(args);
-    const out = uninitializedFloat32(total);
+    const out = uninitializedFloat32(args.backend, total);
     addon.binary(op, av, aMode, bv, bMode, out, outShape.length === 0 ? 1 : outShape[outShape.length - 1]!);
     return args.backend.makeTensorInfo(outShape, 'float32', out);
   };
@@ -63,7 +63,7 @@ export function makeReduce(kernelName: 'Sum' | 'Mean') {
     const reduced = size(axes.map((axis) => shape[axis]!));
     const kept = size(shape) / reduced;
     const outShape = args.attrs?.keepDims ? shape.map((d, i) => (axes.includes(i) ? 1 : d)) : shape.filter((_, i) => !axes.includes(i));
-    const out = uninitializedFloat32(kept);
+    const out = uninitializedFloat32(args.backend, kept);
     if (leading) addon.reduce(xv, reduced, kept, out, true, kernelName === 'Mean');
     else addon.reduce(xv, kept, reduced, out, false, kernelName === 'Mean');
     return args.backend.makeTensorInfo(outShape, 'float32', out);
@@ -75,7 +75,7 @@ export function makeSquare(addon: NativeAddon, stock: Fallback) {
     const { x } = args.inputs;
     const xv = float32Values(args.backend, x);
     if (!xv || size(x!.shape) < 4096) return stock(args);
-    const out = uninitializedFloat32(xv.length);
+    const out = uninitializedFloat32(args.backend, xv.length);
     addon.unary(0, xv, out, 1, null, 0);
     return args.backend.makeTensorInfo(x!.shape, 'float32', out);
   };
@@ -98,7 +98,7 @@ export function makeClip(kernelName: 'ClipByValue' | 'Relu' | 'Relu6') {
           ? [0, Number.POSITIVE_INFINITY]
           : [0, 6];
     if (!(bounds[0]! <= bounds[1]!)) return stock(args);
-    const out = uninitializedFloat32(xv.length);
+    const out = uninitializedFloat32(args.backend, xv.length);
     addon.unary(2, xv, out, 1, Float32Array.from(bounds), 0);
     return args.backend.makeTensorInfo(x!.shape, 'float32', out);
   };
@@ -115,7 +115,7 @@ export function makePrelu(addon: NativeAddon, stock: Fallback) {
     const mode = operandMode(alpha!.shape, x!.shape);
     if (!tf.util.arraysEqual(outShape, x!.shape) || (mode !== 1 && mode !== 2)) return stock(args);
     const channels = x!.shape[x!.shape.length - 1]!;
-    const out = uninitializedFloat32(xv.length);
+    const out = uninitializedFloat32(args.backend, xv.length);
     addon.unary(1, xv, out, channels, alphaValues, mode);
     return args.backend.makeTensorInfo(x!.shape, 'float32', out);
   };
@@ -155,7 +155,7 @@ export function makeSelect(addon: NativeAddon, stock: Fallback) {
     ) {
       return stock(args);
     }
-    const out = uninitializedFloat32(tv.length);
+    const out = uninitializedFloat32(args.backend, tv.length);
     addon.select(cv, tv, ev, out);
     return args.backend.makeTensorInfo(t!.shape, 'float32', out);
   };
@@ -188,7 +188,7 @@ export function makeFusedBatchNorm(addon: NativeAddon, stock: Fallback) {
       a[c] = at(params[3]!, c, 1) / Math.sqrt(at(params[1]!, c, 0) + epsilon);
       b[c] = at(params[2]!, c, 0) - at(params[0]!, c, 0) * a[c]!;
     }
-    const out = uninitializedFloat32(xv.length);
+    const out = uninitializedFloat32(args.backend, xv.length);
     addon.scaleShift(xv, a, b, out, channels);
     return args.backend.makeTensorInfo(x!.shape, 'float32', out);
   };

@@ -46,7 +46,7 @@ export function makeBatchMatMul(addon: NativeAddon, stock: Fallback) {
   return (args: KernelArgs) => {
     const p = plan(args);
     if (!p) return stock(args);
-    const c = uninitializedFloat32(size(p.outShape));
+    const c = uninitializedFloat32(args.backend, size(p.outShape));
     addon.matmul(p.a, p.b, c, p.params);
     return args.backend.makeTensorInfo(p.outShape, 'float32', c);
   };
@@ -65,7 +65,7 @@ export function makeFusedMatMul(addon: NativeAddon, stock: Fallback) {
     if ((bias && (!biasValues || (biasKind !== 'channel' && biasKind !== 'scalar'))) || (activation === ACTIVATIONS.prelu && (!alphaValues || !alphaKind))) {
       return stock(args);
     }
-    const c = uninitializedFloat32(size(p.outShape));
+    const c = uninitializedFloat32(args.backend, size(p.outShape));
     addon.matmul(p.a, p.b, c, p.params);
     if (bias || activation !== 0) {
       addon.biasActivation(c, p.n, biasValues ?? null, activation!, alphaValues ?? null, Number(args.attrs?.leakyreluAlpha ?? 0.2));

@@ -43,7 +43,7 @@ export function makeBatchNormTraining(addon: NativeAddon) {
     const x = args.inputs.x!;
     const channels = channelsOf(x.shape, kernel);
     const xv = values(args, 'x', kernel);
-    const y = uninitializedFloat32(xv.length);
+    const y = uninitializedFloat32(args.backend, xv.length);
     const mean = new Float32Array(channels);
     const variance = new Float32Array(channels);
     addon.batchNormTrainingForward(
@@ -73,7 +73,7 @@ export function makeBatchNormTrainingGrad(addon: NativeAddon) {
     const xv = values(args, 'x', kernel);
     const dy = values(args, 'dy', kernel);
     if (dy.length !== xv.length) throw new Error(`${kernel}: dy and x must have the same shape`);
-    const dx = uninitializedFloat32(xv.length);
+    const dx = uninitializedFloat32(args.backend, xv.length);
     const dScale = new Float32Array(channels);
     const dOffset = new Float32Array(channels);
     addon.batchNormTrainingBackward(
@@ -109,7 +109,7 @@ export function makePreluGrad(addon: NativeAddon) {
     if (dy.length !== xv.length) throw new Error(`${kernel}: dy and x must have the same shape`);
     const mode = size(alpha.shape) === 1 ? 2 : alphaValues.length === channels ? 1 : 0;
     if (mode === 0) throw new Error(`${kernel}: alpha must be a scalar or hold one value per channel (${channels}), got [${alpha.shape.join(', ')}]`);
-    const dx = uninitializedFloat32(xv.length);
+    const dx = uninitializedFloat32(args.backend, xv.length);
     const dAlpha = new Float32Array(alphaValues.length);
     addon.preluBackward(dy, xv, alphaValues, mode, dx, dAlpha, channels);
     return [args.backend.makeTensorInfo(x.shape, 'float32', dx), args.backend.makeTensorInfo(alpha.shape, 'float32', dAlpha)];
@@ -138,8 +138,8 @@ export function makeLarsApply(addon: NativeAddon) {
     const m = values(args, 'm', kernel);
     if (w.length !== g.length || w.length !== m.length) throw new Error(`${kernel}: w, g and m must have the same size`);
     const a = args.attrs ?? {};
-    const wOut = uninitializedFloat32(w.length);
-    const mOut = uninitializedFloat32(w.length);
+    const wOut = uninitializedFloat32(args.backend, w.length);
+    const mOut = uninitializedFloat32(args.backend, w.length);
     addon.larsApply(
       w,
       g,
