@@ -110,13 +110,17 @@ describe.skipIf(!status.available)(`native output buffer pool${skipReason}`, () 
     // assignment): any buffer recycled while still in use would change the weights.
     const train = (capBytes: number) => {
       releaseNativeBufferPool({ capBytes });
-      const rng = (seed: number, shape: number[]) => tf.randomNormal(shape, 0, 0.3, 'float32', seed);
-      const [w1, w2, alpha] = tf.tidy(() => [tf.variable(rng(1, [3, 3, 4, 16])), tf.variable(rng(2, [3, 3, 16, 16])), tf.variable(tf.fill([16], 0.25))]);
+      const rng = (seed: number, shape: [number, number, number, number]) => tf.randomNormal(shape, 0, 0.3, 'float32', seed) as tf.Tensor4D;
+      const [w1, w2, alpha] = tf.tidy(() => [tf.variable(rng(1, [3, 3, 4, 16])), tf.variable(rng(2, [3, 3, 16, 16])), tf.variable(tf.fill([16], 0.25))]) as [
+        tf.Variable<tf.Rank.R4>,
+        tf.Variable<tf.Rank.R4>,
+        tf.Variable<tf.Rank.R1>,
+      ];
       const x = rng(3, [4, 12, 12, 4]);
       const optimizer = tf.train.sgd(0.05);
       for (let step = 0; step < 4; step++) {
         const cost = optimizer.minimize(() => {
-          const h = tf.prelu(tf.conv2d(x, w1, 1, 'same'), alpha);
+          const h = tf.prelu(tf.conv2d(x, w1, 1, 'same'), alpha as unknown as tf.Tensor4D); // alpha broadcasts per channel
           const y = tf.add(tf.conv2d(h, w2, 1, 'same'), h); // a residual: h has two consumers
           return tf.mean(tf.square(tf.sub(tf.mul(y, y), 0.5)));
         }, true);
