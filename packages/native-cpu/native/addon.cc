@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cstring>
 #include <map>
+#include <set>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -87,6 +88,17 @@ std::vector<napi_value> getArgs(napi_env env, napi_callback_info info, size_t ex
   return argv;
 }
 
+// An optional trailing number argument at `index` (a filter id), 0 when absent.
+uint32_t optionalId(napi_env env, napi_callback_info info, size_t index) {
+  std::vector<napi_value> argv(index + 1);
+  size_t argc = index + 1;
+  napi_get_cb_info(env, info, &argc, argv.data(), nullptr, nullptr);
+  uint32_t value = 0;
+  napi_valuetype type = napi_undefined;
+  if (argc > index && napi_typeof(env, argv[index], &type) == napi_ok && type == napi_number) napi_get_value_uint32(env, argv[index], &value);
+  return value;
+}
+
 // Convolution geometry, in the order the JS side passes it.
 struct ConvGeometry {
   int64_t n, h, w, c, kh, kw, o, oh, ow, sh, sw, dh, dw, pt, pl, pb, pr;
@@ -156,6 +168,22 @@ struct ThreadState {
   std::map<std::string, std::shared_ptr<memory>> scratch;
   // im2col columns of the filter gradient and of the im2col forward (grown, never shrunk).
   std::vector<float> columns;
+  // Filters reordered once and kept (a model's filters at inference are the same arrays call after
+  // call: re-reordering r240's 415 MB of filters cost ~20 % of a batch-1 forward). Keyed by slot and
+  // the JS side's id of the filter array (one per immutable array, 0 = unknown: not kept). Kept from
+  // the second call with the same id on (a training step uses each filter once per role), at most
+  // weightsCacheCap bytes (stale entries evicted first); dropWeights(id) when the array is collected.
+  struct CachedWeights {
+    std::shared_ptr<memory> mem;
+    size_t bytes;
+    uint64_t lastUse;
+    uint32_t id;
+  };
+  std::map<std::string, CachedWeights> weightsCache;
+  std::set<std::string> weightsSeen;
+  size_t weightsCacheBytes = 0;
+  size_t weightsCacheCap = size_t(1) << 30;
+  uint64_t weightsClock = 0;
 };
 
 ThreadState& threadState() {
@@ -180,6 +208,41 @@ memory operand(const std::string& slot, const memory::desc& wanted, const memory
   memory& target = scratchMemory(slot, wanted);
   reorder(source, target).execute(cpuStream(), source, target);
   return target;
+}
+
+// A filter as the memory a primitive wants, from this thread's cache of reordered filters when `id`
+// names an immutable array seen before (see ThreadState::weightsCache), else like operand().
+memory weightsOperand(const std::string& slot, const memory::desc& wanted, const memory::desc& user, float* data, uint32_t id) {
+  if (id == 0 || wanted == user) return operand(slot, wanted, user, data);
+  ThreadState& t = threadState();
+  const uint64_t now = ++t.weightsClock;  // ticks on every filter operand, kept or not
+  const std::string key = slot + "#" + std::to_string(id);
+  auto hit = t.weightsCache.find(key);
+  if (hit != t.weightsCache.end()) {
+    hit->second.lastUse = now;
+    return *hit->second.mem;
+  }
+  const size_t bytes = wanted.get_size();
+  if (t.weightsSeen.insert(key).second || bytes > t.weightsCacheCap) {
+    if (t.weightsSeen.size() > 65536) t.weightsSeen.clear();  // training: a new id every step
+    return operand(slot, wanted, user, data);
+  }
+  // Full: evict only entries unused for a while (> 2 × entries ticks: not in the working set); a
+  // model whose filters exceed the cap keeps the part that fits instead of evicting in a cycle.
+  while (t.weightsCacheBytes + bytes > t.weightsCacheCap && !t.weightsCache.empty()) {
+    auto oldest = t.weightsCache.begin();
+    for (auto it = t.weightsCache.begin(); it != t.weightsCache.end(); ++it)
+      if (it->second.lastUse < oldest->second.lastUse) oldest = it;
+    if (now - oldest->second.lastUse <= 2 * t.weightsCache.size()) return operand(slot, wanted, user, data);
+    t.weightsCacheBytes -= oldest->second.bytes;
+    t.weightsCache.erase(oldest);
+  }
+  auto kept = std::make_shared<memory>(wanted, cpuEngine());
+  memory source(user, cpuEngine(), data);
+  reorder(source, *kept).execute(cpuStream(), source, *kept);
+  t.weightsCache[key] = ThreadState::CachedWeights{kept, bytes, now, id};
+  t.weightsCacheBytes += bytes;
+  return *kept;
 }
 
 // What follows a convolution in one pass (oneDNN post-ops): PReLU (per output channel or one slope),
@@ -226,10 +289,11 @@ napi_value implResult(napi_env env, const primitive_desc_base& pd) {
 // conv2dForward(x, filter, bias|null, y, geometry[17], alpha|null?, residual|null?) -> impl name.
 // alpha: PReLU slopes after the bias (one per output channel, or one), residual: added last (shaped like y).
 napi_value Conv2dForward(napi_env env, napi_callback_info info) {
-  std::vector<napi_value> a(7);
-  size_t argc = 7;
+  std::vector<napi_value> a(8);
+  size_t argc = 8;
   napi_get_cb_info(env, info, &argc, a.data(), nullptr, nullptr);
   Arg x, w, b, y, alpha, residual;
+  const uint32_t weightsId = optionalId(env, info, 7);
   std::vector<int64_t> p;
   ConvGeometry g;
   if (argc < 5 || !getFloat32(env, a[0], &x, false) || !getFloat32(env, a[1], &w, false) || !getFloat32(env, a[2], &b, true) ||
@@ -262,7 +326,7 @@ napi_value Conv2dForward(napi_env env, napi_callback_info info) {
       e = std::make_shared<ForwardEntry>(ForwardEntry{pd, convolution_forward(pd), preluAfter});
     }
     memory src = operand("fs" + key, e->pd.src_desc(), g.src(), x.data);
-    memory weights = operand("fw" + key, e->pd.weights_desc(), g.weightsUser(), w.data);
+    memory weights = weightsOperand("fw" + key, e->pd.weights_desc(), g.weightsUser(), w.data, weightsId);
     memory dst(g.dst(), cpuEngine(), y.data);
     std::unordered_map<int, memory> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, weights}, {DNNL_ARG_DST, dst}};
     if (b.data) args.insert({DNNL_ARG_BIAS, memory(memory::desc({g.o}, dt::f32, tag::x), cpuEngine(), b.data)});
@@ -295,6 +359,7 @@ napi_value Conv2dForward(napi_env env, napi_callback_info info) {
 // convolution with C groups; the geometry's `o` is C·M. fp32.
 napi_value DepthwiseConv2dForward(napi_env env, napi_callback_info info) {
   auto a = getArgs(env, info, 5);
+  const uint32_t weightsId = optionalId(env, info, 5);
   Arg x, w, y;
   std::vector<int64_t> p;
   ConvGeometry g;
@@ -318,7 +383,7 @@ napi_value DepthwiseConv2dForward(napi_env env, napi_callback_info info) {
       auto pd = convolution_forward::primitive_desc(d, cpuEngine());
       e = std::make_shared<ForwardEntry>(ForwardEntry{pd, convolution_forward(pd)});
     }
-    memory weights = operand("dww" + key, e->pd.weights_desc(), userWeights, w.data);
+    memory weights = weightsOperand("dww" + key, e->pd.weights_desc(), userWeights, w.data, weightsId);
     memory src(g.src(), cpuEngine(), x.data), dst(g.dst(), cpuEngine(), y.data);
     e->prim.execute(cpuStream(), {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, weights}, {DNNL_ARG_DST, dst}});
     cpuStream().wait();
@@ -332,6 +397,7 @@ napi_value DepthwiseConv2dForward(napi_env env, napi_callback_info info) {
 // conv2dBackwardData(dy, filter, dx, geometry[17])
 napi_value Conv2dBackwardData(napi_env env, napi_callback_info info) {
   auto a = getArgs(env, info, 4);
+  const uint32_t weightsId = optionalId(env, info, 4);
   Arg dy, w, dx;
   std::vector<int64_t> p;
   ConvGeometry g;
@@ -357,7 +423,7 @@ napi_value Conv2dBackwardData(napi_env env, napi_callback_info info) {
       e = std::make_shared<BackwardDataEntry>(BackwardDataEntry{pd, convolution_backward_data(pd)});
     }
     memory diffDst = operand("dd" + key, e->pd.diff_dst_desc(), g.dst(), dy.data);
-    memory weights = operand("dw" + key, e->pd.weights_desc(), g.weightsUser(), w.data);
+    memory weights = weightsOperand("dw" + key, e->pd.weights_desc(), g.weightsUser(), w.data, weightsId);
     memory user(g.src(), cpuEngine(), dx.data);
     const bool direct = e->pd.diff_src_desc() == g.src();
     memory diffSrc = direct ? user : scratchMemory("dx" + key, e->pd.diff_src_desc());
@@ -1006,6 +1072,56 @@ napi_value Info(napi_env env, napi_callback_info) {
 
 // setPrecision('fp32' | 'bf16'): this thread's convolutions and matmuls; 'bf16' needs a CPU oneDNN runs
 // bf16 on (AVX-512 BF16 or AMX) — throws NATIVE_CPU_NO_BF16 naming what the CPU has otherwise.
+// dropWeights(id): forget this thread's reordered copies of filter array `id` (it was collected).
+napi_value DropWeights(napi_env env, napi_callback_info info) {
+  const uint32_t id = optionalId(env, info, 0);
+  ThreadState& t = threadState();
+  for (auto it = t.weightsCache.begin(); it != t.weightsCache.end();) {
+    if (it->second.id == id) {
+      t.weightsCacheBytes -= it->second.bytes;
+      it = t.weightsCache.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  return nullptr;
+}
+
+// weightsCache(capBytes?) -> { bytes, entries, capBytes }: this thread's reordered-filter cache; a
+// cap (>= 0; 0 turns it off and empties it) when given.
+napi_value WeightsCache(napi_env env, napi_callback_info info) {
+  std::vector<napi_value> argv(1);
+  size_t argc = 1;
+  napi_get_cb_info(env, info, &argc, argv.data(), nullptr, nullptr);
+  ThreadState& t = threadState();
+  napi_valuetype type = napi_undefined;
+  if (argc > 0 && napi_typeof(env, argv[0], &type) == napi_ok && type == napi_number) {
+    double cap = 0;
+    napi_get_value_double(env, argv[0], &cap);
+    if (!(cap >= 0)) {
+      napi_throw_range_error(env, "NATIVE_CPU_ARGUMENTS", "weightsCache(capBytes): capBytes must be >= 0");
+      return nullptr;
+    }
+    t.weightsCacheCap = size_t(cap);
+    while (t.weightsCacheBytes > t.weightsCacheCap && !t.weightsCache.empty()) {
+      auto oldest = t.weightsCache.begin();
+      for (auto it = t.weightsCache.begin(); it != t.weightsCache.end(); ++it)
+        if (it->second.lastUse < oldest->second.lastUse) oldest = it;
+      t.weightsCacheBytes -= oldest->second.bytes;
+      t.weightsCache.erase(oldest);
+    }
+  }
+  napi_value o, v;
+  napi_create_object(env, &o);
+  napi_create_double(env, double(t.weightsCacheBytes), &v);
+  napi_set_named_property(env, o, "bytes", v);
+  napi_create_uint32(env, uint32_t(t.weightsCache.size()), &v);
+  napi_set_named_property(env, o, "entries", v);
+  napi_create_double(env, double(t.weightsCacheCap), &v);
+  napi_set_named_property(env, o, "capBytes", v);
+  return o;
+}
+
 napi_value SetPrecision(napi_env env, napi_callback_info info) {
   auto a = getArgs(env, info, 1);
   char name[16] = {0};
@@ -1059,6 +1175,8 @@ napi_value Init(napi_env env, napi_value exports) {
       {"larsApply", nullptr, LarsApply, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"dropWeights", nullptr, DropWeights, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"weightsCache", nullptr, WeightsCache, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setPrecision", nullptr, SetPrecision, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);

@@ -14,10 +14,12 @@ export interface NativeAddon {
     geometry: number[],
     alpha?: Float32Array | null,
     residual?: Float32Array | null,
+    /** The filter array's id (src/weights-id.ts): its reordered copy is kept across calls. 0 or absent: not kept. */
+    filterId?: number,
   ): string;
-  conv2dBackwardData(dy: Float32Array, filter: Float32Array, dx: Float32Array, geometry: number[]): string;
+  conv2dBackwardData(dy: Float32Array, filter: Float32Array, dx: Float32Array, geometry: number[], filterId?: number): string;
   /** tfjs's depthwise convolution (filter [KH, KW, C, M]) as a grouped oneDNN convolution. */
-  depthwiseConv2dForward(x: Float32Array, filter: Float32Array, y: Float32Array, geometry: number[], multiplier: number): string;
+  depthwiseConv2dForward(x: Float32Array, filter: Float32Array, y: Float32Array, geometry: number[], multiplier: number, filterId?: number): string;
   conv2dBackwardWeightsGemm(x: Float32Array, dy: Float32Array, dw: Float32Array, geometry: number[]): string;
   conv2dBackwardWeights(x: Float32Array, dy: Float32Array, dw: Float32Array, geometry: number[]): string;
   conv2dForwardIm2col(x: Float32Array, filter: Float32Array, y: Float32Array, geometry: number[]): void;
@@ -57,6 +59,10 @@ export interface NativeAddon {
   larsApply(w: Float32Array, g: Float32Array, m: Float32Array, wOut: Float32Array, mOut: Float32Array, params: number[]): void;
   preluBackward(dy: Float32Array, x: Float32Array, alpha: Float32Array, alphaMode: number, dx: Float32Array, dalpha: Float32Array, channels: number): void;
   info(): { threads: number; onednn: string; isa: string; bf16: boolean; bf16Active: boolean };
+  /** Forgets this thread's reordered copies of filter array `id` (see src/weights-id.ts). */
+  dropWeights(id: number): void;
+  /** This thread's cache of reordered filters; sets its cap (bytes, 0 = off) when given. */
+  weightsCache(capBytes?: number): { bytes: number; entries: number; capBytes: number };
   setThreads(threads: number): void;
   /** This thread's convolutions and matmuls: fp32, or bf16 operands with fp32 accumulation (throws NATIVE_CPU_NO_BF16 without CPU support). */
   setPrecision(precision: 'fp32' | 'bf16'): void;

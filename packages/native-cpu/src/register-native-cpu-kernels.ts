@@ -39,6 +39,14 @@ export function registerNativeCpuKernels(options: RegisterNativeCpuKernelsOption
     }
     addon.setThreads(options.threads);
   }
+  // BIGFACE_NATIVE_WEIGHTS_CACHE_MB: the most memory this thread's reordered filters keep (default 1024, 0 = off).
+  const cacheMb = process.env.BIGFACE_NATIVE_WEIGHTS_CACHE_MB;
+  if (cacheMb !== undefined && cacheMb.trim() !== '') {
+    const mb = Number(cacheMb);
+    if (!Number.isFinite(mb) || mb < 0)
+      throw new TypeError(`BIGFACE_NATIVE_WEIGHTS_CACHE_MB must be a number of megabytes >= 0 (0 turns the cache off), got '${cacheMb}'`);
+    addon.weightsCache(Math.floor(mb * 2 ** 20));
+  }
   const registered: string[] = [];
   // BIGFACE_NATIVE_EXCLUDE=Kernel,Kernel keeps those on the JS kernels (to compare or to isolate a problem).
   const excluded = new Set((process.env.BIGFACE_NATIVE_EXCLUDE ?? '').split(',').map((name) => name.trim()));

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { NativeAddon } from '../load-addon';
 import { ACTIVATIONS, broadcastKind, float32Values, size, uninitializedFloat32, type KernelArgs } from './common';
 import { nativePrecision } from '../native-precision';
+import { weightsId } from '../weights-id';
 
 type Conv2DInfo = ReturnType<typeof tf.backend_util.computeConv2DInfo>;
 
@@ -84,7 +85,7 @@ export function makeConv2D(addon: NativeAddon, stock: Fallback) {
     const info = xv && fv ? convInfo(x!.shape, filter!.shape, attrs) : undefined;
     if (!info) return stock(args);
     const y = uninitializedFloat32(args.backend, size(info.outShape));
-    addon.conv2dForward(xv!, fv!, null, y, geometry(info));
+    addon.conv2dForward(xv!, fv!, null, y, geometry(info), null, null, weightsId(addon, fv!));
     return args.backend.makeTensorInfo(info.outShape, 'float32', y);
   };
 }
@@ -112,7 +113,7 @@ export function makeFusedConv2D(addon: NativeAddon, stock: Fallback) {
     // Bias then PReLU (per channel or one slope) inside the convolution (a oneDNN post-op); other
     // activations, a scalar bias or an elementwise slope take one more pass.
     const postPrelu = activation === ACTIVATIONS.prelu && !scalarBias && (alphaKind === 'channel' || alphaKind === 'scalar');
-    addon.conv2dForward(xv!, fv!, channelBias, y, geometry(info), postPrelu ? alphaValues! : null);
+    addon.conv2dForward(xv!, fv!, channelBias, y, geometry(info), postPrelu ? alphaValues! : null, null, weightsId(addon, fv!));
     if (!postPrelu && (scalarBias || activation !== 0)) {
       addon.biasActivation(y, channels, scalarBias, activation, alphaValues ?? null, attrs.leakyreluAlpha ?? 0.2);
     }
@@ -130,7 +131,7 @@ export function makeConv2DBackpropInput(addon: NativeAddon, stock: Fallback) {
     const info = dyv && fv && inputShape ? convInfo(inputShape, filter!.shape, attrs) : undefined;
     if (!info || !tf.util.arraysEqual(info.outShape, dy!.shape)) return stock(args);
     const dx = uninitializedFloat32(args.backend, size(inputShape!));
-    addon.conv2dBackwardData(dyv!, fv!, dx, geometry(info));
+    addon.conv2dBackwardData(dyv!, fv!, dx, geometry(info), weightsId(addon, fv!));
     return args.backend.makeTensorInfo(inputShape!, 'float32', dx);
   };
 }
@@ -186,7 +187,7 @@ export function makeConv2DResidual(addon: NativeAddon) {
       );
     }
     const y = uninitializedFloat32(args.backend, size(info.outShape));
-    addon.conv2dForward(xv, fv, bv ?? null, y, geometry(info), null, rv);
+    addon.conv2dForward(xv, fv, bv ?? null, y, geometry(info), null, rv, weightsId(addon, fv));
     return args.backend.makeTensorInfo(info.outShape, 'float32', y);
   };
 }
@@ -201,7 +202,7 @@ export function makeDepthwiseConv2D(addon: NativeAddon, stock: Fallback) {
     const info = xv && fv ? convInfo(x!.shape, filter!.shape, attrs, true) : undefined;
     if (!info) return stock(args);
     const y = uninitializedFloat32(args.backend, size(info.outShape));
-    addon.depthwiseConv2dForward(xv!, fv!, y, geometry(info), filter!.shape[3]!);
+    addon.depthwiseConv2dForward(xv!, fv!, y, geometry(info), filter!.shape[3]!, weightsId(addon, fv!));
     return args.backend.makeTensorInfo(info.outShape, 'float32', y);
   };
 }
