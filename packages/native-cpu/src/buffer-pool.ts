@@ -50,6 +50,11 @@ function defaultCapBytes(): number {
 
 const owned = new WeakMap<ArrayBuffer, Owned>();
 const freeLists = new Map<number, ArrayBuffer[]>();
+// When each size was last asked for (a tick per pooled allocation): a full pool makes room by
+// dropping the sizes asked for least recently (after training, the free lists full of training-step
+// sizes would otherwise keep an evaluation's outputs out of the pool for good).
+const lastAsked = new Map<number, number>();
+let tick = 0;
 const hooked = new WeakSet<object>();
 const stats = { reused: 0, allocated: 0, freeBytes: 0, capBytes: -1 };
 
@@ -72,7 +77,7 @@ function release(buffer: ArrayBuffer | undefined): void {
   entry.holders--;
   if (entry.holders > 0) return;
   owned.delete(buffer);
-  if (stats.freeBytes + buffer.byteLength > capBytes()) return; // over the cap: left to the garbage collector
+  if (stats.freeBytes + buffer.byteLength > capBytes() && !makeRoom(buffer.byteLength)) return; // left to the garbage collector
   let list = freeLists.get(buffer.byteLength);
   if (list === undefined) {
     list = [];
@@ -80,6 +85,25 @@ function release(buffer: ArrayBuffer | undefined): void {
   }
   list.push(buffer);
   stats.freeBytes += buffer.byteLength;
+}
+
+/** Drops the free buffers of the sizes asked for least recently (never `bytes` itself) until a buffer of `bytes` fits. */
+function makeRoom(bytes: number): boolean {
+  const cap = capBytes();
+  if (bytes > cap) return false;
+  const current = lastAsked.get(bytes) ?? tick;
+  const candidates = [...freeLists.keys()].filter((size) => size !== bytes && (lastAsked.get(size) ?? 0) < current);
+  candidates.sort((a, b) => (lastAsked.get(a) ?? 0) - (lastAsked.get(b) ?? 0));
+  for (const size of candidates) {
+    if (stats.freeBytes + bytes <= cap) break;
+    const list = freeLists.get(size)!;
+    while (list.length > 0 && stats.freeBytes + bytes > cap) {
+      list.pop();
+      stats.freeBytes -= size;
+    }
+    if (list.length === 0) freeLists.delete(size);
+  }
+  return stats.freeBytes + bytes <= cap;
 }
 
 /** Counts holders on the backend's tensor storage and marks buffers read by user code as escaped. */
@@ -121,6 +145,7 @@ export function uninitializedFloat32(backend: CpuBackend, length: number): Float
   const bytes = length * 4;
   if (capBytes() > 0) {
     hook(backend);
+    lastAsked.set(bytes, ++tick);
     const buffer = freeLists.get(bytes)?.pop();
     if (buffer !== undefined) {
       stats.freeBytes -= bytes;
@@ -146,6 +171,7 @@ export function nativeBufferPoolStats(): NativeBufferPoolStats {
  */
 export function releaseNativeBufferPool(options: { capBytes?: number } = {}): void {
   freeLists.clear();
+  lastAsked.clear();
   stats.freeBytes = 0;
   if (options.capBytes !== undefined) {
     if (!Number.isFinite(options.capBytes) || options.capBytes < 0) {

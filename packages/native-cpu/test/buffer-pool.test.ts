@@ -92,6 +92,21 @@ describe.skipIf(!status.available)(`native output buffer pool${skipReason}`, () 
     tf.dispose([other, third, x]);
   });
 
+  it('a full pool drops the sizes asked for least recently, so that new sizes still get recycled', () => {
+    const small = ramp(64 * 100, [100, 64]); // 25 600-byte outputs
+    const large = ramp(64 * 200, [200, 64]); // 51 200-byte outputs
+    releaseNativeBufferPool({ capBytes: 2 * 25_600 });
+    tf.dispose([tf.square(small), tf.square(small)]);
+    expect(nativeBufferPoolStats().freeBytes).toBe(2 * 25_600); // full of the small size
+    const first = tf.square(large);
+    const buffer = bufferOf(first);
+    first.dispose(); // does not fit: the small ones (asked for before it) make room
+    expect(nativeBufferPoolStats().freeBytes).toBe(51_200);
+    const second = tf.square(large);
+    expect(bufferOf(second)).toBe(buffer);
+    tf.dispose([second, small, large]);
+  });
+
   it('capBytes 0 turns recycling off', () => {
     releaseNativeBufferPool({ capBytes: 0 });
     const x = ramp(64 * 100, [100, 64]);
