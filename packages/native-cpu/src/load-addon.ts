@@ -70,6 +70,35 @@ export interface NativeAddon {
 
 export type AddonLoad = { addon: NativeAddon; path: string } | { addon: undefined; reason: string };
 
+// Every function this package calls (the compiler checks the list against NativeAddon): an addon
+// built from an older version lacks some, and is refused with a reason instead of failing mid-kernel.
+const ADDON_FUNCTIONS: Record<keyof NativeAddon, true> = {
+  conv2dForward: true,
+  conv2dBackwardData: true,
+  depthwiseConv2dForward: true,
+  conv2dBackwardWeightsGemm: true,
+  conv2dBackwardWeights: true,
+  conv2dForwardIm2col: true,
+  matmul: true,
+  biasActivation: true,
+  binary: true,
+  reduce: true,
+  unary: true,
+  greater: true,
+  select: true,
+  scaleShift: true,
+  batchNormTrainingForward: true,
+  batchNormTrainingBackward: true,
+  squaredNorms: true,
+  larsApply: true,
+  preluBackward: true,
+  info: true,
+  dropWeights: true,
+  weightsCache: true,
+  setThreads: true,
+  setPrecision: true,
+};
+
 let cached: AddonLoad | undefined;
 
 function packageRoot(): string {
@@ -90,7 +119,15 @@ export function loadAddon(): AddonLoad {
   }
   try {
     const require = createRequire(import.meta.url);
-    cached = { addon: require(path) as NativeAddon, path };
+    const addon = require(path) as Partial<Record<keyof NativeAddon, unknown>>;
+    const missing = Object.keys(ADDON_FUNCTIONS).filter((name) => typeof addon[name as keyof NativeAddon] !== 'function');
+    cached =
+      missing.length === 0
+        ? { addon: addon as NativeAddon, path }
+        : {
+            addon: undefined,
+            reason: `${path} was built from an older @bigface/native-cpu (it has no ${missing.join(', ')}): rebuild it with \`npm rebuild @bigface/native-cpu\` (or \`node scripts/build-addon.mjs\` in the package)`,
+          };
   } catch (error) {
     cached = { addon: undefined, reason: `${path} failed to load: ${(error as Error).message}` };
   }
