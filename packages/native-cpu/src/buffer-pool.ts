@@ -15,7 +15,7 @@
 //    and is never recycled (the garbage collector frees it as before).
 // Buffers are never handed out with a larger ArrayBuffer than asked (exact sizes: `values.buffer`
 // stays the tensor's own bytes), and never zeroed: the native kernels write every element.
-import { totalmem } from 'node:os';
+import { availableParallelism, totalmem } from 'node:os';
 import type * as tf from '@tensorflow/tfjs-core';
 import { cpuBackendStorage, type CpuBackend } from './tfjs-internals';
 
@@ -37,6 +37,10 @@ interface Owned {
 
 const SMALLEST = 1024; // values: smaller outputs are plain Float32Arrays (not worth tracking)
 
+// How many ranks of this machine share its memory, from the threads each is given.
+let sharers = 1;
+let capSetExplicitly = false;
+
 function defaultCapBytes(): number {
   const fromEnv = process.env.BIGFACE_NATIVE_POOL_MB;
   if (fromEnv !== undefined && fromEnv.trim() !== '') {
@@ -45,7 +49,18 @@ function defaultCapBytes(): number {
       throw new TypeError(`BIGFACE_NATIVE_POOL_MB must be a number of megabytes >= 0 (0 turns the pool off), got '${fromEnv}'`);
     return Math.floor(mb * 2 ** 20);
   }
-  return Math.floor(totalmem() / 8);
+  return Math.floor(totalmem() / 8 / sharers);
+}
+
+/**
+ * Sizes the default cap for a thread given `threads` of the machine's cores: W ranks on one machine
+ * each get cores / W threads (@bigface/train does), so each pool keeps RAM / 8 / W by default.
+ */
+export function sharePoolAmongThreads(threads: number): void {
+  const next = Math.max(1, Math.floor(availableParallelism() / Math.max(1, threads)));
+  if (next === sharers) return;
+  sharers = next;
+  if (!capSetExplicitly) stats.capBytes = -1; // recomputed on next use (BIGFACE_NATIVE_POOL_MB still wins)
 }
 
 const owned = new WeakMap<ArrayBuffer, Owned>();
@@ -178,5 +193,6 @@ export function releaseNativeBufferPool(options: { capBytes?: number } = {}): vo
       throw new TypeError(`releaseNativeBufferPool({capBytes}): a number of bytes >= 0, got ${options.capBytes}`);
     }
     stats.capBytes = Math.floor(options.capBytes);
+    capSetExplicitly = true;
   }
 }
