@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { added, loadAddon, NATIVE_KERNELS, ours, replaced } from './kernel-registry';
-import { sharePoolAmongThreads } from './buffer-pool';
+import { nativeBufferPoolStats, sharePoolAmongThreads } from './buffer-pool';
 import { TRAINING_KERNELS } from './kernels/training';
 import type { KernelArgs } from './kernels/common';
 
@@ -41,6 +41,7 @@ export function registerNativeCpuKernels(options: RegisterNativeCpuKernelsOption
     addon.setThreads(options.threads);
     sharePoolAmongThreads(options.threads); // fewer threads per rank: more ranks sharing the RAM
   }
+  nativeBufferPoolStats(); // a bad BIGFACE_NATIVE_POOL_MB is reported here, not from inside the first kernel
   // BIGFACE_NATIVE_WEIGHTS_CACHE_MB: the most memory this thread's reordered filters keep (default 1024, 0 = off).
   const cacheMb = process.env.BIGFACE_NATIVE_WEIGHTS_CACHE_MB;
   if (cacheMb !== undefined && cacheMb.trim() !== '') {
