@@ -71,6 +71,10 @@ const freeLists = new Map<number, ArrayBuffer[]>();
 const lastAsked = new Map<number, number>();
 let tick = 0;
 const hooked = new WeakSet<object>();
+// Every tensor array handed to user code through readSync (pooled or not): user code may write into
+// it (tfjs tensors are immutable, but on the cpu backend `dataSync()` returns the array itself), so
+// the filter cache never keeps a reordered copy of one (src/weights-id.ts).
+const escapedArrays = new WeakSet<object>();
 const stats = { reused: 0, allocated: 0, freeBytes: 0, capBytes: -1 };
 
 function capBytes(): number {
@@ -144,10 +148,24 @@ function hook(backend: CpuBackend): void {
   };
   const readSync = backend.readSync.bind(backend);
   backend.readSync = (dataId: tf.DataId) => {
-    const buffer = has.call(storage, dataId) ? bufferOf(get.call(storage, dataId)) : undefined;
-    if (buffer !== undefined) owned.delete(buffer); // escaped: never recycled
+    const entry = has.call(storage, dataId) ? get.call(storage, dataId) : undefined;
+    const buffer = bufferOf(entry);
+    if (buffer !== undefined) {
+      owned.delete(buffer); // escaped: never recycled
+      escapedArrays.add(entry!.values as object);
+    }
     return readSync(dataId);
   };
+}
+
+/** Starts tracking a cpu backend (done by the first pooled output anyway; registering the kernels does it early). */
+export function watchCpuBackend(backend: CpuBackend): void {
+  hook(backend);
+}
+
+/** Whether tensor array `values` was handed to user code (see escapedArrays). */
+export function wasReadByUser(values: object): boolean {
+  return escapedArrays.has(values);
 }
 
 /**

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { added, loadAddon, NATIVE_KERNELS, ours, replaced } from './kernel-registry';
-import { nativeBufferPoolStats, sharePoolAmongThreads } from './buffer-pool';
+import { nativeBufferPoolStats, sharePoolAmongThreads, watchCpuBackend } from './buffer-pool';
+import type { CpuBackend } from './tfjs-internals';
 import { TRAINING_KERNELS } from './kernels/training';
 import type { KernelArgs } from './kernels/common';
 
@@ -42,6 +43,8 @@ export function registerNativeCpuKernels(options: RegisterNativeCpuKernelsOption
     sharePoolAmongThreads(options.threads); // fewer threads per rank: more ranks sharing the RAM
   }
   nativeBufferPoolStats(); // a bad BIGFACE_NATIVE_POOL_MB is reported here, not from inside the first kernel
+  const cpu = tf.findBackend('cpu');
+  if (cpu) watchCpuBackend(cpu as unknown as CpuBackend); // arrays read by user code from now on are known
   // BIGFACE_NATIVE_WEIGHTS_CACHE_MB: the most memory this thread's reordered filters keep (default 1024, 0 = off).
   const cacheMb = process.env.BIGFACE_NATIVE_WEIGHTS_CACHE_MB;
   if (cacheMb !== undefined && cacheMb.trim() !== '') {

@@ -51,6 +51,21 @@ describe.skipIf(!status.available)(`native reordered-filter cache${skipReason}`,
     x.dispose();
   });
 
+  it('notices a filter written in place through dataSync() (against tfjs immutability) and reorders it again', () => {
+    addon.weightsCache(2 ** 30);
+    const x = tf.randomNormal([1, 8, 8, 32], 0, 1, 'float32', 6) as tf.Tensor4D;
+    const w = filterOf(7);
+    const before = tf.tidy(() => [tf.conv2d(x, w, 1, 'same'), tf.conv2d(x, w, 1, 'same')].map((y) => Array.from(y.dataSync())));
+    expect(before[1]).toEqual(before[0]);
+    const replacement = filterOf(8);
+    (w.dataSync() as Float32Array).set(replacement.dataSync()); // an in-place "weight load"
+    const after = tf.tidy(() => Array.from(tf.conv2d(x, w, 1, 'same').dataSync()));
+    const expected = tf.tidy(() => Array.from(tf.conv2d(x, replacement, 1, 'same').dataSync()));
+    expect(after).toEqual(expected);
+    expect(after).not.toEqual(before[0]);
+    tf.dispose([x, w, replacement]);
+  });
+
   it('drops a filter on dropWeights and keeps within its cap', () => {
     addon.weightsCache(2 ** 30);
     const x = tf.randomNormal([1, 8, 8, 32], 0, 1, 'float32', 4) as tf.Tensor4D;
