@@ -210,6 +210,19 @@ memory operand(const std::string& slot, const memory::desc& wanted, const memory
   return target;
 }
 
+// The least recently used entry of this thread's filter cache (the cache is not empty).
+std::map<std::string, ThreadState::CachedWeights>::iterator oldestWeights(ThreadState& t) {
+  auto oldest = t.weightsCache.begin();
+  for (auto it = t.weightsCache.begin(); it != t.weightsCache.end(); ++it)
+    if (it->second.lastUse < oldest->second.lastUse) oldest = it;
+  return oldest;
+}
+
+void eraseWeights(ThreadState& t, std::map<std::string, ThreadState::CachedWeights>::iterator entry) {
+  t.weightsCacheBytes -= entry->second.bytes;
+  t.weightsCache.erase(entry);
+}
+
 // A filter as the memory a primitive wants, from this thread's cache of reordered filters when `id`
 // names an immutable array seen before (see ThreadState::weightsCache), else like operand().
 memory weightsOperand(const std::string& slot, const memory::desc& wanted, const memory::desc& user, float* data, uint32_t id) {
@@ -230,12 +243,9 @@ memory weightsOperand(const std::string& slot, const memory::desc& wanted, const
   // Full: evict only entries unused for a while (> 2 × entries ticks: not in the working set); a
   // model whose filters exceed the cap keeps the part that fits instead of evicting in a cycle.
   while (t.weightsCacheBytes + bytes > t.weightsCacheCap && !t.weightsCache.empty()) {
-    auto oldest = t.weightsCache.begin();
-    for (auto it = t.weightsCache.begin(); it != t.weightsCache.end(); ++it)
-      if (it->second.lastUse < oldest->second.lastUse) oldest = it;
+    auto oldest = oldestWeights(t);
     if (now - oldest->second.lastUse <= 2 * t.weightsCache.size()) return operand(slot, wanted, user, data);
-    t.weightsCacheBytes -= oldest->second.bytes;
-    t.weightsCache.erase(oldest);
+    eraseWeights(t, oldest);
   }
   auto kept = std::make_shared<memory>(wanted, cpuEngine());
   memory source(user, cpuEngine(), data);
@@ -718,24 +728,11 @@ napi_value Reduce(napi_env env, napi_callback_info info) {
   }
   const float* px = x.data;
   if (overRows) {
-    const int threads = x.length > 65536 ? omp_get_max_threads() : 1;
-    std::vector<double> partial(size_t(threads) * cols, 0.0);
-    if (threads == 1) {
-      loops::columnSums(px, partial.data(), 0, rows, cols);
-    } else {
-#pragma omp parallel num_threads(threads)
-      {
-        int64_t b = 0, e = 0;
-        loops::staticRange(rows, omp_get_thread_num(), omp_get_num_threads(), b, e);
-        if (b < e) loops::columnSums(px, partial.data() + size_t(omp_get_thread_num()) * cols, b, e, cols);
-      }
-    }
+    std::vector<double> sums;
+    loops::channelSums(rows, cols, 1, sums, x.length > 65536,
+                       [&](int64_t r0, int64_t r1, double* acc) { loops::columnSums(px, acc, r0, r1, cols); });
     const double scale = mean ? 1.0 / double(rows) : 1.0;
-    for (int64_t j = 0; j < cols; j++) {
-      double s = 0;
-      for (int t = 0; t < threads; t++) s += partial[size_t(t) * cols + j];
-      out.data[j] = float(s * scale);
-    }
+    for (int64_t j = 0; j < cols; j++) out.data[j] = float(sums[j] * scale);
   } else {
     const double scale = mean ? 1.0 / double(cols) : 1.0;
 #pragma omp parallel for schedule(static) if (x.length > 65536)
@@ -1077,12 +1074,9 @@ napi_value DropWeights(napi_env env, napi_callback_info info) {
   const uint32_t id = optionalId(env, info, 0);
   ThreadState& t = threadState();
   for (auto it = t.weightsCache.begin(); it != t.weightsCache.end();) {
-    if (it->second.id == id) {
-      t.weightsCacheBytes -= it->second.bytes;
-      it = t.weightsCache.erase(it);
-    } else {
-      ++it;
-    }
+    auto next = std::next(it);
+    if (it->second.id == id) eraseWeights(t, it);
+    it = next;
   }
   return nullptr;
 }
@@ -1103,13 +1097,7 @@ napi_value WeightsCache(napi_env env, napi_callback_info info) {
       return nullptr;
     }
     t.weightsCacheCap = size_t(cap);
-    while (t.weightsCacheBytes > t.weightsCacheCap && !t.weightsCache.empty()) {
-      auto oldest = t.weightsCache.begin();
-      for (auto it = t.weightsCache.begin(); it != t.weightsCache.end(); ++it)
-        if (it->second.lastUse < oldest->second.lastUse) oldest = it;
-      t.weightsCacheBytes -= oldest->second.bytes;
-      t.weightsCache.erase(oldest);
-    }
+    while (t.weightsCacheBytes > t.weightsCacheCap && !t.weightsCache.empty()) eraseWeights(t, oldestWeights(t));
   }
   napi_value o, v;
   napi_create_object(env, &o);
